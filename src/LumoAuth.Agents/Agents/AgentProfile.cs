@@ -1,0 +1,55 @@
+using LumoAuth.Agents.Scopes;
+
+namespace LumoAuth.Agents.Agents;
+
+/// <summary>
+/// What the token server knows about an agent besides its OAuth client: who owns it, what it may ever hold,
+/// which tools it may reach and whether it may act for users. Read from an <see cref="IAgentStore"/>.
+/// </summary>
+public sealed record AgentProfile
+{
+    /// <summary>The default access token lifetime.</summary>
+    public static readonly TimeSpan DefaultAccessTokenLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest access token lifetime an agent may have.</summary>
+    public static readonly TimeSpan MaxAccessTokenLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>The agent identifier; also its OAuth <c>client_id</c>. Its subject is <c>agent:&lt;Id&gt;</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>A human name, used when the chain is put into words.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>Who answers for the agent (a team, a user, a service).</summary>
+    public required string Owner { get; init; }
+
+    /// <summary>Whether the agent may obtain and take part in tokens.</summary>
+    public AgentStatus Status { get; init; } = AgentStatus.Active;
+
+    /// <summary>The only scopes the agent can ever hold.</summary>
+    public ScopeSet Capabilities { get; init; } = ScopeSet.Empty;
+
+    /// <summary>The scopes granted when a request names none; a subset of <see cref="Capabilities"/>.</summary>
+    public ScopeSet DefaultScopes { get; init; } = ScopeSet.Empty;
+
+    /// <summary>The agents and APIs (audiences) the agent may get tokens for or pass a delegation on to.</summary>
+    public IReadOnlySet<string> AllowedTools { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Whether and how far the agent may act for users.</summary>
+    public DelegationRules Delegation { get; init; } = new();
+
+    /// <summary>How long its access tokens live (default 5 minutes, at most 1 hour).</summary>
+    public TimeSpan AccessTokenLifetime { get; init; } = DefaultAccessTokenLifetime;
+
+    /// <summary>The usage limits.</summary>
+    public BudgetPolicy Budget { get; init; } = new();
+
+    /// <summary>When the agent was registered.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The agent's subject identifier, <c>agent:&lt;Id&gt;</c>.</summary>
+    public string Subject => Subjects.SubjectIdentifier.ForAgent(Id);
+
+    /// <summary>True when the agent holds the capability that lets it act for users and its rules allow it.</summary>
+    public bool MayActForUsers => Delegation.CanActForUsers && Capabilities.Contains(AgentCapabilities.DelegateUser);
+}

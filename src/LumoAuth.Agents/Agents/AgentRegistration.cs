@@ -1,0 +1,48 @@
+namespace LumoAuth.Agents.Agents;
+
+/// <summary>
+/// Everything needed to register an agent: the profile fields as plain values (so a registration can be
+/// bound from JSON or configuration) and the OAuth client's credentials.
+/// Validated by <see cref="AgentRegistrationValidator"/>; a bad registration writes nothing.
+/// </summary>
+public sealed class AgentRegistration
+{
+    /// <summary>The agent identifier: 2–63 characters of lower-case letters, digits and '-', starting with a letter or digit.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>A human name.</summary>
+    public string DisplayName { get; set; } = string.Empty;
+
+    /// <summary>Who answers for the agent.</summary>
+    public string Owner { get; set; } = string.Empty;
+
+    /// <summary>The only scopes the agent can ever hold.</summary>
+    public IList<string> Capabilities { get; set; } = [];
+
+    /// <summary>Scopes granted when a request names none; each must be a capability. Empty: no scope unless asked.</summary>
+    public IList<string> DefaultScopes { get; set; } = [];
+
+    /// <summary>The agents and APIs the agent may get tokens for or delegate to.</summary>
+    public IList<string> AllowedTools { get; set; } = [];
+
+    /// <summary>May the agent act for users (requires the <c>delegate:user</c> capability).</summary>
+    public bool CanActForUsers { get; set; }
+
+    /// <summary>Maximum actor chain depth, 1–10 (default 3).</summary>
+    public int MaxChainDepth { get; set; } = DelegationRules.DefaultMaxChainDepth;
+
+    /// <summary>Access token lifetime, more than zero and at most one hour (default 5 minutes).</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = AgentProfile.DefaultAccessTokenLifetime;
+
+    /// <summary>The usage limits.</summary>
+    public BudgetPolicy Budget { get; set; } = new();
+
+    /// <summary>The client secret (at least 32 characters), or <see langword="null"/> for an agent with no secret.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Redirect URIs, for agents that ask users for consent through the authorization endpoint.</summary>
+    public IList<Uri> RedirectUris { get; set; } = [];
+
+    /// <summary>The initial status (default active).</summary>
+    public AgentStatus Status { get; set; } = AgentStatus.Active;
+}

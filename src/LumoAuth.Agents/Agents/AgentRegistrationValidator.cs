@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+using LumoAuth.Agents.Scopes;
+
+namespace LumoAuth.Agents.Agents;
+
+/// <summary>
+/// The rules every agent registration must meet. Each failure names its field, so a caller sees every bad
+/// field at once.
+/// </summary>
+public sealed partial class AgentRegistrationValidator : AbstractValidator<AgentRegistration>
+{
+    /// <summary>The shortest client secret accepted.</summary>
+    public const int MinimumSecretLength = 32;
+
+    /// <summary>Creates the validator.</summary>
+    public AgentRegistrationValidator()
+    {
+        RuleFor(r => r.Id)
+            .NotEmpty()
+            .Matches(IdPattern()).WithMessage("'Id' must be 2-63 characters of lower-case letters, digits and '-', starting with a letter or digit.");
+        RuleFor(r => r.DisplayName).NotEmpty().MaximumLength(200);
+        RuleFor(r => r.Owner).NotEmpty().MaximumLength(200);
+        RuleFor(r => r.Capabilities).NotEmpty().WithMessage("'Capabilities' must name at least one scope: an agent with none can hold no token.");
+        RuleForEach(r => r.Capabilities)
+            .Must(ScopeSet.IsValidToken).WithMessage("'{PropertyValue}' is not a valid scope (RFC 6749 §3.3: printable ASCII, no space, quote or backslash).");
+        RuleForEach(r => r.DefaultScopes)
+            .Must((r, s) => r.Capabilities.Contains(s, StringComparer.Ordinal))
+            .WithMessage("Default scope '{PropertyValue}' is not one of the agent's capabilities.");
+        RuleForEach(r => r.AllowedTools)
+            .Matches(IdPattern()).WithMessage("Allowed tool '{PropertyValue}' is not a valid agent or API identifier.")
+            .Must((r, t) => !string.Equals(r.Id, t, StringComparison.Ordinal)).WithMessage("An agent cannot list itself as an allowed tool.");
+        RuleFor(r => r.CanActForUsers)
+            .Must((r, can) => !can || r.Capabilities.Contains(AgentCapabilities.DelegateUser, StringComparer.Ordinal))
+            .WithMessage($"'CanActForUsers' needs the '{AgentCapabilities.DelegateUser}' capability.");
+        RuleFor(r => r.MaxChainDepth).InclusiveBetween(1, DelegationRules.HighestMaxChainDepth);
+        RuleFor(r => r.AccessTokenLifetime)
+            .GreaterThan(TimeSpan.Zero)
+            .LessThanOrEqualTo(AgentProfile.MaxAccessTokenLifetime).WithMessage("'Access Token Lifetime' must be at most one hour.");
+        RuleFor(r => r.Budget.MaxTokensPerDay).GreaterThan(0).When(r => r.Budget.MaxTokensPerDay is not null).OverridePropertyName("Budget.MaxTokensPerDay");
+        RuleFor(r => r.Budget.MaxApiCallsPerHour).GreaterThan(0).When(r => r.Budget.MaxApiCallsPerHour is not null).OverridePropertyName("Budget.MaxApiCallsPerHour");
+        RuleFor(r => r.Budget.MaxCostPerMonth).GreaterThan(0).When(r => r.Budget.MaxCostPerMonth is not null).OverridePropertyName("Budget.MaxCostPerMonth");
+        RuleFor(r => r.ClientSecret)
+            .MinimumLength(MinimumSecretLength).When(r => r.ClientSecret is not null)
+            .WithMessage($"'Client Secret' must be at least {MinimumSecretLength} characters.");
+        RuleForEach(r => r.RedirectUris)
+            .Must(IsAcceptableRedirectUri).WithMessage("Redirect URI '{PropertyValue}' must be absolute, without fragment, and https unless it is a loopback address.");
+        RuleFor(r => r.Status).IsInEnum();
+    }
+
+    private static bool IsAcceptableRedirectUri(Uri? uri) =>
+        uri is not null && uri.IsAbsoluteUri && string.IsNullOrEmpty(uri.Fragment) &&
+        (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,98 @@
+using FluentValidation;
+using LumoAuth.Agents.Scopes;
+
+namespace LumoAuth.Agents.Agents;
+
+/// <summary>The default <see cref="IAgentRegistry"/>: validates, then writes the client and the profile together.</summary>
+public class AgentRegistry : IAgentRegistry
+{
+    private readonly IValidator<AgentRegistration> _validator;
+    private readonly IAgentStore _store;
+    private readonly IAgentClientRegistrar _clients;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the registry.</summary>
+    public AgentRegistry(IValidator<AgentRegistration> validator, IAgentStore store, IAgentClientRegistrar clients, TimeProvider time)
+    {
+        _validator = validator;
+        _store = store;
+        _clients = clients;
+        _time = time;
+    }
+
+    /// <inheritdoc />
+    public virtual async ValueTask<AgentRegistrationResult> RegisterAsync(AgentRegistration registration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+
+        var validation = await _validator.ValidateAsync(registration, cancellationToken);
+        var errors = validation.Errors.Select(e => new FieldError(e.PropertyName, e.ErrorMessage)).ToList();
+        if (errors.Count == 0 &&
+            (await _store.FindAsync(registration.Id, cancellationToken) is not null ||
+             await _clients.ExistsAsync(registration.Id, cancellationToken)))
+        {
+            errors.Add(new FieldError(nameof(AgentRegistration.Id), $"An agent or client with id '{registration.Id}' already exists."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new AgentRegistrationResult { Errors = errors };
+        }
+
+        var profile = ToProfile(registration, _time.GetUtcNow());
+        await _clients.CreateAsync(registration, cancellationToken);
+        try
+        {
+            await _store.CreateAsync(profile, cancellationToken);
+        }
+        catch
+        {
+            // Leave no client without its profile: an orphan client could authenticate but never be governed.
+            await _clients.DeleteAsync(registration.Id, CancellationToken.None);
+            throw;
+        }
+
+        return new AgentRegistrationResult { Agent = profile };
+    }
+
+    /// <inheritdoc />
+    public virtual ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        _store.FindAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken = default)
+    {
+        var agent = await _store.FindAsync(id, cancellationToken);
+        if (agent is null)
+        {
+            return false;
+        }
+
+        if (agent.Status == AgentStatus.Revoked && status != AgentStatus.Revoked)
+        {
+            throw new InvalidOperationException($"Agent '{id}' is revoked; a revoked agent cannot be made {status.ToString().ToLowerInvariant()} again.");
+        }
+
+        return await _store.SetStatusAsync(id, status, cancellationToken);
+    }
+
+    /// <summary>Turns a valid registration into the stored profile.</summary>
+    protected internal static AgentProfile ToProfile(AgentRegistration registration, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        return new AgentProfile
+        {
+            Id = registration.Id,
+            DisplayName = registration.DisplayName,
+            Owner = registration.Owner,
+            Status = registration.Status,
+            Capabilities = new ScopeSet(registration.Capabilities),
+            DefaultScopes = new ScopeSet(registration.DefaultScopes),
+            AllowedTools = new HashSet<string>(registration.AllowedTools, StringComparer.Ordinal),
+            Delegation = new DelegationRules { CanActForUsers = registration.CanActForUsers, MaxChainDepth = registration.MaxChainDepth },
+            AccessTokenLifetime = registration.AccessTokenLifetime,
+            Budget = registration.Budget,
+            CreatedAt = now,
+        };
+    }
+}

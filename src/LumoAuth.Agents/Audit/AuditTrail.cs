@@ -1,0 +1,119 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.Subjects;
+
+namespace LumoAuth.Agents.Audit;
+
+/// <summary>
+/// Turns a decision into a complete audit record (chain in JSON and in words) and writes it. The one place that
+/// knows what a record holds; hosts call it before sending the response.
+/// </summary>
+public class AuditTrail
+{
+    private readonly IAuditStore _store;
+    private readonly IAgentStore _agents;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the trail.</summary>
+    public AuditTrail(IAuditStore store, IAgentStore agents, TimeProvider time)
+    {
+        _store = store;
+        _agents = agents;
+        _time = time;
+    }
+
+    /// <summary>Records a decision of the agent policy.</summary>
+    public virtual async ValueTask<AuditRecord> RecordAsync(IssuanceDecision decision, AuditContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(context);
+        string? description = null;
+        if (decision.Subject is { } subject)
+        {
+            var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var actor in decision.Chain.Append(new Delegation.Actor(subject)))
+            {
+                names[actor.Subject] = await DisplayNameAsync(actor.Subject, cancellationToken);
+            }
+
+            description = decision.Chain.Describe(subject, s => names.GetValueOrDefault(s));
+        }
+
+        var record = new AuditRecord
+        {
+            OccurredAt = _time.GetUtcNow(),
+            GrantType = context.GrantType,
+            Outcome = decision.IsGranted ? AuditOutcome.Issued : AuditOutcome.Refused,
+            ReasonCode = decision.Error?.Code,
+            Error = decision.Error?.OAuthError,
+            Description = decision.Error?.Description,
+            ClientId = context.ClientId,
+            AgentId = decision.AgentId ?? decision.Agent?.Id,
+            Subject = decision.Subject,
+            ActorChain = decision.Chain.ToJsonString(),
+            ChainDescription = description,
+            ChainDepth = decision.Chain.Depth,
+            ScopesRequested = context.ScopesRequested,
+            ScopesGranted = decision.IsGranted ? decision.Scopes.ToString() : null,
+            Audiences = decision.IsGranted ? string.Join(' ', decision.Audiences) : context.AudiencesRequested,
+            TokenId = context.TokenId,
+            ClientIp = context.ClientIp,
+        };
+        await _store.WriteAsync(record, cancellationToken);
+        return record;
+    }
+
+    /// <summary>Records a refusal made before the agent policy ran (by the protocol layer).</summary>
+    public virtual async ValueTask<AuditRecord> RecordProtocolRefusalAsync(string oauthError, string? description, string code, AuditContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var record = new AuditRecord
+        {
+            OccurredAt = _time.GetUtcNow(),
+            GrantType = context.GrantType,
+            Outcome = AuditOutcome.Refused,
+            ReasonCode = code,
+            Error = oauthError,
+            Description = description,
+            ClientId = context.ClientId,
+            AgentId = context.ClientId,
+            ScopesRequested = context.ScopesRequested,
+            Audiences = context.AudiencesRequested,
+            ClientIp = context.ClientIp,
+        };
+        await _store.WriteAsync(record, cancellationToken);
+        return record;
+    }
+
+    private async ValueTask<string?> DisplayNameAsync(string subject, CancellationToken cancellationToken)
+    {
+        if (SubjectIdentifier.TryGetAgentId(subject, out var agentId))
+        {
+            return (await _agents.FindAsync(agentId, cancellationToken))?.DisplayName;
+        }
+
+        return SubjectIdentifier.IsUser(subject) ? subject[SubjectIdentifier.UserPrefix.Length..] : null;
+    }
+}
+
+/// <summary>What the host knows of the request, for the audit record.</summary>
+public sealed record AuditContext
+{
+    /// <summary>The grant type.</summary>
+    public string GrantType { get; init; } = string.Empty;
+
+    /// <summary>The identified client, if any.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The requested scopes, space-delimited.</summary>
+    public string? ScopesRequested { get; init; }
+
+    /// <summary>The requested audiences and resources, space-delimited.</summary>
+    public string? AudiencesRequested { get; init; }
+
+    /// <summary>The issued token's identifier.</summary>
+    public string? TokenId { get; init; }
+
+    /// <summary>The caller's IP address.</summary>
+    public string? ClientIp { get; init; }
+}

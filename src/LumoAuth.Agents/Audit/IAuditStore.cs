@@ -1,0 +1,36 @@
+namespace LumoAuth.Agents.Audit;
+
+/// <summary>
+/// The durable audit trail. <see cref="WriteAsync"/> must throw when the record cannot be stored: the
+/// request then fails rather than going unrecorded.
+/// </summary>
+public interface IAuditStore
+{
+    /// <summary>Stores a record durably.</summary>
+    ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Records matching <paramref name="query"/>, newest first.</summary>
+    ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+}
+
+/// <summary>A filter over the audit trail; unset fields do not filter.</summary>
+public sealed record AuditQuery
+{
+    /// <summary>Only records for this agent.</summary>
+    public string? AgentId { get; init; }
+
+    /// <summary>Only records for this subject.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Only records with this outcome.</summary>
+    public AuditOutcome? Outcome { get; init; }
+
+    /// <summary>Only records with this reason code.</summary>
+    public string? ReasonCode { get; init; }
+
+    /// <summary>Only records at or after this time.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>How many to return at most (default 100).</summary>
+    public int Take { get; init; } = 100;
+}

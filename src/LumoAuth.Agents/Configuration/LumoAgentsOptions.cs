@@ -1,0 +1,37 @@
+namespace LumoAuth.Agents.Configuration;
+
+/// <summary>
+/// Server-wide settings of the agent pack. Bound from the <c>LumoAgents</c> configuration section or set in
+/// <c>AddLumoAgents(o =&gt; ...)</c>; validated at start-up, every bad field named.
+/// </summary>
+public sealed class LumoAgentsOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "LumoAgents";
+
+    /// <summary>
+    /// Require client authentication on token exchange (RFC 8693 §5). Off by default so the seed's request,
+    /// where the actor token alone proves the agent, works; turning it on makes a stolen pair of tokens useless
+    /// without the agent's own credentials too.
+    /// </summary>
+    public bool RequireClientAuthenticationForExchange { get; set; }
+
+    /// <summary>
+    /// Require the subject token to be bound to the presenting actor: issued to it (<c>client_id</c>), meant
+    /// for it (<c>aud</c>) or naming it in <c>may_act</c>. On by default: it stops chain splicing, where two
+    /// valid tokens from unrelated contexts are combined.
+    /// </summary>
+    public bool RequireSubjectTokenBoundToActor { get; set; } = true;
+
+    /// <summary>The longest lifetime any issued token may have, whatever an agent asks for (default and ceiling 1 hour).</summary>
+    public TimeSpan MaxAccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The ceiling on chain depth across all agents (default 10, the most that is ever parsed).</summary>
+    public int MaxChainDepth { get; set; } = 10;
+
+    /// <summary>The audience given to tokens whose request names none, or <see langword="null"/> for none.</summary>
+    public string? DefaultAudience { get; set; }
+
+    /// <summary>Where the error codes are documented; each refusal's <c>error_uri</c> is this plus <c>#code</c>.</summary>
+    public Uri ErrorDocumentationUri { get; set; } = new("https://lumoauth.dev/agents/docs/errors");
+}

@@ -1,0 +1,41 @@
+using FluentValidation;
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Issuance;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+// Kept in the DI namespace so AddLumoAgents() is found without an extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The one entry point of the core package.</summary>
+public static class LumoAgentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the agent registry, the client-credentials and delegation policies, and the audit trail. Safe to call
+    /// more than once. Add a store (<c>UseEntityFrameworkCore&lt;TContext&gt;()</c> or <c>UseInMemoryStores()</c>) and a
+    /// host (<c>services.AddOpenIddict().AddServer(o =&gt; o.UseLumoAgents())</c>). Options are validated at
+    /// start-up and the host fails to start naming every bad field.
+    /// </summary>
+    public static LumoAgentsBuilder AddLumoAgents(this IServiceCollection services, Action<LumoAgentsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<LumoAgentsOptions>().BindConfiguration(LumoAgentsOptions.SectionName).ValidateOnStart();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LumoAgentsOptions>, LumoAgentsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IValidator<AgentRegistration>, AgentRegistrationValidator>();
+        services.TryAddScoped<IAgentRegistry, AgentRegistry>();
+        services.TryAddScoped<ClientCredentialsPolicy>();
+        services.TryAddScoped<DelegationPolicy>();
+        services.TryAddScoped<AuditTrail>();
+        return new LumoAgentsBuilder(services);
+    }
+}

@@ -1,0 +1,102 @@
+namespace LumoAuth.Agents.Errors;
+
+/// <summary>
+/// The stable refusal codes. Each is documented in <c>docs/errors.md</c> under an anchor of the same name
+/// and returned as the <c>error_code</c> response parameter next to the standard OAuth error.
+/// Codes never change meaning; new ones are only added.
+/// </summary>
+public static class AgentErrorCodes
+{
+    /// <summary>A required request parameter is absent or empty (<c>invalid_request</c>).</summary>
+    public const string ParameterMissing = "parameter_missing";
+
+    /// <summary>A request parameter appears more than once (<c>invalid_request</c>).</summary>
+    public const string ParameterDuplicated = "parameter_duplicated";
+
+    /// <summary>The declared <c>subject_token_type</c> is not accepted (<c>invalid_request</c>).</summary>
+    public const string SubjectTokenTypeUnsupported = "subject_token_type_unsupported";
+
+    /// <summary>The declared <c>actor_token_type</c> is not accepted (<c>invalid_request</c>).</summary>
+    public const string ActorTokenTypeUnsupported = "actor_token_type_unsupported";
+
+    /// <summary>A delegation request carries neither an actor token nor an authenticated agent (<c>invalid_request</c>).</summary>
+    public const string ActorMissing = "actor_missing";
+
+    /// <summary>The host requires client authentication for token exchange and none was made (<c>invalid_client</c>).</summary>
+    public const string ClientAuthenticationRequired = "client_authentication_required";
+
+    /// <summary>The token request names no client and is not a delegation proven by an actor token (<c>invalid_client</c>).</summary>
+    public const string ClientIdentificationRequired = "client_identification_required";
+
+    /// <summary>The authenticated client and the actor token name different agents (<c>invalid_grant</c>).</summary>
+    public const string ActorClientMismatch = "actor_client_mismatch";
+
+    /// <summary>The subject token does not represent a user (<c>invalid_grant</c>).</summary>
+    public const string SubjectNotUser = "subject_not_user";
+
+    /// <summary>The actor token is not an agent's own token (<c>invalid_grant</c>).</summary>
+    public const string ActorNotAgent = "actor_not_agent";
+
+    /// <summary>No agent is registered under the identifier (<c>invalid_grant</c> or <c>invalid_client</c>).</summary>
+    public const string AgentUnknown = "agent_unknown";
+
+    /// <summary>The agent is suspended (<c>invalid_client</c> as a client, <c>invalid_grant</c> as an actor).</summary>
+    public const string AgentSuspended = "agent_suspended";
+
+    /// <summary>The agent is revoked (<c>invalid_client</c> as a client, <c>invalid_grant</c> as an actor).</summary>
+    public const string AgentRevoked = "agent_revoked";
+
+    /// <summary>An agent earlier in the actor chain is no longer active (<c>invalid_grant</c>).</summary>
+    public const string ChainActorInactive = "chain_actor_inactive";
+
+    /// <summary>The actor may not act for users: no <c>delegate:user</c> capability (<c>invalid_grant</c>).</summary>
+    public const string DelegationNotAllowed = "delegation_not_allowed";
+
+    /// <summary>The user never consented to this agent acting for them, or withdrew it (<c>invalid_grant</c>).</summary>
+    public const string ConsentMissing = "consent_missing";
+
+    /// <summary>The new actor is not an allowed tool of the current actor (<c>invalid_grant</c>).</summary>
+    public const string ActorNotAllowedTool = "actor_not_allowed_tool";
+
+    /// <summary>The subject token was not issued to, nor for, the presenting actor (chain splicing; <c>invalid_grant</c>).</summary>
+    public const string SubjectNotBoundToActor = "subject_not_bound_to_actor";
+
+    /// <summary>The subject token's <c>may_act</c> does not name the actor (<c>invalid_grant</c>).</summary>
+    public const string MayActMismatch = "may_act_mismatch";
+
+    /// <summary>The subject token carries both <c>may_act</c> and <c>act</c> (<c>invalid_grant</c>).</summary>
+    public const string MayActWithAct = "may_act_with_act";
+
+    /// <summary>The actor chain would exceed the allowed depth (<c>invalid_grant</c>).</summary>
+    public const string ChainTooDeep = "chain_too_deep";
+
+    /// <summary>The actor already appears in the chain (<c>invalid_grant</c>).</summary>
+    public const string ActorRepeated = "actor_repeated";
+
+    /// <summary>An <c>act</c> or <c>may_act</c> claim is not a well-formed, bounded JSON object (<c>invalid_grant</c>).</summary>
+    public const string ChainMalformed = "chain_malformed";
+
+    /// <summary>A requested scope is not a capability of the agent (<c>invalid_scope</c>).</summary>
+    public const string ScopeNotInCapabilities = "scope_not_in_capabilities";
+
+    /// <summary>A requested scope is not in the subject token (<c>invalid_scope</c>).</summary>
+    public const string ScopeExceedsSubject = "scope_exceeds_subject";
+
+    /// <summary>A requested scope was not consented by the user (<c>invalid_scope</c>).</summary>
+    public const string ScopeNotConsented = "scope_not_consented";
+
+    /// <summary>Nothing is left after narrowing the scopes (<c>invalid_scope</c>).</summary>
+    public const string ScopeEmpty = "scope_empty";
+
+    /// <summary>A scope value is not a valid RFC 6749 scope token (<c>invalid_scope</c>).</summary>
+    public const string ScopeMalformed = "scope_malformed";
+
+    /// <summary>The requested resource or audience is not an allowed tool of the agent (<c>invalid_target</c>).</summary>
+    public const string TargetNotAllowed = "target_not_allowed";
+
+    /// <summary>The input tokens have no lifetime left to grant (<c>invalid_grant</c>).</summary>
+    public const string LifetimeExhausted = "lifetime_exhausted";
+
+    /// <summary>The token server refused the request before the agent policy ran; the OpenIddict id is kept in the description (<c>error</c> as sent).</summary>
+    public const string ProtocolError = "protocol_error";
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using LumoAuth.Agents.Agents;
+
+namespace LumoAuth.Agents.InMemory;
+
+/// <summary>An <see cref="IAgentStore"/> in process memory, for tests and single-instance trials only: it is lost on restart and not shared across instances.</summary>
+public sealed class InMemoryAgentStore : IAgentStore
+{
+    private readonly ConcurrentDictionary<string, AgentProfile> _agents = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_agents.TryGetValue(id, out var agent) ? agent : null);
+
+    /// <inheritdoc />
+    public ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        if (!_agents.TryAdd(agent.Id, agent))
+        {
+            throw new InvalidOperationException($"An agent with id '{agent.Id}' already exists.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken)
+    {
+        while (_agents.TryGetValue(id, out var agent))
+        {
+            if (_agents.TryUpdate(id, agent with { Status = status }, agent))
+            {
+                return ValueTask.FromResult(true);
+            }
+        }
+
+        return ValueTask.FromResult(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        _agents.TryRemove(id, out _);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<AgentProfile>>(_agents.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Skip(skip).Take(take).ToList());
+}

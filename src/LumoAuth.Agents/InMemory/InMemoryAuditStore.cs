@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using LumoAuth.Agents.Audit;
+
+namespace LumoAuth.Agents.InMemory;
+
+/// <summary>An <see cref="IAuditStore"/> in process memory, for tests only: an audit trail must outlive the process.</summary>
+public sealed class InMemoryAuditStore : IAuditStore
+{
+    private readonly ConcurrentQueue<AuditRecord> _records = new();
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        _records.Enqueue(record);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var result = _records
+            .Where(r => query.AgentId is null || r.AgentId == query.AgentId)
+            .Where(r => query.Subject is null || r.Subject == query.Subject)
+            .Where(r => query.Outcome is null || r.Outcome == query.Outcome)
+            .Where(r => query.ReasonCode is null || r.ReasonCode == query.ReasonCode)
+            .Where(r => query.From is null || r.OccurredAt >= query.From)
+            .OrderByDescending(r => r.OccurredAt)
+            .Take(query.Take)
+            .ToList();
+        return ValueTask.FromResult<IReadOnlyList<AuditRecord>>(result);
+    }
+}

@@ -1,0 +1,52 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Errors;
+
+namespace LumoAuth.Agents.Issuance;
+
+/// <summary>Checks shared by every way an agent gets a token.</summary>
+internal static class AgentChecks
+{
+    public static AgentError? Status(AgentProfile agent, string oauthError) => agent.Status switch
+    {
+        AgentStatus.Active => null,
+        AgentStatus.Suspended => new AgentError(AgentErrorCodes.AgentSuspended, oauthError, $"The agent '{agent.Id}' is suspended."),
+        _ => new AgentError(AgentErrorCodes.AgentRevoked, oauthError, $"The agent '{agent.Id}' is revoked."),
+    };
+
+    /// <summary>The requested audiences if every one is an allowed tool, else the refusal.</summary>
+    public static (IReadOnlyList<string> Audiences, AgentError? Error) Audiences(AgentProfile agent, IReadOnlyList<string> requested, LumoAgentsOptions options)
+    {
+        foreach (var audience in requested)
+        {
+            if (!agent.AllowedTools.Contains(audience) && !string.Equals(audience, options.DefaultAudience, StringComparison.Ordinal))
+            {
+                return ([], new AgentError(AgentErrorCodes.TargetNotAllowed, OAuthErrors.InvalidTarget,
+                    $"The audience '{audience}' is not an allowed tool of agent '{agent.Id}'."));
+            }
+        }
+
+        if (requested.Count > 0)
+        {
+            return (requested.Distinct(StringComparer.Ordinal).ToArray(), null);
+        }
+
+        return (options.DefaultAudience is { } audienceByDefault ? [audienceByDefault] : [], null);
+    }
+
+    /// <summary>The earliest of the agent's lifetime, the server ceiling and every input token's expiry.</summary>
+    public static DateTimeOffset ExpiresAt(AgentProfile agent, LumoAgentsOptions options, DateTimeOffset now, params DateTimeOffset?[] inputExpiries)
+    {
+        var lifetime = agent.AccessTokenLifetime < options.MaxAccessTokenLifetime ? agent.AccessTokenLifetime : options.MaxAccessTokenLifetime;
+        var expiresAt = now + lifetime;
+        foreach (var expiry in inputExpiries)
+        {
+            if (expiry is { } value && value < expiresAt)
+            {
+                expiresAt = value;
+            }
+        }
+
+        return expiresAt;
+    }
+}
