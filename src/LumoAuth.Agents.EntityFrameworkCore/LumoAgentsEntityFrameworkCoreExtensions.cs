@@ -1,0 +1,27 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Consent;
+using LumoAuth.Agents.EntityFrameworkCore.Stores;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace LumoAuth.Agents.EntityFrameworkCore;
+
+/// <summary>Registers the EF Core stores.</summary>
+public static class LumoAgentsEntityFrameworkCoreExtensions
+{
+    /// <summary>
+    /// Stores agents, consents and audit records in <typeparamref name="TContext"/>, the host's own DbContext.
+    /// Its <c>OnModelCreating</c> must call <c>builder.UseLumoAgents()</c>.
+    /// </summary>
+    public static LumoAgentsBuilder UseEntityFrameworkCore<TContext>(this LumoAgentsBuilder builder) where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore, LumoAgentStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore, LumoConsentStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
+        return builder;
+    }
+}

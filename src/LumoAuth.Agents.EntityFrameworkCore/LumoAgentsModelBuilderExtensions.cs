@@ -1,0 +1,60 @@
+using LumoAuth.Agents.EntityFrameworkCore.Models;
+
+// Kept in EF Core's namespace so UseLumoAgents() sits beside UseOpenIddict() in OnModelCreating.
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Adds the agent tables to the host's own model.</summary>
+public static class LumoAgentsModelBuilderExtensions
+{
+    /// <summary>
+    /// Maps agents, consents and audit records into the host's DbContext. Call it from <c>OnModelCreating</c>,
+    /// next to <c>builder.UseOpenIddict()</c>. One model for SQLite, PostgreSQL and SQL Server.
+    /// </summary>
+    public static ModelBuilder UseLumoAgents(this ModelBuilder builder, string tablePrefix = "LumoAgents")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Entity<LumoAgentEntity>(agent =>
+        {
+            agent.ToTable(tablePrefix + "Agents");
+            agent.HasKey(a => a.Id);
+            agent.Property(a => a.Id).HasMaxLength(63);
+            agent.Property(a => a.DisplayName).HasMaxLength(200).IsRequired();
+            agent.Property(a => a.Owner).HasMaxLength(200).IsRequired();
+            agent.Property(a => a.Capabilities).HasMaxLength(4000).IsRequired();
+            agent.Property(a => a.DefaultScopes).HasMaxLength(4000).IsRequired();
+            agent.Property(a => a.AllowedTools).HasMaxLength(4000).IsRequired();
+            agent.Property(a => a.MaxCostPerMonth).HasPrecision(18, 4);
+            agent.Property(a => a.ConcurrencyStamp).HasMaxLength(50).IsConcurrencyToken();
+            agent.HasIndex(a => a.Owner);
+        });
+
+        builder.Entity<LumoConsentEntity>(consent =>
+        {
+            consent.ToTable(tablePrefix + "Consents");
+            consent.HasKey(c => new { c.Subject, c.AgentId });
+            consent.Property(c => c.Subject).HasMaxLength(200);
+            consent.Property(c => c.AgentId).HasMaxLength(63);
+            consent.Property(c => c.Scopes).HasMaxLength(4000).IsRequired();
+        });
+
+        builder.Entity<LumoAuditEntity>(audit =>
+        {
+            audit.ToTable(tablePrefix + "AuditRecords");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.GrantType).HasMaxLength(200);
+            audit.Property(a => a.ReasonCode).HasMaxLength(100);
+            audit.Property(a => a.Error).HasMaxLength(50);
+            audit.Property(a => a.ClientId).HasMaxLength(200);
+            audit.Property(a => a.AgentId).HasMaxLength(200);
+            audit.Property(a => a.Subject).HasMaxLength(200);
+            audit.Property(a => a.TokenId).HasMaxLength(100);
+            audit.Property(a => a.ClientIp).HasMaxLength(64);
+            audit.HasIndex(a => a.OccurredAt);
+            audit.HasIndex(a => new { a.AgentId, a.OccurredAt });
+            audit.HasIndex(a => new { a.Subject, a.OccurredAt });
+        });
+
+        return builder;
+    }
+}

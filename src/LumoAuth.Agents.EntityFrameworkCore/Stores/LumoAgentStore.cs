@@ -1,0 +1,103 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.EntityFrameworkCore.Models;
+using LumoAuth.Agents.Scopes;
+using Microsoft.EntityFrameworkCore;
+
+namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
+
+/// <summary>The EF Core <see cref="IAgentStore"/> over the host's <typeparamref name="TContext"/>.</summary>
+public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbContext
+{
+    private readonly TContext _context;
+
+    /// <summary>Creates the store.</summary>
+    public LumoAgentStore(TContext context) => _context = context;
+
+    private DbSet<LumoAgentEntity> Agents => _context.Set<LumoAgentEntity>();
+
+    /// <inheritdoc />
+    public async ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        var entity = await Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        return entity is null ? null : ToProfile(entity);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var entity = new LumoAgentEntity { Id = agent.Id };
+        Apply(agent, entity);
+        Agents.Add(entity);
+        try
+        {
+            await _context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception)
+        {
+            _context.Entry(entity).State = EntityState.Detached;
+            throw new InvalidOperationException($"The agent '{agent.Id}' could not be stored; the id may already be taken.", exception);
+        }
+        finally
+        {
+            _context.Entry(entity).State = EntityState.Detached;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken)
+    {
+        var changed = await Agents.Where(a => a.Id == id).ExecuteUpdateAsync(
+            s => s.SetProperty(a => a.Status, (int)status).SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")),
+            cancellationToken);
+        return changed == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteAsync(string id, CancellationToken cancellationToken) =>
+        await Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken)
+    {
+        var entities = await Agents.AsNoTracking().OrderBy(a => a.Id).Skip(skip).Take(take).ToListAsync(cancellationToken);
+        return entities.Select(ToProfile).ToList();
+    }
+
+    private static void Apply(AgentProfile agent, LumoAgentEntity entity)
+    {
+        entity.DisplayName = agent.DisplayName;
+        entity.Owner = agent.Owner;
+        entity.Status = (int)agent.Status;
+        entity.Capabilities = agent.Capabilities.ToString();
+        entity.DefaultScopes = agent.DefaultScopes.ToString();
+        entity.AllowedTools = string.Join(' ', agent.AllowedTools.Order(StringComparer.Ordinal));
+        entity.CanActForUsers = agent.Delegation.CanActForUsers;
+        entity.MaxChainDepth = agent.Delegation.MaxChainDepth;
+        entity.AccessTokenLifetimeSeconds = (int)agent.AccessTokenLifetime.TotalSeconds;
+        entity.MaxTokensPerDay = agent.Budget.MaxTokensPerDay;
+        entity.MaxApiCallsPerHour = agent.Budget.MaxApiCallsPerHour;
+        entity.MaxCostPerMonth = agent.Budget.MaxCostPerMonth;
+        entity.CreatedAt = agent.CreatedAt.UtcDateTime;
+    }
+
+    private static AgentProfile ToProfile(LumoAgentEntity entity) => new()
+    {
+        Id = entity.Id,
+        DisplayName = entity.DisplayName,
+        Owner = entity.Owner,
+        Status = (AgentStatus)entity.Status,
+        Capabilities = ScopeSet.Parse(entity.Capabilities),
+        DefaultScopes = ScopeSet.Parse(entity.DefaultScopes),
+        AllowedTools = new HashSet<string>(entity.AllowedTools.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal),
+        Delegation = new DelegationRules { CanActForUsers = entity.CanActForUsers, MaxChainDepth = entity.MaxChainDepth },
+        AccessTokenLifetime = TimeSpan.FromSeconds(entity.AccessTokenLifetimeSeconds),
+        Budget = new BudgetPolicy
+        {
+            MaxTokensPerDay = entity.MaxTokensPerDay,
+            MaxApiCallsPerHour = entity.MaxApiCallsPerHour,
+            MaxCostPerMonth = entity.MaxCostPerMonth,
+        },
+        CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.CreatedAt, DateTimeKind.Utc)),
+    };
+}

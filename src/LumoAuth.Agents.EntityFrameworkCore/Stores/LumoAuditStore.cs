@@ -1,0 +1,107 @@
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.EntityFrameworkCore.Models;
+using Microsoft.EntityFrameworkCore;
+
+namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
+
+/// <summary>The EF Core <see cref="IAuditStore"/>: each record is committed before <see cref="WriteAsync"/> returns.</summary>
+public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbContext
+{
+    private readonly TContext _context;
+
+    /// <summary>Creates the store.</summary>
+    public LumoAuditStore(TContext context) => _context = context;
+
+    private DbSet<LumoAuditEntity> Records => _context.Set<LumoAuditEntity>();
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var entity = new LumoAuditEntity
+        {
+            Id = record.Id,
+            OccurredAt = record.OccurredAt.UtcDateTime,
+            GrantType = record.GrantType,
+            Outcome = (int)record.Outcome,
+            ReasonCode = record.ReasonCode,
+            Error = record.Error,
+            Description = record.Description,
+            ClientId = record.ClientId,
+            AgentId = record.AgentId,
+            Subject = record.Subject,
+            ActorChain = record.ActorChain,
+            ChainDescription = record.ChainDescription,
+            ChainDepth = record.ChainDepth,
+            ScopesRequested = record.ScopesRequested,
+            ScopesGranted = record.ScopesGranted,
+            Audiences = record.Audiences,
+            TokenId = record.TokenId,
+            ClientIp = record.ClientIp,
+        };
+        Records.Add(entity);
+        try
+        {
+            await _context.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            _context.Entry(entity).State = EntityState.Detached;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var records = Records.AsNoTracking();
+        if (query.AgentId is { } agentId)
+        {
+            records = records.Where(r => r.AgentId == agentId);
+        }
+
+        if (query.Subject is { } subject)
+        {
+            records = records.Where(r => r.Subject == subject);
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            records = records.Where(r => r.Outcome == (int)outcome);
+        }
+
+        if (query.ReasonCode is { } reasonCode)
+        {
+            records = records.Where(r => r.ReasonCode == reasonCode);
+        }
+
+        if (query.From is { } from)
+        {
+            var fromUtc = from.UtcDateTime;
+            records = records.Where(r => r.OccurredAt >= fromUtc);
+        }
+
+        var entities = await records.OrderByDescending(r => r.OccurredAt).Take(query.Take).ToListAsync(cancellationToken);
+        return entities.Select(e => new AuditRecord
+        {
+            Id = e.Id,
+            OccurredAt = new DateTimeOffset(DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc)),
+            GrantType = e.GrantType,
+            Outcome = (AuditOutcome)e.Outcome,
+            ReasonCode = e.ReasonCode,
+            Error = e.Error,
+            Description = e.Description,
+            ClientId = e.ClientId,
+            AgentId = e.AgentId,
+            Subject = e.Subject,
+            ActorChain = e.ActorChain,
+            ChainDescription = e.ChainDescription,
+            ChainDepth = e.ChainDepth,
+            ScopesRequested = e.ScopesRequested,
+            ScopesGranted = e.ScopesGranted,
+            Audiences = e.Audiences,
+            TokenId = e.TokenId,
+            ClientIp = e.ClientIp,
+        }).ToList();
+    }
+}
