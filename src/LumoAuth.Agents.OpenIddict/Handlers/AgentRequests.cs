@@ -1,0 +1,37 @@
+using LumoAuth.Agents.Agents;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace LumoAuth.Agents.OpenIddict.Handlers;
+
+/// <summary>
+/// Tells whether a token request belongs to the agent pack: every token exchange, and client credentials of a
+/// registered agent. OpenIddict's built-in scope, audience and authorized-party checks are skipped for these
+/// because the agent policy makes them, with its own codes, against capabilities and allowed tools.
+/// </summary>
+public sealed class SkipForAgentRequests : IOpenIddictServerHandlerFilter<ValidateTokenRequestContext>
+{
+    private readonly IAgentStore _agents;
+
+    /// <summary>Creates the filter.</summary>
+    public SkipForAgentRequests(IAgentStore agents) => _agents = agents;
+
+    /// <inheritdoc />
+    public async ValueTask<bool> IsActiveAsync(ValidateTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return !await IsAgentRequestAsync(context.Request, _agents, context.CancellationToken);
+    }
+
+    internal static async ValueTask<bool> IsAgentRequestAsync(OpenIddictRequest request, IAgentStore agents, CancellationToken cancellationToken)
+    {
+        if (request.IsTokenExchangeGrantType())
+        {
+            return true;
+        }
+
+        return request.IsClientCredentialsGrantType() && request.ClientId is { Length: > 0 } clientId &&
+               await agents.FindAsync(clientId, cancellationToken) is not null;
+    }
+}

@@ -1,0 +1,113 @@
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.OpenIddict.Tokens;
+using Microsoft.AspNetCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace LumoAuth.Agents.OpenIddict.Handlers;
+
+/// <summary>
+/// Writes the audit record of every agent issuance and every token-endpoint refusal before the response leaves,
+/// and adds the stable <c>error_code</c> to refusals. When the record cannot be written no token is released:
+/// the response becomes <c>server_error</c>.
+/// </summary>
+public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyTokenResponseContext>
+{
+    private readonly AuditTrail _trail;
+    private readonly ILogger<AuditTokenResponse> _logger;
+
+    /// <summary>Creates the handler.</summary>
+    public AuditTokenResponse(AuditTrail trail, ILogger<AuditTokenResponse> logger)
+    {
+        _trail = trail;
+        _logger = logger;
+    }
+
+    /// <summary>The descriptor: after OpenIddict normalizes the error, before it picks the status code and writes the body.</summary>
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+            .UseScopedHandler<AuditTokenResponse>()
+            .SetOrder(50_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <inheritdoc />
+    public async ValueTask HandleAsync(ApplyTokenResponseContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var response = context.Response;
+        var decision = context.Transaction.GetProperty<IssuanceDecision>(LumoAgentsOpenIddictConstants.DecisionProperty);
+        if (decision is null && string.IsNullOrEmpty(response.Error))
+        {
+            return; // A host issuance outside the pack (e.g. authorization code): not ours to record.
+        }
+
+        var audit = new AuditContext
+        {
+            GrantType = request?.GrantType ?? string.Empty,
+            ClientId = request?.ClientId,
+            ScopesRequested = request?.Scope,
+            AudiencesRequested = request is null ? null : string.Join(' ', [.. request.GetAudiences(), .. request.GetResources()]),
+            TokenId = TokenId(response.AccessToken),
+            ClientIp = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString(),
+        };
+
+        try
+        {
+            if (decision is not null)
+            {
+                await _trail.RecordAsync(decision, audit, context.CancellationToken);
+                if (decision.Error is { } error)
+                {
+                    response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = error.Code;
+                }
+            }
+            else
+            {
+                var code = ProtocolErrorCodes.FromErrorUri(response.ErrorUri);
+                await _trail.RecordProtocolRefusalAsync(response.Error!, response.ErrorDescription, code, audit, context.CancellationToken);
+                response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = code;
+            }
+        }
+#pragma warning disable CA1031 // Any failure to record must withhold the token, whatever its type.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogAuditFailed(_logger, exception);
+            foreach (var name in response.GetParameters().Keys.ToList())
+            {
+                response.RemoveParameter(name);
+            }
+
+            response.Error = OAuthErrors.ServerError;
+            response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed.";
+            response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = "audit_unavailable";
+        }
+    }
+
+    private static string? TokenId(string? accessToken)
+    {
+        if (string.IsNullOrEmpty(accessToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new JsonWebToken(accessToken).Id;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Error, Message = "The audit record of a token request could not be written; the request was failed.")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception);
+}

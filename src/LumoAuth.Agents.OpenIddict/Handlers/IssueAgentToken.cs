@@ -1,0 +1,124 @@
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.OpenIddict.Tokens;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace LumoAuth.Agents.OpenIddict.Handlers;
+
+/// <summary>
+/// Decides agent token requests with the core policies and signs the result in: client credentials of a
+/// registered agent (seed pattern 1) and every token exchange (seed pattern 3). A request that is not the
+/// pack's (client credentials of a non-agent client) is left to the host.
+/// </summary>
+public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenRequestContext>
+{
+    private readonly ClientCredentialsPolicy _clientCredentials;
+    private readonly DelegationPolicy _delegation;
+    private readonly IOpenIddictApplicationManager _applications;
+    private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the handler.</summary>
+    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation,
+        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time)
+    {
+        _clientCredentials = clientCredentials;
+        _delegation = delegation;
+        _applications = applications;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>The descriptor: after OpenIddict attaches the validated input principals, before its sign-in.</summary>
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
+            .UseScopedHandler<IssueAgentToken>()
+            .SetOrder(int.MinValue + 200_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <inheritdoc />
+    public async ValueTask HandleAsync(HandleTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        IReadOnlyList<string>? scopes = request.Scope is null ? null : request.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        IReadOnlyList<string> audiences = [.. request.GetAudiences(), .. request.GetResources()];
+
+        IssuanceDecision? decision;
+        if (request.IsClientCredentialsGrantType() && context.ClientId is { } clientId)
+        {
+            decision = await _clientCredentials.DecideAsync(clientId, scopes, audiences, context.CancellationToken);
+        }
+        else if (request.IsTokenExchangeGrantType())
+        {
+            decision = await DecideDelegationAsync(context, scopes, audiences);
+        }
+        else
+        {
+            return;
+        }
+
+        if (decision is null)
+        {
+            return;
+        }
+
+        context.Transaction.SetProperty(LumoAgentsOpenIddictConstants.DecisionProperty, decision);
+        if (decision.Error is { } error)
+        {
+            context.Reject(error.OAuthError, error.Description, ErrorUris.For(_options.CurrentValue, error.Code));
+            return;
+        }
+
+        var agentId = decision.Agent!.Id;
+        context.SignIn(AgentPrincipalFactory.Create(decision, agentId, addClientId: string.IsNullOrEmpty(context.ClientId), _time.GetUtcNow()));
+    }
+
+    private async ValueTask<IssuanceDecision> DecideDelegationAsync(HandleTokenRequestContext context, IReadOnlyList<string>? scopes, IReadOnlyList<string> audiences)
+    {
+        if (context.SubjectTokenPrincipal is null)
+        {
+            return Malformed("subject", null);
+        }
+
+        if (!TokenFactsReader.TryRead(context.SubjectTokenPrincipal, out var subject, out var subjectError))
+        {
+            return Malformed("subject", subjectError);
+        }
+
+        TokenFacts? actor = null;
+        if (context.ActorTokenPrincipal is not null && !TokenFactsReader.TryRead(context.ActorTokenPrincipal, out actor, out var actorError))
+        {
+            return Malformed("actor", actorError);
+        }
+
+        // Only a confidential client's identity counts as authentication: a public client_id proves nothing.
+        string? authenticatedClient = null;
+        if (context.ClientId is { Length: > 0 } clientId &&
+            await _applications.FindByClientIdAsync(clientId, context.CancellationToken) is { } application &&
+            await _applications.HasClientTypeAsync(application, OpenIddictConstants.ClientTypes.Confidential, context.CancellationToken))
+        {
+            authenticatedClient = clientId;
+        }
+
+        return await _delegation.DecideAsync(new DelegationRequest
+        {
+            SubjectToken = subject,
+            ActorToken = actor,
+            AuthenticatedClientId = authenticatedClient,
+            RequestedScopes = scopes,
+            RequestedAudiences = audiences,
+        }, context.CancellationToken);
+
+        static IssuanceDecision Malformed(string which, string? reason) => new()
+        {
+            Error = new AgentError(AgentErrorCodes.ChainMalformed, OAuthErrors.InvalidGrant, $"The {which} token is not usable: {reason ?? "it carries no principal"}"),
+        };
+    }
+}

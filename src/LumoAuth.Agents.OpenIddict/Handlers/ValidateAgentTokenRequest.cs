@@ -1,0 +1,118 @@
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Errors;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace LumoAuth.Agents.OpenIddict.Handlers;
+
+/// <summary>
+/// Runs first on every token request: refuses duplicated parameters, and for token exchange refuses missing or
+/// empty parameters and token types other than access tokens, each with its own code. It never lets a request
+/// fall back to another identity: an exchange that names no client must carry an actor token.
+/// </summary>
+public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<ValidateTokenRequestContext>
+{
+    private static readonly string[] SingleValued =
+    [
+        OpenIddictConstants.Parameters.GrantType, OpenIddictConstants.Parameters.ClientId, OpenIddictConstants.Parameters.ClientSecret,
+        OpenIddictConstants.Parameters.Scope, OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.SubjectTokenType,
+        OpenIddictConstants.Parameters.ActorToken, OpenIddictConstants.Parameters.ActorTokenType, OpenIddictConstants.Parameters.RequestedTokenType,
+        OpenIddictConstants.Parameters.ClientAssertion, OpenIddictConstants.Parameters.ClientAssertionType,
+    ];
+
+    private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+
+    /// <summary>Creates the handler.</summary>
+    public ValidateAgentTokenRequest(IOptionsMonitor<LumoAgentsOptions> options) => _options = options;
+
+    /// <summary>The descriptor: before every built-in validation of the token request.</summary>
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
+            .UseScopedHandler<ValidateAgentTokenRequest>()
+            .SetOrder(int.MinValue + 10_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <inheritdoc />
+    public ValueTask HandleAsync(ValidateTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var error = Validate(request, _options.CurrentValue);
+        if (error is not null)
+        {
+            context.Transaction.SetProperty(LumoAgentsOpenIddictConstants.DecisionProperty,
+                new Issuance.IssuanceDecision { Error = error, AgentId = request.ClientId });
+            context.Reject(error.OAuthError, error.Description, ErrorUris.For(_options.CurrentValue, error.Code));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static AgentError? Validate(OpenIddictRequest request, LumoAgentsOptions options)
+    {
+        foreach (var name in SingleValued)
+        {
+            if (request[name] is { Count: > 1 })
+            {
+                return new AgentError(AgentErrorCodes.ParameterDuplicated, OAuthErrors.InvalidRequest, $"The '{name}' parameter appears more than once.");
+            }
+        }
+
+        if (!request.IsTokenExchangeGrantType())
+        {
+            return null;
+        }
+
+        foreach (var name in new[] { OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.SubjectTokenType })
+        {
+            if (string.IsNullOrWhiteSpace((string?)request[name]))
+            {
+                return new AgentError(AgentErrorCodes.ParameterMissing, OAuthErrors.InvalidRequest, $"The '{name}' parameter is missing or empty.");
+            }
+        }
+
+        if (!string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.AccessTokenType, StringComparison.Ordinal))
+        {
+            return new AgentError(AgentErrorCodes.SubjectTokenTypeUnsupported, OAuthErrors.InvalidRequest,
+                $"The subject_token_type '{request.SubjectTokenType}' is not accepted; delegation takes a user's access token ({LumoAgentsOpenIddictConstants.AccessTokenType}).");
+        }
+
+        var hasActorToken = request[OpenIddictConstants.Parameters.ActorToken] is not null;
+        var hasActorTokenType = request[OpenIddictConstants.Parameters.ActorTokenType] is not null;
+        if (hasActorToken || hasActorTokenType)
+        {
+            foreach (var name in new[] { OpenIddictConstants.Parameters.ActorToken, OpenIddictConstants.Parameters.ActorTokenType })
+            {
+                if (string.IsNullOrWhiteSpace((string?)request[name]))
+                {
+                    return new AgentError(AgentErrorCodes.ParameterMissing, OAuthErrors.InvalidRequest,
+                        $"The '{name}' parameter is missing or empty; actor_token and actor_token_type go together.");
+                }
+            }
+
+            if (!string.Equals(request.ActorTokenType, LumoAgentsOpenIddictConstants.AccessTokenType, StringComparison.Ordinal))
+            {
+                return new AgentError(AgentErrorCodes.ActorTokenTypeUnsupported, OAuthErrors.InvalidRequest,
+                    $"The actor_token_type '{request.ActorTokenType}' is not accepted; the actor proves itself with its own access token.");
+            }
+        }
+
+        var anonymous = string.IsNullOrEmpty(request.ClientId);
+        if (anonymous && options.RequireClientAuthenticationForExchange)
+        {
+            return new AgentError(AgentErrorCodes.ClientAuthenticationRequired, OAuthErrors.InvalidClient,
+                "This server requires the acting agent to authenticate as a client for token exchange (RFC 8693 §5).");
+        }
+
+        if (anonymous && !hasActorToken)
+        {
+            return new AgentError(AgentErrorCodes.ActorMissing, OAuthErrors.InvalidRequest,
+                "Delegation needs the acting agent: send its access token as actor_token, or authenticate as the agent.");
+        }
+
+        return null;
+    }
+}

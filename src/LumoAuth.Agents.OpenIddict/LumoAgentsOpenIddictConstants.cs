@@ -1,0 +1,22 @@
+namespace LumoAuth.Agents.OpenIddict;
+
+/// <summary>Names the OpenIddict integration uses on the wire and in the request transaction.</summary>
+public static class LumoAgentsOpenIddictConstants
+{
+    /// <summary>The response parameter carrying the stable refusal code beside the OAuth <c>error</c>.</summary>
+    public const string ErrorCodeParameter = "error_code";
+
+    /// <summary>The RFC 8693 §4.1 actor claim.</summary>
+    public const string ActClaim = "act";
+
+    /// <summary>The RFC 8693 §4.4 authorized-actor claim.</summary>
+    public const string MayActClaim = "may_act";
+
+    /// <summary>The RFC 9068 client identifier claim.</summary>
+    public const string ClientIdClaim = "client_id";
+
+    /// <summary>The RFC 8693 access token type identifier, the only subject and actor token type accepted for delegation.</summary>
+    public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+
+    internal const string DecisionProperty = "lumo:agents:decision";
+}

@@ -1,0 +1,65 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.OpenIddict;
+using LumoAuth.Agents.OpenIddict.Handlers;
+using LumoAuth.Agents.OpenIddict.Registration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerHandlers.Exchange;
+
+// Kept in the DI namespace, as OpenIddict's own builder extensions are.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The entry point of the OpenIddict integration.</summary>
+public static class LumoAgentsServerBuilderExtensions
+{
+    /// <summary>
+    /// Makes the OpenIddict server agent-aware. It enables the client credentials and token exchange grants,
+    /// issues access tokens as signed, unencrypted RFC 9068 JWTs, takes over the token-exchange grant with the
+    /// delegation policy, decides agents' client credentials requests with their capabilities, and writes an audit
+    /// record for every issuance and refusal. Call <c>services.AddLumoAgents()</c> as well. Safe to call twice.
+    /// </summary>
+    /// <remarks>
+    /// It accepts token-exchange requests that name no client (the seed's request, where the actor token proves
+    /// the agent); every other grant still needs a client. Set <c>RequireClientAuthenticationForExchange</c> to
+    /// demand client authentication on exchange too. Only access tokens are accepted as subject and actor tokens.
+    /// </remarks>
+    public static OpenIddictServerBuilder UseLumoAgents(this OpenIddictServerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.AllowClientCredentialsFlow()
+               .AllowTokenExchangeFlow()
+               .AcceptAnonymousClients()
+               .DisableAccessTokenEncryption();
+
+        builder.Configure(options =>
+        {
+            options.SubjectTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
+            options.ActorTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
+        });
+
+        // OpenIddict's own scope, audience and authorized-party checks know nothing of capabilities or allowed
+        // tools; for agent requests the policy makes them instead, with its own codes. Other requests keep them.
+        foreach (var descriptor in new[]
+                 {
+                     ValidateScopes.Descriptor, ValidateScopePermissions.Descriptor, ValidateAudiences.Descriptor,
+                     ValidateResources.Descriptor, ValidateAudiencePermissions.Descriptor, ValidateResourcePermissions.Descriptor,
+                     ValidateAuthorizedParty.Descriptor,
+                 })
+        {
+            builder.RemoveEventHandler(descriptor);
+            builder.AddEventHandler(OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ValidateTokenRequestContext>()
+                .Import(descriptor)
+                .AddFilter<SkipForAgentRequests>()
+                .Build());
+        }
+
+        builder.RemoveEventHandler(ValidateAgentTokenRequest.Descriptor).AddEventHandler(ValidateAgentTokenRequest.Descriptor);
+        builder.RemoveEventHandler(IssueAgentToken.Descriptor).AddEventHandler(IssueAgentToken.Descriptor);
+        builder.RemoveEventHandler(AuditTokenResponse.Descriptor).AddEventHandler(AuditTokenResponse.Descriptor);
+
+        builder.Services.TryAddScoped<SkipForAgentRequests>();
+        builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
+        return builder;
+    }
+}

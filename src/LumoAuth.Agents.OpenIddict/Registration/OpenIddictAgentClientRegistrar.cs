@@ -1,0 +1,77 @@
+using LumoAuth.Agents.Agents;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LumoAuth.Agents.OpenIddict.Registration;
+
+/// <summary>
+/// Creates the OpenIddict application behind an agent: confidential when it has a secret, allowed the token
+/// endpoint with client credentials and token exchange, and (with redirect URIs) the authorization code flow so it
+/// can ask users for consent. Its scope permissions are exactly its capabilities.
+/// </summary>
+public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
+{
+    private readonly IOpenIddictApplicationManager _applications;
+
+    /// <summary>Creates the registrar.</summary>
+    public OpenIddictAgentClientRegistrar(IOpenIddictApplicationManager applications) => _applications = applications;
+
+    /// <inheritdoc />
+    public async ValueTask<bool> ExistsAsync(string clientId, CancellationToken cancellationToken) =>
+        await _applications.FindByClientIdAsync(clientId, cancellationToken) is not null;
+
+    /// <inheritdoc />
+    public async ValueTask CreateAsync(AgentRegistration registration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = registration.Id,
+            ClientSecret = registration.ClientSecret,
+            ClientType = registration.ClientSecret is null ? ClientTypes.Public : ClientTypes.Confidential,
+            DisplayName = registration.DisplayName,
+            ConsentType = ConsentTypes.Explicit,
+        };
+
+        descriptor.Permissions.UnionWith(
+        [
+            Permissions.Endpoints.Token,
+            Permissions.GrantTypes.TokenExchange,
+        ]);
+        if (registration.ClientSecret is not null)
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        }
+
+        if (registration.RedirectUris.Count > 0)
+        {
+            descriptor.Permissions.UnionWith(
+            [
+                Permissions.Endpoints.Authorization,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.ResponseTypes.Code,
+            ]);
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            foreach (var uri in registration.RedirectUris)
+            {
+                descriptor.RedirectUris.Add(uri);
+            }
+        }
+
+        foreach (var capability in registration.Capabilities)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + capability);
+        }
+
+        await _applications.CreateAsync(descriptor, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+        {
+            await _applications.DeleteAsync(application, cancellationToken);
+        }
+    }
+}

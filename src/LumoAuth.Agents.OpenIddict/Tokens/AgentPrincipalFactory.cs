@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using LumoAuth.Agents.Issuance;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LumoAuth.Agents.OpenIddict.Tokens;
+
+/// <summary>
+/// Builds the principal OpenIddict signs into an RFC 9068 access token from a granted decision. It starts from
+/// nothing, so no claim of an input token (notably <c>may_act</c>) leaks into the output.
+/// </summary>
+internal static class AgentPrincipalFactory
+{
+    public static ClaimsPrincipal Create(IssuanceDecision decision, string agentId, bool addClientId, DateTimeOffset now)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, decision.Subject);
+        if (addClientId)
+        {
+            // OpenIddict writes client_id itself when the request named a client; a request proven by the actor
+            // token alone names none, and RFC 9068 §2.2 still requires it.
+            identity.SetClaim(LumoAgentsOpenIddictConstants.ClientIdClaim, agentId);
+        }
+
+        if (decision.Chain.ToJson() is { } act)
+        {
+            identity.SetClaim(LumoAgentsOpenIddictConstants.ActClaim, act);
+        }
+
+        var principal = new ClaimsPrincipal(identity);
+        principal.SetScopes(decision.Scopes);
+        principal.SetAudiences(decision.Audiences);
+        principal.SetPresenters(agentId);
+
+        var lifetime = decision.ExpiresAt - now;
+        principal.SetAccessTokenLifetime(lifetime < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : lifetime);
+        principal.SetDestinations(_ => [Destinations.AccessToken]);
+        return principal;
+    }
+}

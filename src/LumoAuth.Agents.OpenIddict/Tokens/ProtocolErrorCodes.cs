@@ -1,0 +1,54 @@
+using LumoAuth.Agents.Errors;
+
+namespace LumoAuth.Agents.OpenIddict.Tokens;
+
+/// <summary>
+/// Gives refusals made by OpenIddict itself (before the agent policy runs) a stable code of ours, from the
+/// OpenIddict error id at the end of its <c>error_uri</c>.
+/// </summary>
+public static class ProtocolErrorCodes
+{
+    /// <summary>A presented token failed validation: bad signature, unknown key, wrong issuer or malformed.</summary>
+    public const string TokenInvalid = "token_invalid";
+
+    /// <summary>A presented token is not of the declared type (e.g. an ID or refresh token declared as an access token).</summary>
+    public const string TokenTypeMismatch = "token_type_mismatch";
+
+    /// <summary>A presented token has expired or was revoked.</summary>
+    public const string TokenExpired = "token_expired";
+
+    /// <summary>The client could not be authenticated.</summary>
+    public const string ClientAuthenticationFailed = "client_authentication_failed";
+
+    /// <summary>The requested token type is not supported.</summary>
+    public const string RequestedTokenTypeUnsupported = "requested_token_type_unsupported";
+
+    private static readonly Dictionary<string, string> ByOpenIddictId = new(StringComparer.Ordinal)
+    {
+        ["ID2029"] = AgentErrorCodes.ParameterMissing,
+        ["ID2037"] = AgentErrorCodes.ParameterMissing,
+        ["ID2004"] = TokenInvalid,
+        ["ID2088"] = TokenInvalid,
+        ["ID2090"] = TokenInvalid,
+        ["ID2091"] = TokenInvalid,
+        ["ID2008"] = TokenTypeMismatch,
+        ["ID2089"] = TokenTypeMismatch,
+        ["ID2018"] = TokenExpired,
+        ["ID2019"] = TokenExpired,
+        ["ID2013"] = TokenExpired,
+        ["ID2055"] = ClientAuthenticationFailed,
+        ["ID2057"] = ClientAuthenticationFailed,
+    };
+
+    /// <summary>Our code for an OpenIddict refusal, or <see cref="AgentErrorCodes.ProtocolError"/> when it has none of its own.</summary>
+    public static string FromErrorUri(string? errorUri)
+    {
+        if (errorUri is null)
+        {
+            return AgentErrorCodes.ProtocolError;
+        }
+
+        var id = errorUri[(errorUri.LastIndexOf('/') + 1)..];
+        return ByOpenIddictId.TryGetValue(id, out var code) ? code : AgentErrorCodes.ProtocolError;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Security.Claims;
+using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Scopes;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LumoAuth.Agents.OpenIddict.Tokens;
+
+/// <summary>Reads a principal OpenIddict has already validated into host-neutral <see cref="TokenFacts"/>.</summary>
+internal static class TokenFactsReader
+{
+    public static bool TryRead(ClaimsPrincipal principal, out TokenFacts facts, out string? error)
+    {
+        facts = null!;
+        error = null;
+
+        var acts = principal.FindAll(LumoAgentsOpenIddictConstants.ActClaim).ToList();
+        var mayActs = principal.FindAll(LumoAgentsOpenIddictConstants.MayActClaim).ToList();
+        if (acts.Count > 1 || mayActs.Count > 1)
+        {
+            error = "A token may carry at most one act and one may_act claim.";
+            return false;
+        }
+
+        if (!ActorChain.TryParse(acts.SingleOrDefault()?.Value, out var chain, out error) ||
+            !ActorChain.TryParseActor(mayActs.SingleOrDefault()?.Value, out var mayAct, out error))
+        {
+            return false;
+        }
+
+        var subject = principal.GetClaim(Claims.Subject);
+        if (string.IsNullOrEmpty(subject))
+        {
+            error = "The token has no subject.";
+            return false;
+        }
+
+        facts = new TokenFacts
+        {
+            Subject = subject,
+            ClientId = principal.GetClaim(LumoAgentsOpenIddictConstants.ClientIdClaim) ?? principal.GetPresenters().FirstOrDefault(),
+            TokenId = principal.GetClaim(Claims.JwtId),
+            Scopes = new ScopeSet(principal.GetScopes()),
+            Audiences = new HashSet<string>(principal.GetAudiences(), StringComparer.Ordinal),
+            ExpiresAt = principal.GetExpirationDate(),
+            Chain = chain,
+            MayAct = mayAct,
+        };
+        return true;
+    }
+}
