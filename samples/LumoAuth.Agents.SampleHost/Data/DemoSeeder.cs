@@ -1,0 +1,65 @@
+using LumoAuth.Agents.Agents;
+using Microsoft.AspNetCore.Identity;
+
+namespace LumoAuth.Agents.SampleHost.Data;
+
+/// <summary>
+/// Seeds the demo tenant <c>acme-corp</c> once: user <c>alice</c> and agents <c>research-bot</c> and
+/// <c>search-tool</c>. The passwords and secrets are for local trials only and are documented in the README.
+/// </summary>
+internal static class DemoSeeder
+{
+    public const string AlicePassword = "Alice-Local-Trial-1!";
+    public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
+    public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
+
+    public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
+    {
+        var users = services.GetRequiredService<UserManager<IdentityUser>>();
+        if (await users.FindByIdAsync("alice") is null)
+        {
+            var result = await users.CreateAsync(new IdentityUser { Id = "alice", UserName = "alice", Email = "alice@acme-corp.example", EmailConfirmed = true }, AlicePassword);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("Seeding alice failed: " + string.Join("; ", result.Errors.Select(e => e.Description)));
+            }
+        }
+
+        var registry = services.GetRequiredService<IAgentRegistry>();
+        await RegisterOnceAsync(registry, new AgentRegistration
+        {
+            Id = "research-bot",
+            DisplayName = "Research Bot",
+            Owner = "acme-corp research team",
+            Capabilities = ["read:articles", "search:web", AgentCapabilities.DelegateUser],
+            DefaultScopes = ["read:articles"],
+            AllowedTools = ["search-tool"],
+            CanActForUsers = true,
+            ClientSecret = ResearchBotSecret,
+            RedirectUris = [new Uri(publicOrigin, "callback")],
+        }, cancellationToken);
+        await RegisterOnceAsync(registry, new AgentRegistration
+        {
+            Id = "search-tool",
+            DisplayName = "Search Tool",
+            Owner = "acme-corp platform team",
+            Capabilities = ["search:web"],
+            DefaultScopes = ["search:web"],
+            ClientSecret = SearchToolSecret,
+        }, cancellationToken);
+    }
+
+    private static async Task RegisterOnceAsync(IAgentRegistry registry, AgentRegistration registration, CancellationToken cancellationToken)
+    {
+        if (await registry.FindAsync(registration.Id, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var result = await registry.RegisterAsync(registration, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Seeding agent '{registration.Id}' failed: " + string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}")));
+        }
+    }
+}

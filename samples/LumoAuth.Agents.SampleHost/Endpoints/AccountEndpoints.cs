@@ -1,0 +1,82 @@
+using LumoAuth.Agents.Consent;
+using LumoAuth.Agents.Subjects;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+
+namespace LumoAuth.Agents.SampleHost.Endpoints;
+
+/// <summary>Login, logout, and the user's list of consents with a withdraw button.</summary>
+internal static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
+            LoginPage(http, antiforgery, returnUrl, error: null));
+
+        app.MapPost("/account/login", async (HttpContext http, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
+        {
+            var form = await http.Request.ReadFormAsync();
+            var returnUrl = form["returnUrl"].ToString();
+            var result = await signIn.PasswordSignInAsync(form["username"].ToString(), form["password"].ToString(), isPersistent: false, lockoutOnFailure: true);
+            if (!result.Succeeded)
+            {
+                return LoginPage(http, antiforgery, returnUrl, "Unknown user name or wrong password.");
+            }
+
+            return Results.LocalRedirect(string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') ? "/account/consents" : returnUrl);
+        });
+
+        app.MapPost("/account/logout", async (SignInManager<IdentityUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return Results.LocalRedirect("/account/login");
+        });
+
+        app.MapGet("/account/consents", async (HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IConsentStore consents) =>
+        {
+            var user = await users.GetUserAsync(http.User);
+            if (user is null)
+            {
+                return Results.Redirect("/account/login?returnUrl=%2Faccount%2Fconsents");
+            }
+
+            var tokens = antiforgery.GetAndStoreTokens(http);
+            var rows = (await consents.ListAsync(SubjectIdentifier.ForUser(user.Id), http.RequestAborted))
+                .Select(c => $"<li><b>{Html.Encode(c.AgentId)}</b>: <code>{Html.Encode(c.Scopes.ToString())}</code> " +
+                             (c.IsActive
+                                 ? $"<form method=\"post\" action=\"/account/consents/{Uri.EscapeDataString(c.AgentId)}/withdraw\" style=\"display:inline\">{Html.Hidden(tokens.FormFieldName, tokens.RequestToken)}<button>Withdraw</button></form>"
+                                 : $"(withdrawn {c.WithdrawnAt:u})") + "</li>");
+            return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>");
+        });
+
+        app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, UserManager<IdentityUser> users, IConsentStore consents, TimeProvider time) =>
+        {
+            var user = await users.GetUserAsync(http.User);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            await consents.WithdrawAsync(SubjectIdentifier.ForUser(user.Id), agentId, time.GetUtcNow(), http.RequestAborted);
+            return Results.LocalRedirect("/account/consents");
+        });
+    }
+
+    private static IResult LoginPage(HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? error)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return Html.Page("Sign in", $"""
+            {(error is null ? "" : $"<p role=\"alert\" style=\"color:#b00\">{Html.Encode(error)}</p>")}
+            <form method="post" action="/account/login">
+              {Html.Hidden(tokens.FormFieldName, tokens.RequestToken)}
+              {Html.Hidden("returnUrl", returnUrl)}
+              <label>User name <input name="username" autocomplete="username" required></label><br>
+              <label>Password <input name="password" type="password" autocomplete="current-password" required></label><br>
+              <button type="submit">Sign in</button>
+            </form>
+            <p>Local trial user: <code>alice</code> / <code>{DemoPassword}</code></p>
+            """, error is null ? 200 : 400);
+    }
+
+    private const string DemoPassword = Data.DemoSeeder.AlicePassword;
+}

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Consent;
+using LumoAuth.Agents.Scopes;
+using LumoAuth.Agents.Subjects;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LumoAuth.Agents.SampleHost.Endpoints;
+
+/// <summary>
+/// The authorization endpoint: the user signs in, sees which agent asks to act for them and for which scopes,
+/// and consents (recorded in the consent store that delegation checks) or refuses. An agent can only ask for
+/// scopes among its capabilities.
+/// </summary>
+internal static class AuthorizationEndpoints
+{
+    public static void MapAuthorizationEndpoints(this IEndpointRouteBuilder app, params string[] paths)
+    {
+        foreach (var path in paths)
+        {
+            app.MapMethods(path, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync);
+        }
+
+        app.MapGet("/callback", (string? code, string? state, string? error) => Html.Page("Authorization response",
+            error is not null
+                ? $"<p>Error: <code>{Html.Encode(error)}</code></p>"
+                : $"<p>Authorization code: <code>{Html.Encode(code)}</code></p><p>State: <code>{Html.Encode(state)}</code></p><p>Redeem it at the token endpoint with <code>grant_type=authorization_code</code>, the agent's credentials and your PKCE verifier.</p>"));
+    }
+
+    private static async Task<IResult> AuthorizeAsync(
+        HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IAgentStore agents,
+        IConsentStore consents, TimeProvider time, IOptionsMonitor<LumoAgentsOptions> options)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+        var user = await users.GetUserAsync(http.User);
+        if (user is null || request.HasPromptValue(PromptValues.Login))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(OpenIddictConstants.Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            return Results.Challenge(new AuthenticationProperties
+            {
+                RedirectUri = http.Request.PathBase + http.Request.Path + QueryString.Create(
+                    request.GetParameters().Where(p => p.Key != Parameters.Prompt).Select(p => KeyValuePair.Create(p.Key, (string?)p.Value))),
+            }, [IdentityConstants.ApplicationScheme]);
+        }
+
+        var requested = ScopeSet.Parse(request.Scope);
+        var agent = await agents.FindAsync(request.ClientId!, http.RequestAborted);
+        if (agent is null)
+        {
+            return Forbid(OpenIddictConstants.Errors.UnauthorizedClient, "Only registered agents ask users for consent on this server.");
+        }
+
+        if (agent.Status != AgentStatus.Active)
+        {
+            return Forbid(OpenIddictConstants.Errors.UnauthorizedClient, $"The agent '{agent.Id}' is not active.");
+        }
+
+        var beyond = requested.Except(agent.Capabilities).Union(requested.Intersect(new ScopeSet([AgentCapabilities.DelegateUser])));
+        if (beyond.Count > 0)
+        {
+            return Forbid(OpenIddictConstants.Errors.InvalidScope, $"The agent '{agent.Id}' cannot be granted: {beyond}.");
+        }
+
+        var subject = SubjectIdentifier.ForUser(user.Id);
+        var existing = await consents.FindActiveAsync(subject, agent.Id, http.RequestAborted);
+        var alreadyConsented = existing is not null && requested.IsSubsetOf(existing.Scopes) && !request.HasPromptValue(PromptValues.Consent);
+
+        if (!alreadyConsented)
+        {
+            if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.HasFormContentType || !http.Request.Form.ContainsKey("decision"))
+            {
+                return ConsentPage(http, antiforgery, request, agent, requested, user);
+            }
+
+            await antiforgery.ValidateRequestAsync(http);
+            if (http.Request.Form["decision"] != "accept")
+            {
+                return Forbid(OpenIddictConstants.Errors.AccessDenied, "The user refused to let the agent act for them.");
+            }
+
+            await consents.GrantAsync(subject, agent.Id, requested, time.GetUtcNow(), http.RequestAborted);
+        }
+
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, user.UserName);
+        var principal = new ClaimsPrincipal(identity);
+        principal.SetScopes(requested);
+        if (options.CurrentValue.DefaultAudience is { } audience)
+        {
+            principal.SetAudiences(audience);
+        }
+
+        principal.SetDestinations(claim => claim.Type == Claims.Name ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken]);
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult ConsentPage(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, AgentProfile agent, ScopeSet requested, IdentityUser user)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        var hidden = string.Concat(request.GetParameters()
+            .Where(p => p.Key != Parameters.Prompt)
+            .Select(p => Html.Hidden(p.Key, (string?)p.Value)));
+        var tools = agent.AllowedTools.Count == 0 ? "none" : string.Join(", ", agent.AllowedTools.Order(StringComparer.Ordinal));
+        return Html.Page("Allow an agent to act for you?", $"""
+            <p><b>{Html.Encode(agent.DisplayName)}</b> (owned by {Html.Encode(agent.Owner)}) asks to act for <b>{Html.Encode(user.UserName)}</b> with:</p>
+            <ul>{string.Concat(requested.Select(s => $"<li><code>{Html.Encode(s)}</code></li>"))}</ul>
+            <p>It may pass this on to its tools: {Html.Encode(tools)}. You can withdraw this at any time under <a href="/account/consents">your consents</a>.</p>
+            <form method="post">
+              {Html.Hidden(tokens.FormFieldName, tokens.RequestToken)}{hidden}
+              <button name="decision" value="accept">Allow</button>
+              <button name="decision" value="deny">Deny</button>
+            </form>
+            """);
+    }
+
+    private static IResult Forbid(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

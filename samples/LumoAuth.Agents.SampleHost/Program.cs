@@ -1,0 +1,84 @@
+using LumoAuth.Agents.EntityFrameworkCore;
+using LumoAuth.Agents.SampleHost.Data;
+using LumoAuth.Agents.SampleHost.Endpoints;
+using LumoAuth.Agents.SampleHost.Keys;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Everything the sample writes (SQLite database, local signing keys) lives in one data folder.
+var dataDirectory = Path.GetFullPath(builder.Configuration["Sample:DataDirectory"] ?? Path.Combine(builder.Environment.ContentRootPath, "App_Data"));
+Directory.CreateDirectory(dataDirectory);
+
+var provider = builder.Configuration["Database:Provider"] ?? "Sqlite";
+var connectionString = builder.Configuration.GetConnectionString("Default") ?? $"Data Source={Path.Combine(dataDirectory, "lumo-sample.db")}";
+builder.Services.AddDbContext<ApplicationDbContext>(options =>
+{
+    _ = provider.ToUpperInvariant() switch
+    {
+        "SQLITE" => options.UseSqlite(connectionString),
+        "POSTGRESQL" => options.UseNpgsql(connectionString),
+        "SQLSERVER" => options.UseSqlServer(connectionString),
+        _ => throw new InvalidOperationException($"Database:Provider '{provider}' is not one of Sqlite, PostgreSQL, SqlServer."),
+    };
+    options.UseOpenIddict();
+});
+
+builder.Services.AddIdentity<IdentityUser, IdentityRole>()
+    .AddEntityFrameworkStores<ApplicationDbContext>()
+    .AddDefaultTokenProviders();
+builder.Services.ConfigureApplicationCookie(options => options.LoginPath = "/account/login");
+builder.Services.AddAntiforgery();
+
+builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
+
+builder.Services.AddOpenIddict()
+    .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+    .AddServer(options =>
+    {
+        // The seed's tenant paths next to the conventional ones.
+        options.SetTokenEndpointUris("connect/token", "t/acme-corp/api/v1/oauth/token")
+               .SetAuthorizationEndpointUris("connect/authorize", "t/acme-corp/api/v1/oauth/authorize");
+
+        options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+
+        // Agents' capabilities are the scope registry here: the authorization endpoint checks requested scopes
+        // against the agent's capabilities, and the token endpoint's agent policy does the same.
+        options.DisableScopeValidation();
+
+        options.AddSigningKey(LocalKeys.LoadOrCreateSigningKey(dataDirectory))
+               .AddEncryptionKey(LocalKeys.LoadOrCreateEncryptionKey(dataDirectory));
+
+        options.UseLumoAgents();
+
+        var aspNetCore = options.UseAspNetCore().EnableAuthorizationEndpointPassthrough();
+        if (builder.Configuration.GetValue("Sample:AllowHttp", true))
+        {
+            // Local trials run on plain HTTP over loopback; a deployed server must not.
+            aspNetCore.DisableTransportSecurityRequirement();
+        }
+    });
+
+var app = builder.Build();
+
+using (var scope = app.Services.CreateScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+    await db.Database.EnsureCreatedAsync();
+    var origin = new Uri(builder.Configuration["Sample:PublicOrigin"] ?? "http://127.0.0.1:5080/");
+    await DemoSeeder.SeedAsync(scope.ServiceProvider, origin, CancellationToken.None);
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGet("/", () => Results.Redirect("/account/consents"));
+app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+app.MapAccountEndpoints();
+app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
+
+await app.RunAsync();
+
+/// <summary>The sample host's entry point; public so integration tests can host it.</summary>
+public partial class Program;
