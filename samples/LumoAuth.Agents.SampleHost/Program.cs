@@ -71,7 +71,6 @@ using (var scope = app.Services.CreateScope())
 }
 
 app.UseAuthentication();
-app.UseAuthorization();
 
 app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));

@@ -40,23 +40,34 @@ public static class LumoAgentsServerBuilderExtensions
 
         // OpenIddict's own scope, audience and authorized-party checks know nothing of capabilities or allowed
         // tools; for agent requests the policy makes them instead, with its own codes. Other requests keep them.
-        foreach (var descriptor in new[]
-                 {
-                     ValidateScopes.Descriptor, ValidateScopePermissions.Descriptor, ValidateAudiences.Descriptor,
-                     ValidateResources.Descriptor, ValidateAudiencePermissions.Descriptor, ValidateResourcePermissions.Descriptor,
-                     ValidateAuthorizedParty.Descriptor,
-                 })
+        var guarded = new HashSet<Type>(new[]
         {
-            builder.RemoveEventHandler(descriptor);
-            builder.AddEventHandler(OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ValidateTokenRequestContext>()
-                .Import(descriptor)
-                .AddFilter<SkipForAgentRequests>()
-                .Build());
-        }
+            ValidateScopes.Descriptor, ValidateScopePermissions.Descriptor, ValidateAudiences.Descriptor,
+            ValidateResources.Descriptor, ValidateAudiencePermissions.Descriptor, ValidateResourcePermissions.Descriptor,
+            ValidateAuthorizedParty.Descriptor,
+        }.Select(d => d.ServiceDescriptor.ServiceType));
+        builder.Services.PostConfigure<OpenIddictServerOptions>(options =>
+        {
+            for (var i = 0; i < options.Handlers.Count; i++)
+            {
+                var handler = options.Handlers[i];
+                if (guarded.Contains(handler.ServiceDescriptor.ServiceType) && !handler.FilterTypes.Contains(typeof(SkipForAgentRequests)))
+                {
+                    options.Handlers[i] = OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ValidateTokenRequestContext>()
+                        .Import(handler)
+                        .AddFilter<SkipForAgentRequests>()
+                        .Build();
+                }
+            }
+        });
 
-        builder.RemoveEventHandler(ValidateAgentTokenRequest.Descriptor).AddEventHandler(ValidateAgentTokenRequest.Descriptor);
-        builder.RemoveEventHandler(IssueAgentToken.Descriptor).AddEventHandler(IssueAgentToken.Descriptor);
-        builder.RemoveEventHandler(AuditTokenResponse.Descriptor).AddEventHandler(AuditTokenResponse.Descriptor);
+        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor })
+        {
+            if (!builder.Services.Any(d => d.ServiceType == descriptor.ServiceDescriptor.ServiceType))
+            {
+                builder.AddEventHandler(descriptor);
+            }
+        }
 
         builder.Services.TryAddScoped<SkipForAgentRequests>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();

@@ -21,17 +21,15 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
     private readonly DelegationPolicy _delegation;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
-    private readonly TimeProvider _time;
 
     /// <summary>Creates the handler.</summary>
     public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation,
-        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time)
+        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options)
     {
         _clientCredentials = clientCredentials;
         _delegation = delegation;
         _applications = applications;
         _options = options;
-        _time = time;
     }
 
     /// <summary>The descriptor: after OpenIddict attaches the validated input principals, before its sign-in.</summary>
@@ -77,7 +75,7 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
         }
 
         var agentId = decision.Agent!.Id;
-        context.SignIn(AgentPrincipalFactory.Create(decision, agentId, addClientId: string.IsNullOrEmpty(context.ClientId), _time.GetUtcNow()));
+        context.SignIn(AgentPrincipalFactory.Create(decision, agentId, addClientId: string.IsNullOrEmpty(context.ClientId)));
     }
 
     private async ValueTask<IssuanceDecision> DecideDelegationAsync(HandleTokenRequestContext context, IReadOnlyList<string>? scopes, IReadOnlyList<string> audiences)

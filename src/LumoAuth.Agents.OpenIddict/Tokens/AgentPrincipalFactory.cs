@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.OpenIddict.Tokens;
 /// </summary>
 internal static class AgentPrincipalFactory
 {
-    public static ClaimsPrincipal Create(IssuanceDecision decision, string agentId, bool addClientId, DateTimeOffset now)
+    public static ClaimsPrincipal Create(IssuanceDecision decision, string agentId, bool addClientId)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, decision.Subject);
@@ -33,8 +33,7 @@ internal static class AgentPrincipalFactory
         principal.SetAudiences(decision.Audiences);
         principal.SetPresenters(agentId);
 
-        var lifetime = decision.ExpiresAt - now;
-        principal.SetAccessTokenLifetime(lifetime < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : lifetime);
+        principal.SetAccessTokenLifetime(decision.Lifetime);
         principal.SetDestinations(_ => [Destinations.AccessToken]);
         return principal;
     }

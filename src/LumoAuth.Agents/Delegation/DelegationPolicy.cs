@@ -221,6 +221,6 @@ public class DelegationPolicy
                 "The input tokens have no lifetime left to delegate.");
         }
 
-        return decision with { Audiences = audiences, ExpiresAt = expiresAt };
+        return decision with { Audiences = audiences, IssuedAt = now, ExpiresAt = expiresAt };
     }
 }

@@ -45,6 +45,7 @@ public class ClientCredentialsPolicy
         }
 
         var options = _options.CurrentValue;
+        var now = _time.GetUtcNow();
         var decision = new IssuanceDecision { Agent = agent, AgentId = agent.Id, Subject = agent.Subject };
         if (AgentChecks.Status(agent, OAuthErrors.InvalidClient) is { } statusError)
         {
@@ -76,7 +77,8 @@ public class ClientCredentialsPolicy
         {
             Scopes = scopes,
             Audiences = audiences,
-            ExpiresAt = AgentChecks.ExpiresAt(agent, options, _time.GetUtcNow()),
+            IssuedAt = now,
+            ExpiresAt = AgentChecks.ExpiresAt(agent, options, now),
         };
     }
 }

@@ -35,8 +35,14 @@ public sealed record IssuanceDecision
     /// <summary>The token's audiences.</summary>
     public IReadOnlyList<string> Audiences { get; init; } = [];
 
+    /// <summary>When the decision was made; the token's lifetime runs from here.</summary>
+    public DateTimeOffset IssuedAt { get; init; }
+
     /// <summary>When the token expires.</summary>
     public DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The token lifetime in whole seconds, rounded down so it never outlives its inputs.</summary>
+    public TimeSpan Lifetime => TimeSpan.FromSeconds(Math.Floor((ExpiresAt - IssuedAt).TotalSeconds));
 
     /// <summary>A refusal that keeps what is known of the request.</summary>
     public IssuanceDecision Refuse(string code, string oauthError, string description) =>
