@@ -1,0 +1,138 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.InMemory;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LumoAuth.Agents.Tests.Agents;
+
+public class AgentRegistryTests
+{
+    private InMemoryAgentStore _store = null!;
+    private RecordingClients _clients = null!;
+    private AgentRegistry _registry = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _store = new InMemoryAgentStore();
+        _clients = new RecordingClients();
+        _registry = new AgentRegistry(new AgentRegistrationValidator(), _store, _clients, new FakeTimeProvider());
+    }
+
+    private static AgentRegistration Valid() => new()
+    {
+        Id = "research-bot",
+        DisplayName = "Research Bot",
+        Owner = "research",
+        Capabilities = ["read:articles", "delegate:user"],
+        DefaultScopes = ["read:articles"],
+        AllowedTools = ["search-tool"],
+        CanActForUsers = true,
+        ClientSecret = new string('s', 32),
+    };
+
+    [Test]
+    public async Task A_valid_registration_stores_the_profile_and_the_client()
+    {
+        var result = await _registry.RegisterAsync(Valid());
+        Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
+        Assert.That(await _store.FindAsync("research-bot", default), Is.Not.Null);
+        Assert.That(_clients.Created, Is.EqualTo(new[] { "research-bot" }));
+        Assert.That(result.Agent!.MayActForUsers, Is.True);
+    }
+
+    [Test]
+    public async Task A_bad_registration_names_every_bad_field_and_writes_nothing()
+    {
+        var registration = new AgentRegistration
+        {
+            Id = "Bad Id!",
+            DisplayName = "",
+            Owner = "",
+            Capabilities = ["ok", "has space"],
+            DefaultScopes = ["not-a-capability"],
+            AllowedTools = ["Bad Id!"],
+            CanActForUsers = true,
+            MaxChainDepth = 0,
+            AccessTokenLifetime = TimeSpan.FromHours(2),
+            Budget = new BudgetPolicy { MaxTokensPerDay = -1, MaxApiCallsPerHour = 0, MaxCostPerMonth = -5 },
+            ClientSecret = "short",
+            RedirectUris = [new Uri("http://example.com/cb")],
+        };
+
+        var result = await _registry.RegisterAsync(registration);
+
+        Assert.That(result.Succeeded, Is.False);
+        var fields = result.Errors.Select(e => e.Field.Split('[')[0]).Distinct().ToList();
+        Assert.That(fields, Is.SupersetOf(new[]
+        {
+            "Id", "DisplayName", "Owner", "Capabilities", "DefaultScopes", "AllowedTools", "CanActForUsers", "MaxChainDepth",
+            "AccessTokenLifetime", "Budget.MaxTokensPerDay", "Budget.MaxApiCallsPerHour", "Budget.MaxCostPerMonth", "ClientSecret", "RedirectUris",
+        }));
+        Assert.That(_clients.Created, Is.Empty);
+        Assert.That(await _store.ListAsync(0, 10, default), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_taken_id_is_refused_without_writing()
+    {
+        await _registry.RegisterAsync(Valid());
+        var again = await _registry.RegisterAsync(Valid());
+        Assert.That(again.Succeeded, Is.False);
+        Assert.That(again.Errors.Single().Field, Is.EqualTo("Id"));
+        Assert.That(_clients.Created, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_client_is_removed_when_its_profile_cannot_be_stored()
+    {
+        var failing = new AgentRegistry(new AgentRegistrationValidator(), new FailingStore(), _clients, new FakeTimeProvider());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await failing.RegisterAsync(Valid()));
+        Assert.That(_clients.Created, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_revoked_agent_cannot_be_made_active_again()
+    {
+        await _registry.RegisterAsync(Valid());
+        Assert.That(await _registry.SetStatusAsync("research-bot", AgentStatus.Revoked), Is.True);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await _registry.SetStatusAsync("research-bot", AgentStatus.Active));
+        Assert.That((await _store.FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Revoked));
+    }
+
+    [Test]
+    public async Task Setting_the_status_of_an_unknown_agent_reports_false() =>
+        Assert.That(await _registry.SetStatusAsync("ghost", AgentStatus.Suspended), Is.False);
+
+    private sealed class RecordingClients : IAgentClientRegistrar
+    {
+        public List<string> Created { get; } = [];
+
+        public ValueTask<bool> ExistsAsync(string clientId, CancellationToken cancellationToken) => ValueTask.FromResult(Created.Contains(clientId));
+
+        public ValueTask CreateAsync(AgentRegistration registration, CancellationToken cancellationToken)
+        {
+            Created.Add(registration.Id);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
+        {
+            Created.Remove(clientId);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class FailingStore : IAgentStore
+    {
+        public ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken) => ValueTask.FromResult<AgentProfile?>(null);
+
+        public ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken) => throw new InvalidOperationException("store down");
+
+        public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask DeleteAsync(string id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<AgentProfile>>([]);
+    }
+}

@@ -1,0 +1,308 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.Scopes;
+
+namespace LumoAuth.Agents.Tests.Delegation;
+
+public class DelegationPolicyTests
+{
+    private PolicyWorld _world = null!;
+
+    [SetUp]
+    public void SetUp() => _world = new PolicyWorld();
+
+    private Task<IssuanceDecision> Decide(TokenFacts subject, TokenFacts? actor, string? client = null, string[]? scopes = null, string[]? audiences = null) =>
+        _world.Policy().DecideAsync(new DelegationRequest
+        {
+            SubjectToken = subject,
+            ActorToken = actor,
+            AuthenticatedClientId = client,
+            RequestedScopes = scopes,
+            RequestedAudiences = audiences ?? [],
+        }, default).AsTask();
+
+    private static void AssertRefused(IssuanceDecision decision, string code, string oauthError)
+    {
+        Assert.That(decision.IsGranted, Is.False, "expected a refusal");
+        Assert.That(decision.Error!.Code, Is.EqualTo(code), decision.Error.Description);
+        Assert.That(decision.Error.OAuthError, Is.EqualTo(oauthError));
+        Assert.That(decision.Error.Description, Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task First_hop_puts_the_user_in_sub_and_the_agent_in_act()
+    {
+        var decision = await Decide(_world.UserToken(), _world.AgentToken("research-bot"), audiences: ["search-tool"]);
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        Assert.That(decision.Subject, Is.EqualTo("user:alice"));
+        Assert.That(decision.Chain.ToJsonString(), Is.EqualTo("""{"sub":"agent:research-bot","client_id":"research-bot"}"""));
+        Assert.That(decision.Scopes.ToString(), Is.EqualTo("read:articles search:web"));
+        Assert.That(decision.Audiences, Is.EqualTo(new[] { "search-tool" }));
+    }
+
+    [Test]
+    public async Task Second_hop_nests_the_prior_actor_inside_the_new_one()
+    {
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        var decision = await Decide(subject, _world.AgentToken("search-tool"));
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        Assert.That(decision.Chain.Select(a => a.Subject), Is.EqualTo(new[] { "agent:search-tool", "agent:research-bot" }));
+        Assert.That(decision.Scopes.ToString(), Is.EqualTo("search:web"));
+    }
+
+    [Test]
+    public async Task Scope_is_the_intersection_of_subject_capabilities_and_consent_when_none_is_asked()
+    {
+        await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        await _world.Consents.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles"), _world.Now, default);
+        var decision = await Decide(_world.UserToken(scopes: "read:articles search:web email"), _world.AgentToken("research-bot"));
+        Assert.That(decision.Scopes.ToString(), Is.EqualTo("read:articles"));
+    }
+
+    [Test]
+    public async Task Lifetime_is_capped_by_what_is_left_of_the_subject_token()
+    {
+        var decision = await Decide(_world.UserToken(lifetime: TimeSpan.FromSeconds(90)), _world.AgentToken("research-bot"));
+        Assert.That(decision.Lifetime, Is.EqualTo(TimeSpan.FromSeconds(90)));
+    }
+
+    [Test]
+    public async Task Lifetime_is_capped_by_what_is_left_of_the_actor_token()
+    {
+        var decision = await Decide(_world.UserToken(), _world.AgentToken("research-bot", TimeSpan.FromSeconds(42)));
+        Assert.That(decision.Lifetime, Is.EqualTo(TimeSpan.FromSeconds(42)));
+    }
+
+    [Test]
+    public async Task Lifetime_is_capped_by_the_agents_own_lifetime()
+    {
+        var decision = await Decide(_world.UserToken(lifetime: TimeSpan.FromHours(1)), _world.AgentToken("research-bot", TimeSpan.FromHours(1)));
+        Assert.That(decision.Lifetime, Is.EqualTo(AgentProfile.DefaultAccessTokenLifetime));
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_inputs_have_no_lifetime_left() =>
+        AssertRefused(await Decide(_world.UserToken(lifetime: TimeSpan.FromMilliseconds(500)), _world.AgentToken("research-bot")),
+            AgentErrorCodes.LifetimeExhausted, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task The_client_alone_can_name_the_actor()
+    {
+        var decision = await Decide(_world.UserToken(), actor: null, client: "research-bot");
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        Assert.That(decision.Chain.Current!.Subject, Is.EqualTo("agent:research-bot"));
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_without_any_actor() =>
+        AssertRefused(await Decide(_world.UserToken(), null), AgentErrorCodes.ActorMissing, OAuthErrors.InvalidRequest);
+
+    [Test]
+    public async Task Exchange_is_refused_when_client_and_actor_token_name_different_agents() =>
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot"), client: "other-bot"), AgentErrorCodes.ActorClientMismatch, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_actor_token_is_a_users_token() =>
+        AssertRefused(await Decide(_world.UserToken(), _world.UserToken()), AgentErrorCodes.ActorNotAgent, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_actor_token_is_itself_delegated()
+    {
+        var delegated = _world.AgentToken("research-bot") with { Chain = PolicyWorld.Chain("other-bot") };
+        AssertRefused(await Decide(_world.UserToken(), delegated), AgentErrorCodes.ActorNotAgent, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_actor_token_was_issued_to_another_client()
+    {
+        var borrowed = _world.AgentToken("research-bot") with { ClientId = "other-bot" };
+        AssertRefused(await Decide(_world.UserToken(), borrowed), AgentErrorCodes.ActorNotAgent, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_for_an_unknown_agent() =>
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("ghost-bot")), AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidGrant);
+
+    [TestCase(AgentStatus.Suspended, AgentErrorCodes.AgentSuspended)]
+    [TestCase(AgentStatus.Revoked, AgentErrorCodes.AgentRevoked)]
+    public async Task Exchange_is_refused_for_an_inactive_actor(AgentStatus status, string code)
+    {
+        await _world.Agents.SetStatusAsync("research-bot", status, default);
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot")), code, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_subject_is_an_agent()
+    {
+        var agentSubject = _world.AgentToken("plain-bot") with { Audiences = new HashSet<string> { "research-bot" } };
+        AssertRefused(await Decide(agentSubject, _world.AgentToken("research-bot")), AgentErrorCodes.SubjectNotUser, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_agent_lacks_delegate_user() =>
+        AssertRefused(await Decide(_world.UserToken(clientId: "plain-bot"), _world.AgentToken("plain-bot")), AgentErrorCodes.DelegationNotAllowed, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_user_never_consented() =>
+        AssertRefused(await Decide(_world.UserToken(clientId: "other-bot"), _world.AgentToken("other-bot")), AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_once_consent_is_withdrawn()
+    {
+        await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot")), AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_further_hop_is_refused_once_the_first_agents_consent_is_withdrawn()
+    {
+        await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_subject_token_belongs_to_another_context() =>
+        AssertRefused(await Decide(_world.UserToken(clientId: "some-web-app"), _world.AgentToken("research-bot")), AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task A_subject_token_meant_for_the_agent_is_bound_to_it()
+    {
+        var decision = await Decide(_world.UserToken(clientId: "some-web-app", audiences: ["research-bot"]), _world.AgentToken("research-bot"));
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+    }
+
+    [Test]
+    public async Task Binding_can_be_turned_off_by_the_host()
+    {
+        _world.Options.RequireSubjectTokenBoundToActor = false;
+        var decision = await Decide(_world.UserToken(clientId: "some-web-app"), _world.AgentToken("research-bot"));
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+    }
+
+    [Test]
+    public async Task May_act_naming_the_actor_allows_the_exchange()
+    {
+        var decision = await Decide(_world.UserToken(clientId: "some-web-app", mayAct: new Actor("agent:research-bot", "research-bot")), _world.AgentToken("research-bot"));
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        Assert.That(decision.Chain.ToJsonString(), Does.Not.Contain("may_act"));
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_may_act_names_another_actor() =>
+        AssertRefused(await Decide(_world.UserToken(mayAct: new Actor("agent:other-bot")), _world.AgentToken("research-bot")), AgentErrorCodes.MayActMismatch, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_when_may_act_names_the_actor_with_another_client() =>
+        AssertRefused(await Decide(_world.UserToken(mayAct: new Actor("agent:research-bot", "other-bot")), _world.AgentToken("research-bot")), AgentErrorCodes.MayActMismatch, OAuthErrors.InvalidGrant);
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_subject_has_both_may_act_and_act()
+    {
+        var subject = _world.UserToken(audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"), mayAct: new Actor("agent:search-tool"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.MayActWithAct, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_further_hop_is_refused_when_the_new_actor_is_not_an_allowed_tool()
+    {
+        var subject = _world.UserToken(audiences: ["other-bot"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("other-bot")), AgentErrorCodes.ActorNotAllowedTool, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_further_hop_is_refused_when_the_subject_token_is_not_meant_for_the_new_actor()
+    {
+        var subject = _world.UserToken(audiences: ["acme-api"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_further_hop_is_refused_when_an_earlier_actor_was_suspended()
+    {
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, default);
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ChainActorInactive, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_further_hop_is_refused_when_an_earlier_actor_is_not_an_agent()
+    {
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: new ActorChain([new Actor("user:mallory")]));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ChainActorInactive, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_when_the_actor_is_already_in_the_chain()
+    {
+        var subject = _world.UserToken(audiences: ["research-bot"], chain: PolicyWorld.Chain("search-tool", "research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("research-bot")), AgentErrorCodes.ActorRepeated, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Exchange_is_refused_beyond_the_strictest_depth_limit_in_the_chain()
+    {
+        await _world.Agents.DeleteAsync("research-bot", default);
+        _world.Add(new AgentProfile
+        {
+            Id = "research-bot", DisplayName = "Research Bot", Owner = "research",
+            Capabilities = ScopeSet.Parse("read:articles search:web delegate:user"),
+            AllowedTools = new HashSet<string> { "search-tool" },
+            Delegation = new DelegationRules { CanActForUsers = true, MaxChainDepth = 2 },
+        });
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["index-tool"], chain: PolicyWorld.Chain("search-tool", "research-bot"));
+        var decision = await Decide(subject, _world.AgentToken("index-tool"));
+        AssertRefused(decision, AgentErrorCodes.ChainTooDeep, OAuthErrors.InvalidGrant);
+        Assert.That(decision.Error!.Description, Does.Contain("limit is 2"));
+    }
+
+    [Test]
+    public async Task Three_actors_are_allowed_by_the_default_depth()
+    {
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["index-tool"], chain: PolicyWorld.Chain("search-tool", "research-bot"));
+        var decision = await Decide(subject, _world.AgentToken("index-tool"));
+        Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        Assert.That(decision.Chain.Depth, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task The_server_wide_depth_ceiling_applies_to_every_agent()
+    {
+        _world.Options.MaxChainDepth = 1;
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ChainTooDeep, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task Asking_for_a_scope_the_subject_token_lacks_is_invalid_scope() =>
+        AssertRefused(await Decide(_world.UserToken(scopes: "read:articles"), _world.AgentToken("research-bot"), scopes: ["search:web"]),
+            AgentErrorCodes.ScopeExceedsSubject, OAuthErrors.InvalidScope);
+
+    [Test]
+    public async Task Asking_for_a_scope_beyond_the_capabilities_is_invalid_scope()
+    {
+        var subject = _world.UserToken(scopes: "read:articles search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool"), scopes: ["read:articles"]), AgentErrorCodes.ScopeNotInCapabilities, OAuthErrors.InvalidScope);
+    }
+
+    [Test]
+    public async Task Asking_for_a_scope_the_user_did_not_consent_to_is_invalid_scope()
+    {
+        await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        await _world.Consents.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles"), _world.Now, default);
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot"), scopes: ["search:web"]), AgentErrorCodes.ScopeNotConsented, OAuthErrors.InvalidScope);
+    }
+
+    [Test]
+    public async Task An_empty_intersection_is_invalid_scope()
+    {
+        var subject = _world.UserToken(scopes: "read:articles", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ScopeEmpty, OAuthErrors.InvalidScope);
+    }
+
+    [Test]
+    public async Task Asking_for_an_audience_outside_the_allowed_tools_is_invalid_target() =>
+        AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot"), audiences: ["payments-api"]), AgentErrorCodes.TargetNotAllowed, OAuthErrors.InvalidTarget);
+}
