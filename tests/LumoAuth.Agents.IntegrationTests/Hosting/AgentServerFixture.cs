@@ -1,0 +1,109 @@
+using System.Net;
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Audit;
+
+namespace LumoAuth.Agents.IntegrationTests.Hosting;
+
+/// <summary>
+/// One sample server per fixture and database, with the seeded tenant plus agents the refusal cases need, and
+/// Alice's access token for Research Bot obtained through the real login and consent pages.
+/// </summary>
+public abstract class AgentServerFixture
+{
+    public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
+    public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
+    public const string TestSecret = "test-agent-secret-0123456789abcdef";
+
+    protected AgentServerFixture(DatabaseKind database) => Database = database;
+
+    protected DatabaseKind Database { get; }
+
+    protected SampleServer Server { get; private set; } = null!;
+
+    protected HttpClient Client { get; private set; } = null!;
+
+    /// <summary>Alice's access token, issued to Research Bot after she consented to read:articles and search:web.</summary>
+    protected string AliceToken { get; private set; } = null!;
+
+    protected virtual IDictionary<string, string?>? Settings => null;
+
+    [OneTimeSetUp]
+    public async Task StartServerAsync()
+    {
+        Server = await SampleServer.StartAsync(Database, Settings);
+        Client = Server.CreateClient();
+        await RegisterAsync("other-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
+        await RegisterAsync("plain-bot", ["read:articles", "search:web"]);
+        await RegisterAsync("deep-a", ["search:web", "delegate:user"], canAct: true, tools: ["deep-b"], maxDepth: 2);
+        await RegisterAsync("deep-b", ["search:web"], tools: ["deep-c"]);
+        await RegisterAsync("deep-c", ["search:web"]);
+        await RegisterAsync("suspended-bot", ["read:articles"], status: AgentStatus.Suspended);
+        await RegisterAsync("revoked-bot", ["read:articles"], status: AgentStatus.Revoked);
+        AliceToken = await UserConsentFlow.UserTokenAsync(Server, "research-bot", ResearchBotSecret, "read:articles search:web");
+    }
+
+    [OneTimeTearDown]
+    public void StopServer()
+    {
+        Client?.Dispose();
+        Server?.Dispose();
+    }
+
+    protected async Task RegisterAsync(string id, string[] capabilities, bool canAct = false, string[]? tools = null, int maxDepth = 3, AgentStatus status = AgentStatus.Active)
+    {
+        var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
+        {
+            Id = id,
+            DisplayName = id,
+            Owner = "tests",
+            Capabilities = capabilities,
+            DefaultScopes = [capabilities[0]],
+            AllowedTools = tools ?? [],
+            CanActForUsers = canAct,
+            MaxChainDepth = maxDepth,
+            ClientSecret = TestSecret,
+            RedirectUris = [new Uri(UserConsentFlow.RedirectUri)],
+            Status = status,
+        }).AsTask());
+        Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
+    }
+
+    protected Task<bool> SetStatusAsync(string id, AgentStatus status) =>
+        Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, default).AsTask());
+
+    protected async Task<string> AgentTokenAsync(string agentId, string? secret = null, string? scope = null)
+    {
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, agentId, secret ?? SecretOf(agentId), scope);
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        return response.AccessToken;
+    }
+
+    protected static string SecretOf(string agentId) => agentId switch
+    {
+        "research-bot" => ResearchBotSecret,
+        "search-tool" => SearchToolSecret,
+        _ => TestSecret,
+    };
+
+    protected async Task<TokenResponse> ExchangeAsync(string subjectToken, string? actorToken, string? scope = null, string? audience = null, params (string, string)[] extra) =>
+        await TokenEndpoint.PostAsync(Client, [.. TokenEndpoint.Exchange(subjectToken, actorToken, scope, audience), .. extra]);
+
+    /// <summary>Asserts the standard OAuth error, the stable code, a description, and the audit record of the refusal.</summary>
+    protected async Task AssertRefusedAsync(Func<Task<TokenResponse>> send, string error, string code)
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var response = await send();
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)response.Status, Is.InRange(400, 401), response.ToString());
+            Assert.That(response["error"], Is.EqualTo(error), response.ToString());
+            Assert.That(response["error_code"], Is.EqualTo(code), response.ToString());
+            Assert.That(response["error_description"], Is.Not.Null.And.Not.Empty);
+            Assert.That(response["access_token"], Is.Null);
+        });
+        var records = await Server.AuditAsync(new AuditQuery { ReasonCode = code, Outcome = AuditOutcome.Refused, From = since });
+        Assert.That(records, Is.Not.Empty, $"no audit record with reason {code}");
+        Assert.That(records[0].Error, Is.EqualTo(error));
+        Assert.That(records[0].Description, Is.EqualTo(response["error_description"]));
+    }
+}
