@@ -75,7 +75,14 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
         }
 
         var agentId = decision.Agent!.Id;
-        context.SignIn(AgentPrincipalFactory.Create(decision, agentId, addClientId: string.IsNullOrEmpty(context.ClientId)));
+        if (string.IsNullOrEmpty(request.ClientId))
+        {
+            // A request proven by the actor token alone names no client; the token is still the agent's, and
+            // OpenIddict writes client_id (RFC 9068 §2.2) and links the token entry from the request's client.
+            request.ClientId = agentId;
+        }
+
+        context.SignIn(AgentPrincipalFactory.Create(decision, agentId));
     }
 
     private async ValueTask<IssuanceDecision> DecideDelegationAsync(HandleTokenRequestContext context, IReadOnlyList<string>? scopes, IReadOnlyList<string> audiences)

@@ -12,16 +12,10 @@ namespace LumoAuth.Agents.OpenIddict.Tokens;
 /// </summary>
 internal static class AgentPrincipalFactory
 {
-    public static ClaimsPrincipal Create(IssuanceDecision decision, string agentId, bool addClientId)
+    public static ClaimsPrincipal Create(IssuanceDecision decision, string agentId)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, decision.Subject);
-        if (addClientId)
-        {
-            // OpenIddict writes client_id itself when the request named a client; a request proven by the actor
-            // token alone names none, and RFC 9068 §2.2 still requires it.
-            identity.SetClaim(LumoAgentsOpenIddictConstants.ClientIdClaim, agentId);
-        }
 
         if (decision.Chain.ToJson() is { } act)
         {

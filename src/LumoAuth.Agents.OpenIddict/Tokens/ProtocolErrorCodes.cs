@@ -27,6 +27,7 @@ public static class ProtocolErrorCodes
     {
         ["ID2029"] = AgentErrorCodes.ParameterMissing,
         ["ID2037"] = AgentErrorCodes.ParameterMissing,
+        ["ID2032"] = RequestedTokenTypeUnsupported,
         ["ID2004"] = TokenInvalid,
         ["ID2088"] = TokenInvalid,
         ["ID2090"] = TokenInvalid,

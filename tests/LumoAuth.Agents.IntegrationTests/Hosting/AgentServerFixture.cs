@@ -31,7 +31,7 @@ public abstract class AgentServerFixture
     public async Task StartServerAsync()
     {
         Server = await SampleServer.StartAsync(Database, Settings);
-        Client = Server.CreateClient();
+        Client = Server.Http();
         await RegisterAsync("other-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
         await RegisterAsync("plain-bot", ["read:articles", "search:web"]);
         await RegisterAsync("deep-a", ["search:web", "delegate:user"], canAct: true, tools: ["deep-b"], maxDepth: 2);

@@ -1,5 +1,7 @@
 using LumoAuth.Agents.Audit;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -7,8 +9,7 @@ namespace LumoAuth.Agents.IntegrationTests.Hosting;
 
 /// <summary>
 /// The sample authorization server, hosted whole (its own Program, the ASP.NET Core pipeline, OpenIddict, the
-/// pack, a real database) with its own data folder. Requests go through the real pipeline over the in-memory
-/// test transport.
+/// pack, a real database) with its own data folder, listening with Kestrel on a loopback port.
 /// </summary>
 public sealed class SampleServer : WebApplicationFactory<Program>
 {
@@ -39,13 +40,28 @@ public sealed class SampleServer : WebApplicationFactory<Program>
         }
 
         var server = new SampleServer(all, dataDirectory);
-        _ = server.Server; // start now, so seeding errors surface here
+
+        // Real sockets: Kestrel on a free loopback port, so requests cross the network stack like a user's do.
+        server.UseKestrel(0);
+        server.StartServer();
+        var addresses = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        server.BaseAddress = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)) + "/");
         return server;
     }
 
     public string ConnectionString => _settings["ConnectionStrings:Default"]!;
 
-    public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <summary>The address Kestrel listens on, e.g. <c>http://127.0.0.1:41234/</c>; also the token issuer.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>A plain HTTP client, as an agent would use.</summary>
+    public HttpClient Http() => new() { BaseAddress = BaseAddress };
+
+    /// <summary>A browser: keeps cookies, does not follow redirects, so each step of a login can be checked.</summary>
+    public HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() })
+    {
+        BaseAddress = BaseAddress,
+    };
 
     public async Task<T> WithServiceAsync<T, TService>(Func<TService, Task<T>> action) where TService : notnull
     {

@@ -41,7 +41,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
         var jwks = new JsonWebKeySet(await Client.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative)));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = "http://localhost/",
+            ValidIssuer = Server.BaseAddress.AbsoluteUri,
             ValidAudience = "acme-corp-api",
             IssuerSigningKeys = jwks.GetSigningKeys(),
             ValidTypes = ["at+jwt"],
@@ -52,7 +52,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
         var tampered = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
         var bad = await new JsonWebTokenHandler().ValidateTokenAsync(tampered, new TokenValidationParameters
         {
-            ValidIssuer = "http://localhost/",
+            ValidIssuer = Server.BaseAddress.AbsoluteUri,
             ValidAudience = "acme-corp-api",
             IssuerSigningKeys = jwks.GetSigningKeys(),
         });
