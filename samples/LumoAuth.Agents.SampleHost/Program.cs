@@ -41,6 +41,11 @@ builder.Services.AddOpenIddict()
         options.SetTokenEndpointUris("connect/token", "t/acme-corp/api/v1/oauth/token")
                .SetAuthorizationEndpointUris("connect/authorize", "t/acme-corp/api/v1/oauth/authorize");
 
+        if (builder.Configuration["Sample:Issuer"] is { Length: > 0 } issuer)
+        {
+            options.SetIssuer(new Uri(issuer));
+        }
+
         options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
 
         // Agents' capabilities are the scope registry here: the authorization endpoint checks requested scopes

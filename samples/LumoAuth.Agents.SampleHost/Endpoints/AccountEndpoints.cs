@@ -15,6 +15,11 @@ internal static class AccountEndpoints
 
         app.MapPost("/account/login", async (HttpContext http, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return LoginPage(http, antiforgery, null, "The form expired; please sign in again.");
+            }
+
             var form = await http.Request.ReadFormAsync();
             var returnUrl = form["returnUrl"].ToString();
             var result = await signIn.PasswordSignInAsync(form["username"].ToString(), form["password"].ToString(), isPersistent: false, lockoutOnFailure: true);
@@ -26,8 +31,13 @@ internal static class AccountEndpoints
             return Results.LocalRedirect(string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') ? "/account/consents" : returnUrl);
         });
 
-        app.MapPost("/account/logout", async (SignInManager<IdentityUser> signIn) =>
+        app.MapPost("/account/logout", async (HttpContext http, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
+
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
         });
@@ -49,8 +59,13 @@ internal static class AccountEndpoints
             return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>");
         });
 
-        app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, UserManager<IdentityUser> users, IConsentStore consents, TimeProvider time) =>
+        app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IConsentStore consents, TimeProvider time) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
+
             var user = await users.GetUserAsync(http.User);
             if (user is null)
             {

@@ -85,7 +85,11 @@ internal static class AuthorizationEndpoints
                 return ConsentPage(http, antiforgery, request, agent, requested, user);
             }
 
-            await antiforgery.ValidateRequestAsync(http);
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Html.Page("Consent expired", "<p>The consent form expired or was not sent by this server. Start again from the agent.</p>", 400);
+            }
+
             if (http.Request.Form["decision"] != "accept")
             {
                 return Forbid(OpenIddictConstants.Errors.AccessDenied, "The user refused to let the agent act for them.");

@@ -62,6 +62,11 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
         {
             if (decision is not null)
             {
+                if (decision.Error is { } sent && response.ErrorDescription is { } description)
+                {
+                    decision = decision with { Error = sent with { Description = description } }; // record what was sent
+                }
+
                 await _trail.RecordAsync(decision, audit, context.CancellationToken);
                 if (decision.Error is { } error)
                 {

@@ -70,7 +70,7 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
         context.Transaction.SetProperty(LumoAgentsOpenIddictConstants.DecisionProperty, decision);
         if (decision.Error is { } error)
         {
-            context.Reject(error.OAuthError, error.Description, ErrorUris.For(_options.CurrentValue, error.Code));
+            AgentRejection.Reject(context, error, _options.CurrentValue);
             return;
         }
 

@@ -45,7 +45,7 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         {
             context.Transaction.SetProperty(LumoAgentsOpenIddictConstants.DecisionProperty,
                 new Issuance.IssuanceDecision { Error = error, AgentId = request.ClientId });
-            context.Reject(error.OAuthError, error.Description, ErrorUris.For(_options.CurrentValue, error.Code));
+            AgentRejection.Reject(context, error, _options.CurrentValue);
         }
 
         return ValueTask.CompletedTask;
@@ -104,7 +104,7 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         if (anonymous && options.RequireClientAuthenticationForExchange)
         {
             return new AgentError(AgentErrorCodes.ClientAuthenticationRequired, OAuthErrors.InvalidClient,
-                "This server requires the acting agent to authenticate as a client for token exchange (RFC 8693 §5).");
+                "This server requires the acting agent to authenticate as a client for token exchange (RFC 8693 section 5).");
         }
 
         if (anonymous && !hasActorToken)

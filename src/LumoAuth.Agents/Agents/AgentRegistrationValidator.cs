@@ -23,7 +23,7 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleFor(r => r.Owner).NotEmpty().MaximumLength(200);
         RuleFor(r => r.Capabilities).NotEmpty().WithMessage("'Capabilities' must name at least one scope: an agent with none can hold no token.");
         RuleForEach(r => r.Capabilities)
-            .Must(ScopeSet.IsValidToken).WithMessage("'{PropertyValue}' is not a valid scope (RFC 6749 §3.3: printable ASCII, no space, quote or backslash).");
+            .Must(ScopeSet.IsValidToken).WithMessage("'{PropertyValue}' is not a valid scope (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash).");
         RuleForEach(r => r.DefaultScopes)
             .Must((r, s) => r.Capabilities.Contains(s, StringComparer.Ordinal))
             .WithMessage("Default scope '{PropertyValue}' is not one of the agent's capabilities.");

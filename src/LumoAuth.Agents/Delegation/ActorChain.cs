@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace LumoAuth.Agents.Delegation;
 
 /// <summary>
-/// The actors of a delegated token, current actor first. On the wire (RFC 8693 §4.1) the outermost <c>act</c>
+/// The actors of a delegated token, current actor first. On the wire (RFC 8693 section 4.1) the outermost <c>act</c>
 /// is the current actor and each nested <c>act</c> the one before it, so Alice → Research Bot → Search Tool is
 /// <c>{"sub":"user:alice","act":{"sub":"agent:search-tool","act":{"sub":"agent:research-bot"}}}</c>.
 /// Parsing is bounded: size and depth are checked before anything is trusted.
@@ -224,7 +224,7 @@ public sealed class ActorChain : IReadOnlyList<Actor>
         {
             if (ForbiddenMembers.Contains(property.Name))
             {
-                error = $"An actor may not carry '{property.Name}' (RFC 8693 §4.1).";
+                error = $"An actor may not carry '{property.Name}' (RFC 8693 section 4.1).";
                 return false;
             }
 

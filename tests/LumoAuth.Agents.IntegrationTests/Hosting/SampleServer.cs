@@ -15,15 +15,19 @@ public sealed class SampleServer : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    private SampleServer(Dictionary<string, string?> settings, string dataDirectory)
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    private SampleServer(Dictionary<string, string?> settings, string dataDirectory, Action<IServiceCollection>? configureServices)
     {
         _settings = settings;
         DataDirectory = dataDirectory;
+        _configureServices = configureServices;
     }
 
     public string DataDirectory { get; }
 
-    public static async Task<SampleServer> StartAsync(DatabaseKind kind, IDictionary<string, string?>? settings = null, string? dataDirectory = null, string? connectionString = null)
+    public static async Task<SampleServer> StartAsync(DatabaseKind kind, IDictionary<string, string?>? settings = null, string? dataDirectory = null,
+        string? connectionString = null, Action<IServiceCollection>? configureServices = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("lumo-agents-test-").FullName;
         connectionString ??= await TestDatabases.CreateAsync(kind, dataDirectory);
@@ -39,7 +43,7 @@ public sealed class SampleServer : WebApplicationFactory<Program>
             all[key] = value;
         }
 
-        var server = new SampleServer(all, dataDirectory);
+        var server = new SampleServer(all, dataDirectory, configureServices);
 
         // Real sockets: Kestrel on a free loopback port, so requests cross the network stack like a user's do.
         server.UseKestrel(0);
@@ -77,6 +81,11 @@ public sealed class SampleServer : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_configureServices is not null)
+        {
+            builder.ConfigureServices(_configureServices);
         }
     }
 }

@@ -1,0 +1,88 @@
+using System.Net;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.IntegrationTests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LumoAuth.Agents.IntegrationTests.Tokens;
+
+/// <summary>Host-level behaviour: restarts, mandatory client authentication, audit failures, start-up validation.</summary>
+public class ServerBehaviourTests
+{
+    [Test]
+    public async Task Tokens_survive_a_restart_of_the_server()
+    {
+        string dataDirectory, connectionString, aliceToken, actorToken;
+        var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-restart.test/" };
+        await using (var first = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer))
+        {
+            dataDirectory = first.DataDirectory;
+            connectionString = first.ConnectionString;
+            aliceToken = await UserConsentFlow.UserTokenAsync(first, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
+            using var client = first.Http();
+            actorToken = (await TokenEndpoint.ClientCredentialsAsync(client, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+        }
+
+        await using var second = await SampleServer.StartAsync(DatabaseKind.Sqlite, dataDirectory: dataDirectory, connectionString: connectionString,
+            settings: issuer);
+        using var http = second.Http();
+
+        var response = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(aliceToken, actorToken));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That((string?)TokenEndpoint.Payload(response.AccessToken)["sub"], Is.EqualTo("user:alice"));
+        var jwks = await http.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative));
+        Assert.That(jwks, Does.Contain((string)TokenEndpoint.Header(actorToken)["kid"]!), "the signing key is the same after the restart");
+    }
+
+    [Test]
+    public async Task Exchange_requires_client_authentication_when_the_host_says_so()
+    {
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" });
+        using var http = server.Http();
+        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
+        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+
+        var anonymous = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(alice, actor));
+        Assert.That(anonymous["error"], Is.EqualTo("invalid_client"), anonymous.ToString());
+        Assert.That(anonymous["error_code"], Is.EqualTo("client_authentication_required"));
+        var records = await server.AuditAsync(new AuditQuery { ReasonCode = "client_authentication_required" });
+        Assert.That(records, Has.Count.EqualTo(1));
+
+        var authenticated = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret)]);
+        Assert.That(authenticated.Status, Is.EqualTo(HttpStatusCode.OK), authenticated.ToString());
+    }
+
+    [Test]
+    public async Task No_token_is_released_when_the_audit_record_cannot_be_written()
+    {
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
+            configureServices: services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, FailingAuditStore>()));
+        using var http = server.Http();
+        var response = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
+        Assert.That(response["access_token"], Is.Null, response.ToString());
+        Assert.That(response["error"], Is.EqualTo("server_error"));
+        Assert.That(response["error_code"], Is.EqualTo("audit_unavailable"));
+        Assert.That((int)response.Status, Is.EqualTo(500));
+    }
+
+    [Test]
+    public async Task The_host_refuses_to_start_with_invalid_agent_options()
+    {
+        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["LumoAgents:MaxChainDepth"] = "0",
+            ["LumoAgents:MaxAccessTokenLifetime"] = "05:00:00",
+        }));
+        var message = failure!.ToString();
+        Assert.That(message, Does.Contain("LumoAgents:MaxChainDepth").And.Contain("LumoAgents:MaxAccessTokenLifetime"));
+    }
+
+    private sealed class FailingAuditStore : IAuditStore
+    {
+        public ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken) => throw new InvalidOperationException("audit database unavailable");
+
+        public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken) => throw new InvalidOperationException("audit database unavailable");
+    }
+}
