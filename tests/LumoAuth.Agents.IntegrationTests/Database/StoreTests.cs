@@ -1,0 +1,186 @@
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.EntityFrameworkCore.Stores;
+using LumoAuth.Agents.IntegrationTests.Hosting;
+using LumoAuth.Agents.Scopes;
+using Microsoft.EntityFrameworkCore;
+
+namespace LumoAuth.Agents.IntegrationTests.Database;
+
+/// <summary>The EF Core stores against real databases: one model, every provider.</summary>
+[TestFixture(DatabaseKind.Sqlite)]
+[TestFixture(DatabaseKind.PostgreSql)]
+[TestFixture(DatabaseKind.SqlServer)]
+public class StoreTests(DatabaseKind database)
+{
+    private string _connectionString = null!;
+    private string _directory = null!;
+
+    public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : DbContext(options)
+    {
+        protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.UseLumoAgents();
+    }
+
+    [OneTimeSetUp]
+    public async Task CreateDatabaseAsync()
+    {
+        _directory = Directory.CreateTempSubdirectory("lumo-store-test-").FullName;
+        _connectionString = await TestDatabases.CreateAsync(database, _directory);
+        await using var context = NewContext();
+        await context.Database.EnsureCreatedAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task DropDatabaseAsync()
+    {
+        if (_connectionString is not null)
+        {
+            await using var context = NewContext();
+            await context.Database.EnsureDeletedAsync();
+        }
+    }
+
+    private StoreDbContext NewContext()
+    {
+        var options = new DbContextOptionsBuilder<StoreDbContext>();
+        _ = database switch
+        {
+            DatabaseKind.Sqlite => options.UseSqlite(_connectionString),
+            DatabaseKind.PostgreSql => options.UseNpgsql(_connectionString),
+            _ => options.UseSqlServer(_connectionString),
+        };
+        return new StoreDbContext(options.Options);
+    }
+
+    private static AgentProfile Agent(string id) => new()
+    {
+        Id = id,
+        DisplayName = "Agent " + id,
+        Owner = "owner-" + id,
+        Capabilities = ScopeSet.Parse("read:articles search:web delegate:user"),
+        DefaultScopes = ScopeSet.Parse("read:articles"),
+        AllowedTools = new HashSet<string> { "search-tool", "index-tool" },
+        Delegation = new DelegationRules { CanActForUsers = true, MaxChainDepth = 4 },
+        AccessTokenLifetime = TimeSpan.FromMinutes(7),
+        Budget = new BudgetPolicy { MaxTokensPerDay = 100_000, MaxApiCallsPerHour = 500, MaxCostPerMonth = 12.5m },
+        CreatedAt = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero),
+    };
+
+    [Test]
+    public async Task An_agent_round_trips_with_every_field()
+    {
+        await using var context = NewContext();
+        var store = new LumoAgentStore<StoreDbContext>(context);
+        var agent = Agent("roundtrip-" + database.ToString().ToLowerInvariant());
+        await store.CreateAsync(agent, default);
+
+        await using var other = NewContext();
+        var read = await new LumoAgentStore<StoreDbContext>(other).FindAsync(agent.Id, default);
+        Assert.That(read, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(read!.DisplayName, Is.EqualTo(agent.DisplayName));
+            Assert.That(read.Owner, Is.EqualTo(agent.Owner));
+            Assert.That(read.Capabilities, Is.EqualTo(agent.Capabilities));
+            Assert.That(read.DefaultScopes, Is.EqualTo(agent.DefaultScopes));
+            Assert.That(read.AllowedTools, Is.EquivalentTo(agent.AllowedTools));
+            Assert.That(read.Delegation, Is.EqualTo(agent.Delegation));
+            Assert.That(read.AccessTokenLifetime, Is.EqualTo(agent.AccessTokenLifetime));
+            Assert.That(read.Budget, Is.EqualTo(agent.Budget));
+            Assert.That(read.CreatedAt, Is.EqualTo(agent.CreatedAt));
+            Assert.That(read.Status, Is.EqualTo(AgentStatus.Active));
+        });
+    }
+
+    [Test]
+    public async Task A_second_agent_with_the_same_id_is_refused()
+    {
+        await using var context = NewContext();
+        var store = new LumoAgentStore<StoreDbContext>(context);
+        await store.CreateAsync(Agent("twice"), default);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await store.CreateAsync(Agent("twice"), default));
+        Assert.That(await store.FindAsync("twice", default), Is.Not.Null, "the context stays usable after the refusal");
+    }
+
+    [Test]
+    public async Task Status_changes_are_single_updates_visible_to_other_instances()
+    {
+        await using (var context = NewContext())
+        {
+            await new LumoAgentStore<StoreDbContext>(context).CreateAsync(Agent("status-bot"), default);
+        }
+
+        var changes = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            await using var context = NewContext();
+            return await new LumoAgentStore<StoreDbContext>(context).SetStatusAsync("status-bot", i % 2 == 0 ? AgentStatus.Suspended : AgentStatus.Active, default);
+        }));
+        Assert.That(changes, Is.All.True);
+
+        await using var reader = NewContext();
+        var store = new LumoAgentStore<StoreDbContext>(reader);
+        Assert.That(await store.SetStatusAsync("status-bot", AgentStatus.Revoked, default), Is.True);
+        Assert.That((await store.FindAsync("status-bot", default))!.Status, Is.EqualTo(AgentStatus.Revoked));
+        Assert.That(await store.SetStatusAsync("no-such-bot", AgentStatus.Revoked, default), Is.False);
+    }
+
+    [Test]
+    public async Task Consent_adds_scopes_and_withdrawal_happens_once_even_when_raced()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var subject = "user:consent-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var context = NewContext())
+        {
+            var store = new LumoConsentStore<StoreDbContext>(context);
+            await store.GrantAsync(subject, "research-bot", ScopeSet.Parse("read:articles"), now, default);
+            var merged = await store.GrantAsync(subject, "research-bot", ScopeSet.Parse("search:web"), now, default);
+            Assert.That(merged.Scopes.ToString(), Is.EqualTo("read:articles search:web"));
+        }
+
+        var withdrawals = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            await using var context = NewContext();
+            return await new LumoConsentStore<StoreDbContext>(context).WithdrawAsync(subject, "research-bot", now, default);
+        }));
+        Assert.That(withdrawals.Count(w => w), Is.EqualTo(1), "exactly one withdrawal takes effect");
+
+        await using (var context = NewContext())
+        {
+            var store = new LumoConsentStore<StoreDbContext>(context);
+            Assert.That(await store.FindActiveAsync(subject, "research-bot", default), Is.Null);
+            var regranted = await store.GrantAsync(subject, "research-bot", ScopeSet.Parse("read:articles"), now, default);
+            Assert.That(regranted.Scopes.ToString(), Is.EqualTo("read:articles"), "consent given again starts afresh");
+            Assert.That(await store.ListAsync(subject, default), Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Audit_records_are_durable_and_queryable_by_agent_subject_outcome_and_reason()
+    {
+        var agentId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await using (var context = NewContext())
+        {
+            var store = new LumoAuditStore<StoreDbContext>(context);
+            await store.WriteAsync(new AuditRecord
+            {
+                OccurredAt = start.AddSeconds(10), GrantType = "client_credentials", Outcome = AuditOutcome.Issued, AgentId = agentId,
+                Subject = "agent:" + agentId, ScopesGranted = "read:articles", TokenId = "jti-1", ClientIp = "127.0.0.1",
+            }, default);
+            await store.WriteAsync(new AuditRecord
+            {
+                OccurredAt = start.AddSeconds(20), GrantType = "urn:ietf:params:oauth:grant-type:token-exchange", Outcome = AuditOutcome.Refused,
+                AgentId = agentId, Subject = "user:alice", ReasonCode = "consent_missing", Error = "invalid_grant", Description = "no consent",
+                ActorChain = """{"sub":"agent:x"}""", ChainDescription = "x, acting for alice", ChainDepth = 1,
+            }, default);
+        }
+
+        await using var reader = NewContext();
+        var query = new LumoAuditStore<StoreDbContext>(reader);
+        var all = await query.QueryAsync(new AuditQuery { AgentId = agentId }, default);
+        Assert.That(all.Select(r => r.TokenId ?? r.ReasonCode), Is.EqualTo(new[] { "consent_missing", "jti-1" }), "newest first");
+        Assert.That((await query.QueryAsync(new AuditQuery { AgentId = agentId, Outcome = AuditOutcome.Refused }, default)).Single().ChainDescription, Is.EqualTo("x, acting for alice"));
+        Assert.That(await query.QueryAsync(new AuditQuery { AgentId = agentId, ReasonCode = "consent_missing", Subject = "user:alice" }, default), Has.Count.EqualTo(1));
+        Assert.That(await query.QueryAsync(new AuditQuery { AgentId = agentId, From = start.AddSeconds(15) }, default), Has.Count.EqualTo(1));
+    }
+}
