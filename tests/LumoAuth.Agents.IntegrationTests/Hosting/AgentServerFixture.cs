@@ -10,8 +10,8 @@ namespace LumoAuth.Agents.IntegrationTests.Hosting;
 /// </summary>
 public abstract class AgentServerFixture
 {
-    public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
-    public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
+    public const string ResearchBotSecret = LumoAuth.Agents.SampleHost.Data.DemoSeeder.ResearchBotSecret;
+    public const string SearchToolSecret = LumoAuth.Agents.SampleHost.Data.DemoSeeder.SearchToolSecret;
     public const string TestSecret = "test-agent-secret-0123456789abcdef";
 
     protected AgentServerFixture(DatabaseKind database) => Database = database;

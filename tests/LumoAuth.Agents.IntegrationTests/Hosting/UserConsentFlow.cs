@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.IntegrationTests.Hosting;
 /// </summary>
 public static partial class UserConsentFlow
 {
-    public const string AlicePassword = "Alice-Local-Trial-1!";
+    public const string AlicePassword = LumoAuth.Agents.SampleHost.Data.DemoSeeder.AlicePassword;
     public const string RedirectUri = "http://localhost/callback";
 
     public static async Task<string> UserTokenAsync(SampleServer server, string clientId, string secret, string scope,
