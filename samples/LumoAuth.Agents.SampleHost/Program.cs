@@ -46,7 +46,7 @@ builder.Services.AddOpenIddict()
             options.SetIssuer(new Uri(issuer));
         }
 
-        options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+        options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
 
         // Agents' capabilities are the scope registry here: the authorization endpoint checks requested scopes
         // against the agent's capabilities, and the token endpoint's agent policy does the same.

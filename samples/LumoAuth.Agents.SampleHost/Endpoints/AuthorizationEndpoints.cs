@@ -23,6 +23,8 @@ namespace LumoAuth.Agents.SampleHost.Endpoints;
 /// </summary>
 internal static class AuthorizationEndpoints
 {
+    private static readonly ScopeSet OpenIdScopes = new([OpenIddictConstants.Scopes.OpenId, OpenIddictConstants.Scopes.OfflineAccess]);
+
     public static void MapAuthorizationEndpoints(this IEndpointRouteBuilder app, params string[] paths)
     {
         foreach (var path in paths)
@@ -68,7 +70,9 @@ internal static class AuthorizationEndpoints
             return Forbid(OpenIddictConstants.Errors.UnauthorizedClient, $"The agent '{agent.Id}' is not active.");
         }
 
-        var beyond = requested.Except(agent.Capabilities).Union(requested.Intersect(new ScopeSet([AgentCapabilities.DelegateUser])));
+        // An agent may ask for its capabilities (never delegate:user, which is its own, not the user's) and for the
+        // OpenID Connect scopes that concern the sign-in itself.
+        var beyond = requested.Except(agent.Capabilities.Union(OpenIdScopes)).Union(requested.Intersect(new ScopeSet([AgentCapabilities.DelegateUser])));
         if (beyond.Count > 0)
         {
             return Forbid(OpenIddictConstants.Errors.InvalidScope, $"The agent '{agent.Id}' cannot be granted: {beyond}.");

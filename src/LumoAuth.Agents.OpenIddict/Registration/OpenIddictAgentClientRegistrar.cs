@@ -49,6 +49,7 @@ public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
             [
                 Permissions.Endpoints.Authorization,
                 Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
                 Permissions.ResponseTypes.Code,
             ]);
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);

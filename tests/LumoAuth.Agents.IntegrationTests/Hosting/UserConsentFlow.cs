@@ -16,6 +16,11 @@ public static partial class UserConsentFlow
     public const string RedirectUri = "http://localhost/callback";
 
     public static async Task<string> UserTokenAsync(SampleServer server, string clientId, string secret, string scope,
+        string userName = "alice", string password = AlicePassword, bool forceConsent = true) =>
+        (await UserTokensAsync(server, clientId, secret, scope, userName, password, forceConsent)).AccessToken;
+
+    /// <summary>The whole token response: access token, and ID and refresh tokens when openid/offline_access were asked.</summary>
+    public static async Task<TokenResponse> UserTokensAsync(SampleServer server, string clientId, string secret, string scope,
         string userName = "alice", string password = AlicePassword, bool forceConsent = true)
     {
         using var browser = server.Browser();
@@ -65,7 +70,7 @@ public static partial class UserConsentFlow
             ("client_id", clientId), ("client_secret", secret), ("code_verifier", verifier),
         ]);
         Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
-        return token.AccessToken;
+        return token;
     }
 
     public static Dictionary<string, string> HiddenFields(string html) =>

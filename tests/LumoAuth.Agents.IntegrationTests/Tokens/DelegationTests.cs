@@ -202,6 +202,18 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
         await AssertRefusedAsync(() => ExchangeAsync(unsigned, actor), "invalid_grant", "token_invalid");
     }
 
+    [TestCase("id_token", TestName = "An_ID_token_declared_as_an_access_token_is_refused")]
+    [TestCase("refresh_token", TestName = "A_refresh_token_declared_as_an_access_token_is_refused")]
+    public async Task A_token_of_another_type_declared_as_an_access_token_is_refused(string which)
+    {
+        var tokens = await UserConsentFlow.UserTokensAsync(Server, "research-bot", ResearchBotSecret, "openid offline_access read:articles search:web");
+        var other = tokens[which];
+        Assert.That(other, Is.Not.Null.And.Not.Empty, $"the code flow should have returned an {which}");
+        var actor = await AgentTokenAsync("research-bot");
+        await AssertRefusedAsync(() => ExchangeAsync(other!, actor), "invalid_grant", "token_type_mismatch");
+        await AssertRefusedAsync(() => ExchangeAsync(tokens.AccessToken, other), "invalid_grant", "token_type_mismatch");
+    }
+
     [Test]
     public async Task An_agents_own_token_is_not_a_user_subject()
     {
