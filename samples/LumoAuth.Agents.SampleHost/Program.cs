@@ -70,7 +70,16 @@ var app = builder.Build();
 using (var scope = app.Services.CreateScope())
 {
     var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-    await db.Database.EnsureCreatedAsync();
+    if (db.Database.IsSqlite())
+    {
+        // The embedded default is migrated, so a data folder from an earlier version is brought up to date.
+        await db.Database.MigrateAsync();
+    }
+    else
+    {
+        // Other providers are for trials against an empty database; a production host ships its own migrations.
+        await db.Database.EnsureCreatedAsync();
+    }
     var origin = new Uri(builder.Configuration["Sample:PublicOrigin"] ?? "http://127.0.0.1:5080/");
     await DemoSeeder.SeedAsync(scope.ServiceProvider, origin, CancellationToken.None);
 }
