@@ -63,7 +63,12 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
 
         if (!request.IsTokenExchangeGrantType())
         {
-            return null;
+            // The pack accepts anonymous requests for token exchange only (the actor token proves the agent there);
+            // every other grant still names its client, whatever AcceptAnonymousClients() would allow.
+            return string.IsNullOrEmpty(request.ClientId) && !string.IsNullOrEmpty(request.GrantType)
+                ? new AgentError(AgentErrorCodes.ClientIdentificationRequired, OAuthErrors.InvalidClient,
+                    $"The '{request.GrantType}' grant requires the client to identify itself (client_id).")
+                : null;
         }
 
         foreach (var name in new[] { OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.SubjectTokenType })

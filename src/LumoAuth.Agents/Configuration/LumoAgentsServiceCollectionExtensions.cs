@@ -4,6 +4,7 @@ using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Issuance;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,13 +24,18 @@ public static class LumoAgentsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        services.AddOptions<LumoAgentsOptions>().BindConfiguration(LumoAgentsOptions.SectionName).ValidateOnStart();
+        // Bound from the host's configuration when it has one; a bare service collection keeps the defaults.
+        services.AddOptions<LumoAgentsOptions>()
+            .Configure<IServiceProvider>((options, provider) =>
+                provider.GetService<IConfiguration>()?.GetSection(LumoAgentsOptions.SectionName).Bind(options))
+            .ValidateOnStart();
         if (configure is not null)
         {
             services.Configure(configure);
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LumoAgentsOptions>, LumoAgentsOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LumoAgentsOptions>, LumoAgentsStoresValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IValidator<AgentRegistration>, AgentRegistrationValidator>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();

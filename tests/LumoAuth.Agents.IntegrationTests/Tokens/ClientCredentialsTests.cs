@@ -124,5 +124,13 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
 
     [Test]
     public Task A_client_credentials_request_without_a_client_is_refused() => AssertRefusedAsync(
-        () => TokenEndpoint.PostAsync(Client, [("grant_type", "client_credentials")]), "invalid_request", "parameter_missing");
+        () => TokenEndpoint.PostAsync(Client, [("grant_type", "client_credentials")]), "invalid_client", "client_identification_required");
+
+    [Test]
+    public async Task A_refresh_token_cannot_be_redeemed_anonymously()
+    {
+        var tokens = await UserConsentFlow.UserTokensAsync(Server, "research-bot", ResearchBotSecret, "offline_access read:articles");
+        await AssertRefusedAsync(() => TokenEndpoint.PostAsync(Client, [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"]!)]),
+            "invalid_client", "client_identification_required");
+    }
 }

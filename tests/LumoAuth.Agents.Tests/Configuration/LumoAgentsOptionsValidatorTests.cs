@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using LumoAuth.Agents.Configuration;
 
 namespace LumoAuth.Agents.Tests.Configuration;
@@ -21,5 +22,31 @@ public class LumoAgentsOptionsValidatorTests
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:MaxAccessTokenLifetime"));
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:MaxChainDepth"));
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:DefaultAudience"));
+    }
+}
+
+public class AddLumoAgentsTests
+{
+    [Test]
+    public void Start_up_fails_naming_the_call_to_make_when_no_store_is_registered()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddLumoAgents();
+        using var provider = services.BuildServiceProvider();
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LumoAgentsOptions>>().Value);
+        Assert.That(failure!.Message, Does.Contain("IAgentStore").And.Contain("UseEntityFrameworkCore"));
+    }
+
+    [Test]
+    public void In_memory_stores_satisfy_start_up_and_calling_twice_registers_each_service_once()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddLumoAgents().UseInMemoryStores();
+        services.AddLumoAgents().UseInMemoryStores();
+        using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LumoAgentsOptions>>().Value.MaxChainDepth, Is.EqualTo(10));
+        Assert.That(services.Count(d => d.ServiceType == typeof(LumoAuth.Agents.Agents.IAgentStore)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(LumoAuth.Agents.Delegation.DelegationPolicy)), Is.EqualTo(1));
     }
 }
