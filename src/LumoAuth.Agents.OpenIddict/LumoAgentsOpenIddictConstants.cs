@@ -19,4 +19,6 @@ public static class LumoAgentsOpenIddictConstants
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
     internal const string DecisionProperty = "lumo:agents:decision";
+
+    internal const string AnonymousProperty = "lumo:agents:anonymous";
 }

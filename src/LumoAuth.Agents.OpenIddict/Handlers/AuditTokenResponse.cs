@@ -51,7 +51,8 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
         var audit = new AuditContext
         {
             GrantType = request?.GrantType ?? string.Empty,
-            ClientId = request?.ClientId,
+            // The client that made the request: none when the actor token alone proved the agent.
+            ClientId = context.Transaction.Properties.ContainsKey(LumoAgentsOpenIddictConstants.AnonymousProperty) ? null : request?.ClientId,
             ScopesRequested = request?.Scope,
             AudiencesRequested = request is null ? null : string.Join(' ', [.. request.GetAudiences(), .. request.GetResources()]),
             TokenId = TokenId(response.AccessToken),
@@ -71,6 +72,11 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
                 if (decision.Error is { } error)
                 {
                     response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = error.Code;
+                    LogRefused(_logger, audit.GrantType, error.Code, decision.AgentId, decision.Subject);
+                }
+                else
+                {
+                    LogIssued(_logger, audit.GrantType, decision.AgentId, decision.Subject, decision.Chain.Depth, audit.TokenId);
                 }
             }
             else
@@ -78,6 +84,7 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
                 var code = ProtocolErrorCodes.FromErrorUri(response.ErrorUri);
                 await _trail.RecordProtocolRefusalAsync(response.Error!, response.ErrorDescription, code, audit, context.CancellationToken);
                 response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = code;
+                LogRefused(_logger, audit.GrantType, code, audit.ClientId, null);
             }
         }
 #pragma warning disable CA1031 // Any failure to record must withhold the token, whatever its type.
@@ -112,6 +119,12 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
             return null;
         }
     }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Issued a {GrantType} token to agent {AgentId} for {Subject} (chain depth {Depth}, jti {TokenId}).")]
+    private static partial void LogIssued(ILogger logger, string grantType, string? agentId, string? subject, int depth, string? tokenId);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Refused a {GrantType} token request: {Code} (agent {AgentId}, subject {Subject}).")]
+    private static partial void LogRefused(ILogger logger, string grantType, string code, string? agentId, string? subject);
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Error, Message = "The audit record of a token request could not be written; the request was failed.")]
     private static partial void LogAuditFailed(ILogger logger, Exception exception);

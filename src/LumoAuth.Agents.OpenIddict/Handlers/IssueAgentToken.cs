@@ -80,6 +80,7 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
             // A request proven by the actor token alone names no client; the token is still the agent's, and
             // OpenIddict writes client_id (RFC 9068 §2.2) and links the token entry from the request's client.
             request.ClientId = agentId;
+            context.Transaction.Properties[LumoAgentsOpenIddictConstants.AnonymousProperty] = true;
         }
 
         context.SignIn(AgentPrincipalFactory.Create(decision, agentId));

@@ -89,7 +89,9 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
             Assert.That(record.GrantType, Is.EqualTo(TokenEndpoint.TokenExchange));
             Assert.That(JsonNode.Parse(record.ActorChain!)!["act"]!["sub"]!.GetValue<string>(), Is.EqualTo("agent:research-bot"));
             Assert.That(record.ScopesGranted, Is.EqualTo("search:web"));
-            Assert.That(record.ClientIp, Is.Not.Null);
+            Assert.That(record.ClientIp, Is.EqualTo("127.0.0.1"));
+            Assert.That(record.ClientId, Is.Null, "the seed's request names no client; the actor token proved the agent");
+            Assert.That(record.AgentId, Is.EqualTo("search-tool"));
         });
     }
 
