@@ -42,14 +42,14 @@ public static class LumoAgentsModelBuilderExtensions
         {
             audit.ToTable(tablePrefix + "AuditRecords");
             audit.HasKey(a => a.Id);
-            audit.Property(a => a.GrantType).HasMaxLength(200);
-            audit.Property(a => a.ReasonCode).HasMaxLength(100);
-            audit.Property(a => a.Error).HasMaxLength(50);
-            audit.Property(a => a.ClientId).HasMaxLength(200);
-            audit.Property(a => a.AgentId).HasMaxLength(200);
-            audit.Property(a => a.Subject).HasMaxLength(200);
-            audit.Property(a => a.TokenId).HasMaxLength(100);
-            audit.Property(a => a.ClientIp).HasMaxLength(64);
+            audit.Property(a => a.GrantType).HasMaxLength(LumoAuditEntity.Lengths.GrantType);
+            audit.Property(a => a.ReasonCode).HasMaxLength(LumoAuditEntity.Lengths.ReasonCode);
+            audit.Property(a => a.Error).HasMaxLength(LumoAuditEntity.Lengths.Error);
+            audit.Property(a => a.ClientId).HasMaxLength(LumoAuditEntity.Lengths.Identifier);
+            audit.Property(a => a.AgentId).HasMaxLength(LumoAuditEntity.Lengths.Identifier);
+            audit.Property(a => a.Subject).HasMaxLength(LumoAuditEntity.Lengths.Identifier);
+            audit.Property(a => a.TokenId).HasMaxLength(LumoAuditEntity.Lengths.TokenId);
+            audit.Property(a => a.ClientIp).HasMaxLength(LumoAuditEntity.Lengths.ClientIp);
             audit.HasIndex(a => a.OccurredAt);
             audit.HasIndex(a => new { a.AgentId, a.OccurredAt });
             audit.HasIndex(a => new { a.Subject, a.OccurredAt });

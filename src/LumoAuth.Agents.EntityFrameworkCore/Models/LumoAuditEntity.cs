@@ -3,6 +3,17 @@ namespace LumoAuth.Agents.EntityFrameworkCore.Models;
 /// <summary>The stored form of an audit record.</summary>
 public class LumoAuditEntity
 {
+    /// <summary>Column lengths of the bounded fields; longer values are cut to fit, never dropped.</summary>
+    internal static class Lengths
+    {
+        public const int GrantType = 200;
+        public const int ReasonCode = 100;
+        public const int Error = 50;
+        public const int Identifier = 200;
+        public const int TokenId = 100;
+        public const int ClientIp = 64;
+    }
+
     /// <summary>The record id.</summary>
     public Guid Id { get; set; }
 

@@ -22,22 +22,22 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
         {
             Id = record.Id,
             OccurredAt = record.OccurredAt.UtcDateTime,
-            GrantType = record.GrantType,
+            GrantType = Fit(record.GrantType, LumoAuditEntity.Lengths.GrantType) ?? string.Empty,
             Outcome = (int)record.Outcome,
-            ReasonCode = record.ReasonCode,
-            Error = record.Error,
+            ReasonCode = Fit(record.ReasonCode, LumoAuditEntity.Lengths.ReasonCode),
+            Error = Fit(record.Error, LumoAuditEntity.Lengths.Error),
             Description = record.Description,
-            ClientId = record.ClientId,
-            AgentId = record.AgentId,
-            Subject = record.Subject,
+            ClientId = Fit(record.ClientId, LumoAuditEntity.Lengths.Identifier),
+            AgentId = Fit(record.AgentId, LumoAuditEntity.Lengths.Identifier),
+            Subject = Fit(record.Subject, LumoAuditEntity.Lengths.Identifier),
             ActorChain = record.ActorChain,
             ChainDescription = record.ChainDescription,
             ChainDepth = record.ChainDepth,
             ScopesRequested = record.ScopesRequested,
             ScopesGranted = record.ScopesGranted,
             Audiences = record.Audiences,
-            TokenId = record.TokenId,
-            ClientIp = record.ClientIp,
+            TokenId = Fit(record.TokenId, LumoAuditEntity.Lengths.TokenId),
+            ClientIp = Fit(record.ClientIp, LumoAuditEntity.Lengths.ClientIp),
         };
         Records.Add(entity);
         try
@@ -104,4 +104,9 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
             ClientIp = e.ClientIp,
         }).ToList();
     }
+
+    // An attacker chooses client_id and grant_type; a value longer than its column must not make the write fail,
+    // or the refusal would go unrecorded. The cut is marked so a reader knows the value was longer.
+    private static string? Fit(string? value, int length) =>
+        value is null || value.Length <= length ? value : string.Concat(value.AsSpan(0, length - 1), "\u2026");
 }

@@ -3,6 +3,8 @@ using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.OpenIddict.Tokens;
+using LumoAuth.Agents.Scopes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -15,21 +17,25 @@ namespace LumoAuth.Agents.OpenIddict.Handlers;
 /// registered agent (seed pattern 1) and every token exchange (seed pattern 3). A request that is not the
 /// pack's (client credentials of a non-agent client) is left to the host.
 /// </summary>
-public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenRequestContext>
+public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTokenRequestContext>
 {
     private readonly ClientCredentialsPolicy _clientCredentials;
     private readonly DelegationPolicy _delegation;
+    private readonly AgentUserGrantPolicy _userGrants;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+    private readonly ILogger<IssueAgentToken> _logger;
 
     /// <summary>Creates the handler.</summary>
-    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation,
-        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options)
+    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants,
+        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, ILogger<IssueAgentToken> logger)
     {
         _clientCredentials = clientCredentials;
         _delegation = delegation;
+        _userGrants = userGrants;
         _applications = applications;
         _options = options;
+        _logger = logger;
     }
 
     /// <summary>The descriptor: after OpenIddict attaches the validated input principals, before its sign-in.</summary>
@@ -49,17 +55,21 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
         IReadOnlyList<string> audiences = [.. request.GetAudiences(), .. request.GetResources()];
 
         IssuanceDecision? decision;
-        if (request.IsClientCredentialsGrantType() && context.ClientId is { } clientId)
+        try
         {
-            decision = await _clientCredentials.DecideAsync(clientId, scopes, audiences, context.CancellationToken);
+            decision = await DecideAsync(context, scopes, audiences);
         }
-        else if (request.IsTokenExchangeGrantType())
+#pragma warning disable CA1031 // Whatever failed, the request is refused and recorded; no token leaves.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
         {
-            decision = await DecideDelegationAsync(context, scopes, audiences);
-        }
-        else
-        {
-            return;
+            LogPolicyFailed(_logger, exception);
+            decision = new IssuanceDecision
+            {
+                AgentId = request.ClientId,
+                Error = new AgentError(AgentErrorCodes.PolicyUnavailable, OAuthErrors.ServerError,
+                    "The agent policy could not be evaluated; no token was issued. Try again later."),
+            };
         }
 
         if (decision is null)
@@ -74,16 +84,45 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
             return;
         }
 
+        if (!request.IsTokenExchangeGrantType() && !request.IsClientCredentialsGrantType())
+        {
+            return; // a user's code or refresh token, re-checked: OpenIddict issues from its own principal
+        }
+
         var agentId = decision.Agent!.Id;
         if (string.IsNullOrEmpty(request.ClientId))
         {
             // A request proven by the actor token alone names no client; the token is still the agent's, and
-            // OpenIddict writes client_id (RFC 9068 §2.2) and links the token entry from the request's client.
+            // OpenIddict writes client_id (RFC 9068 section 2.2) and links the token entry from the request's client.
             request.ClientId = agentId;
-            context.Transaction.Properties[LumoAgentsOpenIddictConstants.AnonymousProperty] = true;
         }
 
         context.SignIn(AgentPrincipalFactory.Create(decision, agentId));
+    }
+
+    private async ValueTask<IssuanceDecision?> DecideAsync(HandleTokenRequestContext context, IReadOnlyList<string>? scopes, IReadOnlyList<string> audiences)
+    {
+        var request = context.Request;
+        if (request.IsClientCredentialsGrantType() && context.ClientId is { } clientId)
+        {
+            return await _clientCredentials.DecideAsync(clientId, scopes, audiences, context.CancellationToken);
+        }
+
+        if (request.IsTokenExchangeGrantType())
+        {
+            return await DecideDelegationAsync(context, scopes, audiences);
+        }
+
+        var userPrincipal = request.IsAuthorizationCodeGrantType() ? context.AuthorizationCodePrincipal
+            : request.IsRefreshTokenGrantType() ? context.RefreshTokenPrincipal
+            : null;
+        if (userPrincipal is not null && context.ClientId is { } redeemingClient)
+        {
+            return await _userGrants.DecideAsync(redeemingClient, userPrincipal.GetClaim(OpenIddictConstants.Claims.Subject),
+                new ScopeSet(userPrincipal.GetScopes()), [.. userPrincipal.GetResources(), .. userPrincipal.GetAudiences()], context.CancellationToken);
+        }
+
+        return null;
     }
 
     private async ValueTask<IssuanceDecision> DecideDelegationAsync(HandleTokenRequestContext context, IReadOnlyList<string>? scopes, IReadOnlyList<string> audiences)
@@ -112,12 +151,26 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
         {
             authenticatedClient = clientId;
         }
+        else
+        {
+            context.Transaction.Properties[LumoAgentsOpenIddictConstants.AnonymousProperty] = true;
+            if (_options.CurrentValue.RequireClientAuthenticationForExchange)
+            {
+                return new IssuanceDecision
+                {
+                    Subject = subject.Subject,
+                    Error = new AgentError(AgentErrorCodes.ClientAuthenticationRequired, OAuthErrors.InvalidClient,
+                        "This server requires the acting agent to authenticate as a confidential client for token exchange (RFC 8693 section 5)."),
+                };
+            }
+        }
 
         return await _delegation.DecideAsync(new DelegationRequest
         {
             SubjectToken = subject,
             ActorToken = actor,
             AuthenticatedClientId = authenticatedClient,
+            NamedClientId = string.IsNullOrEmpty(context.ClientId) ? null : context.ClientId,
             RequestedScopes = scopes,
             RequestedAudiences = audiences,
         }, context.CancellationToken);
@@ -127,4 +180,7 @@ public sealed class IssueAgentToken : IOpenIddictServerHandler<HandleTokenReques
             Error = new AgentError(AgentErrorCodes.ChainMalformed, OAuthErrors.InvalidGrant, $"The {which} token is not usable: {reason ?? "it carries no principal"}"),
         };
     }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "The agent policy failed; the token request was refused.")]
+    private static partial void LogPolicyFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Issuance;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -23,7 +24,8 @@ internal static class AgentPrincipalFactory
         }
 
         var principal = new ClaimsPrincipal(identity);
-        principal.SetScopes(decision.Scopes);
+        // Never offline_access or openid: OpenIddict would add a refresh or ID token that outlives the agent's rules.
+        principal.SetScopes(decision.Scopes.Where(s => !AgentCapabilities.Reserved.Contains(s)));
         principal.SetAudiences(decision.Audiences);
         principal.SetPresenters(agentId);
 

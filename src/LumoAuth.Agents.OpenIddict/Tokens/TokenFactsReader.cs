@@ -38,6 +38,7 @@ internal static class TokenFactsReader
         facts = new TokenFacts
         {
             Subject = subject,
+            Issuer = principal.GetClaim(Claims.Issuer) ?? principal.GetClaim(Claims.Private.Issuer),
             ClientId = principal.GetClaim(LumoAgentsOpenIddictConstants.ClientIdClaim) ?? principal.GetPresenters().FirstOrDefault(),
             TokenId = principal.GetClaim(Claims.JwtId),
             Scopes = new ScopeSet(principal.GetScopes()),

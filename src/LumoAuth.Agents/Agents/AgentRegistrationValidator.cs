@@ -23,6 +23,8 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleFor(r => r.Owner).NotEmpty().MaximumLength(200);
         RuleFor(r => r.Capabilities).NotEmpty().WithMessage("'Capabilities' must name at least one scope: an agent with none can hold no token.");
         RuleForEach(r => r.Capabilities)
+            .Must(c => !AgentCapabilities.Reserved.Contains(c))
+            .WithMessage("'{PropertyValue}' concerns a user's sign-in and cannot be an agent capability.")
             .Must(ScopeSet.IsValidToken).WithMessage("'{PropertyValue}' is not a valid scope (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash).");
         RuleForEach(r => r.DefaultScopes)
             .Must((r, s) => r.Capabilities.Contains(s, StringComparer.Ordinal))

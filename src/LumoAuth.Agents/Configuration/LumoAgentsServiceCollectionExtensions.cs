@@ -41,6 +41,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();
+        services.TryAddScoped<AgentUserGrantPolicy>();
         services.TryAddScoped<AuditTrail>();
         return new LumoAgentsBuilder(services);
     }

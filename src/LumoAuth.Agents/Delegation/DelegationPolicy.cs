@@ -60,7 +60,7 @@ public class DelegationPolicy
                     "The actor token must be an agent's own access token (sub=agent:<id>, issued to that agent, with no act claim).");
             }
 
-            if (request.AuthenticatedClientId is { } client && !string.Equals(client, actorId, StringComparison.Ordinal))
+            if ((request.AuthenticatedClientId ?? request.NamedClientId) is { } client && !string.Equals(client, actorId, StringComparison.Ordinal))
             {
                 return decision.Refuse(AgentErrorCodes.ActorClientMismatch, OAuthErrors.InvalidGrant,
                     $"The authenticated client '{client}' and the actor token's agent '{actorId}' differ.");
@@ -103,8 +103,10 @@ public class DelegationPolicy
                     "The subject token carries both may_act and act.");
             }
 
+            // RFC 8693 section 4.4: sub (and client_id, iss when given) must name the actor as this server knows it.
             if (!string.Equals(mayAct.Subject, actor.Subject, StringComparison.Ordinal) ||
-                (mayAct.ClientId is not null && !string.Equals(mayAct.ClientId, actor.Id, StringComparison.Ordinal)))
+                (mayAct.ClientId is not null && !string.Equals(mayAct.ClientId, actor.Id, StringComparison.Ordinal)) ||
+                (mayAct.Issuer is not null && !string.Equals(mayAct.Issuer, subjectToken.Issuer, StringComparison.Ordinal)))
             {
                 return decision.Refuse(AgentErrorCodes.MayActMismatch, OAuthErrors.InvalidGrant,
                     $"The subject token's may_act names '{mayAct.Subject}', not '{actor.Subject}'.");

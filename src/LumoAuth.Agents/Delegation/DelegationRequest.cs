@@ -9,8 +9,14 @@ public sealed record DelegationRequest
     /// <summary>The actor token: the new actor agent's own access token, or <see langword="null"/> when the client authentication names the actor.</summary>
     public TokenFacts? ActorToken { get; init; }
 
-    /// <summary>The authenticated client, or <see langword="null"/> for a request proven by the actor token alone.</summary>
+    /// <summary>The authenticated (confidential) client, or <see langword="null"/> for a request proven by the actor token alone.</summary>
     public string? AuthenticatedClientId { get; init; }
+
+    /// <summary>
+    /// The <c>client_id</c> the request names, authenticated or not. When present it must be the acting agent: a token
+    /// never carries a client other than its actor.
+    /// </summary>
+    public string? NamedClientId { get; init; }
 
     /// <summary>The <c>scope</c> values, or <see langword="null"/> when none was sent.</summary>
     public IReadOnlyList<string>? RequestedScopes { get; init; }

@@ -11,6 +11,9 @@ public sealed record TokenFacts
     /// <summary>The <c>sub</c> claim.</summary>
     public required string Subject { get; init; }
 
+    /// <summary>The issuer (<c>iss</c>), when known.</summary>
+    public string? Issuer { get; init; }
+
     /// <summary>The <c>client_id</c> the token was issued to, when present.</summary>
     public string? ClientId { get; init; }
 

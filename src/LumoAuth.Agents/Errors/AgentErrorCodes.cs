@@ -94,6 +94,12 @@ public static class AgentErrorCodes
     /// <summary>The requested resource or audience is not an allowed tool of the agent (<c>invalid_target</c>).</summary>
     public const string TargetNotAllowed = "target_not_allowed";
 
+    /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
+    public const string AudienceRequired = "audience_required";
+
+    /// <summary>A store the policy needs could not answer; nothing was issued (<c>server_error</c>).</summary>
+    public const string PolicyUnavailable = "policy_unavailable";
+
     /// <summary>The input tokens have no lifetime left to grant (<c>invalid_grant</c>).</summary>
     public const string LifetimeExhausted = "lifetime_exhausted";
 

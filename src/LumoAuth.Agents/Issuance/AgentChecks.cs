@@ -31,7 +31,10 @@ internal static class AgentChecks
             return (requested.Distinct(StringComparer.Ordinal).ToArray(), null);
         }
 
-        return (options.DefaultAudience is { } audienceByDefault ? [audienceByDefault] : [], null);
+        return options.DefaultAudience is { } audienceByDefault
+            ? ([audienceByDefault], null)
+            : ([], new AgentError(AgentErrorCodes.AudienceRequired, OAuthErrors.InvalidTarget,
+                "The request names no audience and the server has no default audience; ask for one with 'audience' or 'resource'."));
     }
 
     /// <summary>The earliest of the agent's lifetime, the server ceiling and every input token's expiry.</summary>

@@ -175,11 +175,24 @@ public class StoreTests(DatabaseKind database)
             }, default);
         }
 
+        await using (var context = NewContext())
+        {
+            // Attacker-chosen values longer than their columns are cut to fit, never lost.
+            await new LumoAuditStore<StoreDbContext>(context).WriteAsync(new AuditRecord
+            {
+                OccurredAt = start.AddSeconds(5), GrantType = new string('g', 500), Outcome = AuditOutcome.Refused, AgentId = agentId,
+                ClientId = new string('c', 500), ReasonCode = "protocol_error", Subject = new string('s', 500),
+            }, default);
+        }
+
         await using var reader = NewContext();
         var query = new LumoAuditStore<StoreDbContext>(reader);
-        var all = await query.QueryAsync(new AuditQuery { AgentId = agentId }, default);
+        var cut = (await query.QueryAsync(new AuditQuery { AgentId = agentId, ReasonCode = "protocol_error" }, default)).Single();
+        Assert.That(cut.ClientId, Has.Length.EqualTo(200).And.EndsWith("\u2026"));
+        Assert.That(cut.GrantType, Has.Length.EqualTo(200));
+        var all = (await query.QueryAsync(new AuditQuery { AgentId = agentId }, default)).Where(r => r.ReasonCode != "protocol_error").ToList();
         Assert.That(all.Select(r => r.TokenId ?? r.ReasonCode), Is.EqualTo(new[] { "consent_missing", "jti-1" }), "newest first");
-        Assert.That((await query.QueryAsync(new AuditQuery { AgentId = agentId, Outcome = AuditOutcome.Refused }, default)).Single().ChainDescription, Is.EqualTo("x, acting for alice"));
+        Assert.That((await query.QueryAsync(new AuditQuery { AgentId = agentId, Outcome = AuditOutcome.Refused, ReasonCode = "consent_missing" }, default)).Single().ChainDescription, Is.EqualTo("x, acting for alice"));
         Assert.That(await query.QueryAsync(new AuditQuery { AgentId = agentId, ReasonCode = "consent_missing", Subject = "user:alice" }, default), Has.Count.EqualTo(1));
         Assert.That(await query.QueryAsync(new AuditQuery { AgentId = agentId, From = start.AddSeconds(15) }, default), Has.Count.EqualTo(1));
     }

@@ -49,7 +49,8 @@ public abstract class AgentServerFixture
         Server?.Dispose();
     }
 
-    protected async Task RegisterAsync(string id, string[] capabilities, bool canAct = false, string[]? tools = null, int maxDepth = 3, AgentStatus status = AgentStatus.Active)
+    protected async Task RegisterAsync(string id, string[] capabilities, bool canAct = false, string[]? tools = null, int maxDepth = 3,
+        AgentStatus status = AgentStatus.Active, string? secret = TestSecret)
     {
         var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
         {
@@ -61,7 +62,7 @@ public abstract class AgentServerFixture
             AllowedTools = tools ?? [],
             CanActForUsers = canAct,
             MaxChainDepth = maxDepth,
-            ClientSecret = TestSecret,
+            ClientSecret = secret,
             RedirectUris = [new Uri(UserConsentFlow.RedirectUri)],
             Status = status,
         }).AsTask());

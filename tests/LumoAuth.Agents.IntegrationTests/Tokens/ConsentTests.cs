@@ -67,6 +67,39 @@ public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
     }
 
     [Test]
+    public async Task A_refresh_token_stops_working_once_consent_is_withdrawn_or_the_agent_suspended()
+    {
+        await RegisterAsync("refresh-bot", ["read:articles", "delegate:user"], canAct: true);
+        var tokens = await UserConsentFlow.UserTokensAsync(Server, "refresh-bot", TestSecret, "offline_access read:articles");
+        var refresh = tokens["refresh_token"]!;
+        Task<TokenResponse> Redeem() => TokenEndpoint.PostAsync(Client,
+            [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "refresh-bot"), ("client_secret", TestSecret)]);
+
+        var first = await Redeem();
+        Assert.That(first.Status, Is.EqualTo(HttpStatusCode.OK), first.ToString());
+        refresh = first["refresh_token"] ?? refresh;
+
+        await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Suspended);
+        await AssertRefusedAsync(Redeem, "invalid_grant", "agent_suspended");
+        await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Active);
+
+        await Server.WithServiceAsync<bool, IConsentStore>(store => store.WithdrawAsync("user:alice", "refresh-bot", DateTimeOffset.UtcNow, default).AsTask());
+        await AssertRefusedAsync(Redeem, "invalid_grant", "consent_missing");
+    }
+
+    [Test]
+    public async Task A_delegated_token_never_comes_with_a_refresh_or_ID_token()
+    {
+        var tokens = await UserConsentFlow.UserTokensAsync(Server, "research-bot", ResearchBotSecret, "openid offline_access read:articles search:web");
+        Assert.That(tokens["refresh_token"], Is.Not.Null, "the user's own sign-in does get one");
+        var exchanged = await ExchangeAsync(tokens.AccessToken, await AgentTokenAsync("research-bot"));
+        Assert.That(exchanged.Status, Is.EqualTo(HttpStatusCode.OK), exchanged.ToString());
+        Assert.That(exchanged["refresh_token"], Is.Null);
+        Assert.That(exchanged["id_token"], Is.Null);
+        Assert.That((string?)TokenEndpoint.Payload(exchanged.AccessToken)["scope"], Is.EqualTo("read:articles search:web"));
+    }
+
+    [Test]
     public async Task Withdrawing_without_the_antiforgery_token_changes_nothing()
     {
         await UserConsentFlow.UserTokenAsync(Server, "other-bot", TestSecret, "read:articles");

@@ -236,6 +236,14 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
     }
 
     [Test]
+    public async Task A_public_client_named_beside_another_agents_actor_token_is_refused()
+    {
+        await RegisterAsync("public-bot", ["read:articles"], secret: null);
+        var actor = await AgentTokenAsync("research-bot");
+        await AssertRefusedAsync(() => ExchangeAsync(AliceToken, actor, extra: ("client_id", "public-bot")), "invalid_grant", "actor_client_mismatch");
+    }
+
+    [Test]
     public async Task An_actor_token_of_another_agent_than_the_authenticated_client_is_refused()
     {
         var actor = await AgentTokenAsync("research-bot");

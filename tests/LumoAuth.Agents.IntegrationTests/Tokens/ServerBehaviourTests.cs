@@ -1,5 +1,7 @@
 using System.Net;
+using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,6 +52,15 @@ public class ServerBehaviourTests
         var records = await server.AuditAsync(new AuditQuery { ReasonCode = "client_authentication_required" });
         Assert.That(records, Has.Count.EqualTo(1));
 
+        // A public client proves nothing: naming one does not satisfy the requirement.
+        var publicAgent = await server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
+        {
+            Id = "public-bot", DisplayName = "Public Bot", Owner = "tests", Capabilities = ["read:articles"],
+        }).AsTask());
+        Assert.That(publicAgent.Succeeded, Is.True);
+        var named = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "public-bot")]);
+        Assert.That(named["error_code"], Is.EqualTo("client_authentication_required"), named.ToString());
+
         var authenticated = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret)]);
         Assert.That(authenticated.Status, Is.EqualTo(HttpStatusCode.OK), authenticated.ToString());
     }
@@ -68,6 +79,26 @@ public class ServerBehaviourTests
     }
 
     [Test]
+    public async Task A_failing_policy_store_refuses_the_request_and_records_it()
+    {
+        var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-policy.test/" };
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer);
+        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
+        using var http = server.Http();
+        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+
+        await using var broken = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer, server.DataDirectory, server.ConnectionString,
+            configureServices: services => services.Replace(ServiceDescriptor.Scoped<IConsentStore, FailingConsentStore>()));
+        using var brokenHttp = broken.Http();
+        var response = await TokenEndpoint.PostAsync(brokenHttp, TokenEndpoint.Exchange(alice, actor));
+        Assert.That(response["error"], Is.EqualTo("server_error"), response.ToString());
+        Assert.That(response["error_code"], Is.EqualTo("policy_unavailable"));
+        Assert.That(response["error_description"], Does.Not.Contain("consent database"), "no exception text leaks");
+        Assert.That(response["access_token"], Is.Null);
+        Assert.That(await broken.AuditAsync(new AuditQuery { ReasonCode = "policy_unavailable" }), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_host_refuses_to_start_with_invalid_agent_options()
     {
         var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
@@ -77,6 +108,19 @@ public class ServerBehaviourTests
         }));
         var message = failure!.ToString();
         Assert.That(message, Does.Contain("LumoAgents:MaxChainDepth").And.Contain("LumoAgents:MaxAccessTokenLifetime"));
+    }
+
+    private sealed class FailingConsentStore : IConsentStore
+    {
+        public ValueTask<ConsentGrant> GrantAsync(string subject, string agentId, Scopes.ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<ConsentGrant?> FindActiveAsync(string subject, string agentId, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<IReadOnlyList<ConsentGrant>> ListAsync(string subject, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<bool> WithdrawAsync(string subject, string agentId, DateTimeOffset now, CancellationToken cancellationToken) => throw Down();
+
+        private static InvalidOperationException Down() => new("consent database unavailable");
     }
 
     private sealed class FailingAuditStore : IAuditStore

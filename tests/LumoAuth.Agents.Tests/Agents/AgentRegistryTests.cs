@@ -72,6 +72,18 @@ public class AgentRegistryTests
         Assert.That(await _store.ListAsync(0, 10, default), Is.Empty);
     }
 
+    [TestCase("offline_access")]
+    [TestCase("openid")]
+    public async Task Sign_in_scopes_cannot_be_capabilities(string scope)
+    {
+        var registration = Valid();
+        registration.Capabilities.Add(scope);
+        var result = await _registry.RegisterAsync(registration);
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.Errors.Single().Field, Does.StartWith("Capabilities"));
+        Assert.That(result.Errors.Single().Message, Does.Contain(scope));
+    }
+
     [Test]
     public async Task A_taken_id_is_refused_without_writing()
     {

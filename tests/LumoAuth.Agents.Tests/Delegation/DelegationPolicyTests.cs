@@ -199,6 +199,25 @@ public class DelegationPolicyTests
         AssertRefused(await Decide(_world.UserToken(mayAct: new Actor("agent:research-bot", "other-bot")), _world.AgentToken("research-bot")), AgentErrorCodes.MayActMismatch, OAuthErrors.InvalidGrant);
 
     [Test]
+    public async Task Exchange_is_refused_when_may_act_names_the_actor_at_another_issuer()
+    {
+        var subject = _world.UserToken(mayAct: new Actor("agent:research-bot", "research-bot", "https://other-issuer.example/")) with { Issuer = "https://as.example/" };
+        AssertRefused(await Decide(subject, _world.AgentToken("research-bot")), AgentErrorCodes.MayActMismatch, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_public_client_named_beside_another_agents_actor_token_is_refused()
+    {
+        var decision = await _world.Policy().DecideAsync(new DelegationRequest
+        {
+            SubjectToken = _world.UserToken(),
+            ActorToken = _world.AgentToken("research-bot"),
+            NamedClientId = "other-bot",
+        }, default);
+        AssertRefused(decision, AgentErrorCodes.ActorClientMismatch, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
     public async Task Exchange_is_refused_when_the_subject_has_both_may_act_and_act()
     {
         var subject = _world.UserToken(audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"), mayAct: new Actor("agent:search-tool"));

@@ -69,6 +69,15 @@ public class ClientCredentialsPolicyTests
     }
 
     [Test]
+    public async Task Without_an_audience_asked_or_configured_the_request_is_invalid_target()
+    {
+        _world.Options.DefaultAudience = null;
+        var decision = await _policy.DecideAsync("defaults-bot", null, [], default);
+        Assert.That(decision!.Error!.Code, Is.EqualTo(AgentErrorCodes.AudienceRequired));
+        Assert.That(decision.Error.OAuthError, Is.EqualTo(OAuthErrors.InvalidTarget));
+    }
+
+    [Test]
     public async Task A_client_that_is_not_an_agent_is_left_to_the_host() =>
         Assert.That(await _policy.DecideAsync("web-app", null, [], default), Is.Null);
 }
