@@ -37,7 +37,7 @@ public sealed record AuditRecord
     /// <summary>The human description sent with a refusal.</summary>
     public string? Description { get; init; }
 
-    /// <summary>The client that made the request, when identified.</summary>
+    /// <summary>The client that authenticated the request, or <see langword="null"/> when the actor token alone proved the agent.</summary>
     public string? ClientId { get; init; }
 
     /// <summary>The agent that obtained the token, or would have: the client for client credentials, the new actor for delegation.</summary>
