@@ -27,6 +27,30 @@ public sealed class LumoAgentsBuilder
         return this;
     }
 
+    /// <summary>Trusts a platform issuer for workload login (seed pattern 2), in addition to any from configuration.</summary>
+    public LumoAgentsBuilder AddWorkloadIssuer(Workload.WorkloadIssuer issuer, params Workload.WorkloadBinding[] bindings)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        ArgumentNullException.ThrowIfNull(bindings);
+        Services.Configure<Workload.WorkloadOptions>(options =>
+        {
+            options.Issuers.Add(issuer);
+            foreach (var binding in bindings)
+            {
+                options.Bindings.Add(binding);
+            }
+        });
+        return this;
+    }
+
+    /// <summary>Binds a workload to an agent, for an issuer from configuration or <see cref="AddWorkloadIssuer"/>.</summary>
+    public LumoAgentsBuilder AddWorkloadBinding(Workload.WorkloadBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        Services.Configure<Workload.WorkloadOptions>(options => options.Bindings.Add(binding));
+        return this;
+    }
+
     /// <summary>Changes the options in code (after configuration binding).</summary>
     public LumoAgentsBuilder Configure(Action<LumoAgentsOptions> configure)
     {

@@ -4,6 +4,7 @@ using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.Workload;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,17 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();
         services.TryAddScoped<AgentUserGrantPolicy>();
+
+        services.AddOptions<WorkloadOptions>()
+            .Configure<IServiceProvider>((options, provider) =>
+                provider.GetService<IConfiguration>()?.GetSection(WorkloadOptions.SectionName).Bind(options))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkloadOptions>, WorkloadOptionsValidator>());
+        services.TryAddSingleton<IWorkloadKeyFetcher, HttpWorkloadKeyFetcher>();
+        services.TryAddSingleton<WorkloadKeyCache>();
+        services.TryAddSingleton<WorkloadTokenValidator>();
+        services.TryAddSingleton<WorkloadBindings>();
+        services.TryAddScoped<WorkloadLoginPolicy>();
         services.TryAddScoped<AuditTrail>();
         return new LumoAgentsBuilder(services);
     }

@@ -105,4 +105,52 @@ public static class AgentErrorCodes
 
     /// <summary>The token server refused the request before the agent policy ran; the OpenIddict id is kept in the description (<c>error</c> as sent).</summary>
     public const string ProtocolError = "protocol_error";
+
+    /// <summary>Workload login: no trusted issuer has that name or that exact <c>iss</c> (<c>invalid_grant</c>).</summary>
+    public const string WorkloadIssuerUnknown = "workload_issuer_unknown";
+
+    /// <summary>Workload login: <c>subject_issuer</c> names a trust whose <c>iss</c> is not the token's (<c>invalid_grant</c>).</summary>
+    public const string WorkloadIssuerMismatch = "workload_issuer_mismatch";
+
+    /// <summary>Workload login: the token is not one compact JWS (JWE, JSON serialization, garbage) (<c>invalid_request</c>).</summary>
+    public const string WorkloadTokenMalformed = "workload_token_malformed";
+
+    /// <summary>Workload login: the token is larger than the limit (default 16 KB) (<c>invalid_request</c>).</summary>
+    public const string WorkloadTokenTooLarge = "workload_token_too_large";
+
+    /// <summary>Workload login: the token's <c>alg</c> is not allowed for its issuer (<c>invalid_grant</c>).</summary>
+    public const string WorkloadAlgorithmNotAllowed = "workload_algorithm_not_allowed";
+
+    /// <summary>Workload login: no key of the issuer has the token's <c>kid</c>, even after a refresh (<c>invalid_grant</c>).</summary>
+    public const string WorkloadKeyUnknown = "workload_key_unknown";
+
+    /// <summary>Workload login: the issuer's keys cannot be had and its last good keys are too old (<c>invalid_grant</c>).</summary>
+    public const string WorkloadKeysUnavailable = "workload_keys_unavailable";
+
+    /// <summary>Workload login: the signature does not verify with the issuer's key (<c>invalid_grant</c>).</summary>
+    public const string WorkloadSignatureInvalid = "workload_signature_invalid";
+
+    /// <summary>Workload login: the token has expired (<c>invalid_grant</c>).</summary>
+    public const string WorkloadTokenExpired = "workload_token_expired";
+
+    /// <summary>Workload login: the token is not valid yet (<c>nbf</c> or <c>iat</c> in the future) (<c>invalid_grant</c>).</summary>
+    public const string WorkloadTokenNotYetValid = "workload_token_not_yet_valid";
+
+    /// <summary>Workload login: the token is older than the issuer's maximum age, or has no <c>iat</c> (<c>invalid_grant</c>).</summary>
+    public const string WorkloadTokenTooOld = "workload_token_too_old";
+
+    /// <summary>Workload login: <c>exp - iat</c> is longer than the issuer's maximum lifetime (<c>invalid_grant</c>).</summary>
+    public const string WorkloadTokenLifetimeTooLong = "workload_token_lifetime_too_long";
+
+    /// <summary>Workload login: the token's <c>aud</c> is missing or not this server (<c>invalid_grant</c>).</summary>
+    public const string WorkloadAudienceInvalid = "workload_audience_invalid";
+
+    /// <summary>Workload login: the token failed another validation step (<c>invalid_grant</c>).</summary>
+    public const string WorkloadTokenInvalid = "workload_token_invalid";
+
+    /// <summary>Workload login: no binding maps this workload to an agent (<c>invalid_grant</c>).</summary>
+    public const string WorkloadNotBound = "workload_not_bound";
+
+    /// <summary>Workload login: bindings map this workload to more than one agent (<c>invalid_grant</c>).</summary>
+    public const string WorkloadBindingAmbiguous = "workload_binding_ambiguous";
 }
