@@ -2,6 +2,8 @@ using LumoAuth.Agents.EntityFrameworkCore;
 using LumoAuth.Agents.SampleHost.Data;
 using LumoAuth.Agents.SampleHost.Endpoints;
 using LumoAuth.Agents.SampleHost.Keys;
+using LumoAuth.Agents.SampleHost.Workload;
+using LumoAuth.Agents.Workload;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -31,7 +33,17 @@ builder.Services.AddIdentity<IdentityUser, IdentityRole>()
 builder.Services.ConfigureApplicationCookie(options => options.LoginPath = "/account/login");
 builder.Services.AddAntiforgery();
 
-builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
+var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
+
+// DEV ONLY: a local stand-in for a Kubernetes cluster so the seed's pattern 2 works on one machine.
+DevKubernetesIssuer? devKubernetes = null;
+if (builder.Configuration.GetValue("Sample:DevKubernetesIssuer", false))
+{
+    devKubernetes = new DevKubernetesIssuer(dataDirectory);
+    agents.AddWorkloadIssuer(devKubernetes.Trust(),
+        WorkloadBinding.Kubernetes("research-bot", DevKubernetesIssuer.Name, "agents", "research-bot"),
+        WorkloadBinding.Kubernetes("search-tool", DevKubernetesIssuer.Name, "agents", "search-tool"));
+}
 
 builder.Services.AddOpenIddict()
     .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
@@ -90,6 +102,18 @@ app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
 app.MapAccountEndpoints();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
+if (devKubernetes is not null)
+{
+    app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>
+    {
+        var form = await request.ReadFormAsync();
+        var ns = form["namespace"].ToString() is { Length: > 0 } n ? n : "agents";
+        var serviceAccount = form["serviceaccount"].ToString();
+        return string.IsNullOrEmpty(serviceAccount)
+            ? Results.Problem("Give the service account: -d serviceaccount=research-bot", statusCode: 400)
+            : Results.Text(devKubernetes.Mint(ns, serviceAccount, time));
+    }).DisableAntiforgery();
+}
 
 await app.RunAsync();
 

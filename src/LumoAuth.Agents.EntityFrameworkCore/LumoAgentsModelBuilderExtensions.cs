@@ -50,6 +50,8 @@ public static class LumoAgentsModelBuilderExtensions
             audit.Property(a => a.Subject).HasMaxLength(LumoAuditEntity.Lengths.Identifier);
             audit.Property(a => a.TokenId).HasMaxLength(LumoAuditEntity.Lengths.TokenId);
             audit.Property(a => a.ClientIp).HasMaxLength(LumoAuditEntity.Lengths.ClientIp);
+            audit.Property(a => a.WorkloadIssuer).HasMaxLength(LumoAuditEntity.Lengths.Workload);
+            audit.Property(a => a.WorkloadSubject).HasMaxLength(LumoAuditEntity.Lengths.Workload);
             audit.HasIndex(a => a.OccurredAt);
             audit.HasIndex(a => new { a.AgentId, a.OccurredAt });
             audit.HasIndex(a => new { a.Subject, a.OccurredAt });

@@ -18,6 +18,15 @@ public static class LumoAgentsOpenIddictConstants
     /// <summary>The RFC 8693 access token type identifier, the only subject and actor token type accepted for delegation.</summary>
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
+    /// <summary>The RFC 8693 generic JWT token type: a platform workload token (seed pattern 2).</summary>
+    public const string JwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
+
+    /// <summary>The request parameter naming the trusted workload issuer (<c>subject_issuer=kubernetes</c>).</summary>
+    public const string SubjectIssuerParameter = "subject_issuer";
+
+    /// <summary>The claim recording the workload a token was issued for: <c>{"iss":…,"sub":…}</c>.</summary>
+    public const string WorkloadClaim = "workload";
+
     internal const string DecisionProperty = "lumo:agents:decision";
 
     internal const string AnonymousProperty = "lumo:agents:anonymous";

@@ -35,6 +35,7 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Configure(options =>
         {
             options.SubjectTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
+            options.SubjectTokenTypes.Add(LumoAgentsOpenIddictConstants.JwtTokenType);
             options.ActorTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
         });
 
@@ -61,7 +62,7 @@ public static class LumoAgentsServerBuilderExtensions
             }
         });
 
-        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor })
+        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, ValidateWorkloadToken.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor })
         {
             if (!builder.Services.Any(d => d.ServiceType == descriptor.ServiceDescriptor.ServiceType))
             {

@@ -12,6 +12,7 @@ public class LumoAuditEntity
         public const int Identifier = 200;
         public const int TokenId = 100;
         public const int ClientIp = 64;
+        public const int Workload = 500;
     }
 
     /// <summary>The record id.</summary>
@@ -67,4 +68,10 @@ public class LumoAuditEntity
 
     /// <summary>The caller's IP address.</summary>
     public string? ClientIp { get; set; }
+
+    /// <summary>A workload login's platform issuer.</summary>
+    public string? WorkloadIssuer { get; set; }
+
+    /// <summary>A workload login's platform subject.</summary>
+    public string? WorkloadSubject { get; set; }
 }

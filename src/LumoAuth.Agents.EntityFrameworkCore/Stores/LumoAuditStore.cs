@@ -38,6 +38,8 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
             Audiences = record.Audiences,
             TokenId = Fit(record.TokenId, LumoAuditEntity.Lengths.TokenId),
             ClientIp = Fit(record.ClientIp, LumoAuditEntity.Lengths.ClientIp),
+            WorkloadIssuer = Fit(record.WorkloadIssuer, LumoAuditEntity.Lengths.Workload),
+            WorkloadSubject = Fit(record.WorkloadSubject, LumoAuditEntity.Lengths.Workload),
         };
         Records.Add(entity);
         try
@@ -102,6 +104,8 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
             Audiences = e.Audiences,
             TokenId = e.TokenId,
             ClientIp = e.ClientIp,
+            WorkloadIssuer = e.WorkloadIssuer,
+            WorkloadSubject = e.WorkloadSubject,
         }).ToList();
     }
 

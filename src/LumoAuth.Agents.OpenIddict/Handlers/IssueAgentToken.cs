@@ -4,6 +4,7 @@ using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.OpenIddict.Tokens;
 using LumoAuth.Agents.Scopes;
+using LumoAuth.Agents.Workload;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -22,17 +23,19 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
     private readonly ClientCredentialsPolicy _clientCredentials;
     private readonly DelegationPolicy _delegation;
     private readonly AgentUserGrantPolicy _userGrants;
+    private readonly WorkloadLoginPolicy _workloadLogin;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly ILogger<IssueAgentToken> _logger;
 
     /// <summary>Creates the handler.</summary>
-    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants,
+    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants, WorkloadLoginPolicy workloadLogin,
         IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, ILogger<IssueAgentToken> logger)
     {
         _clientCredentials = clientCredentials;
         _delegation = delegation;
         _userGrants = userGrants;
+        _workloadLogin = workloadLogin;
         _applications = applications;
         _options = options;
         _logger = logger;
@@ -90,6 +93,16 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
         }
 
         var agentId = decision.Agent!.Id;
+        if (!string.IsNullOrEmpty(request.ClientId) && !string.Equals(request.ClientId, agentId, StringComparison.Ordinal))
+        {
+            // A token never carries a client other than its agent, whatever the request named.
+            var mismatch = new AgentError(AgentErrorCodes.ActorClientMismatch, OAuthErrors.InvalidGrant,
+                $"The request names client '{request.ClientId}', but the token would be agent '{agentId}''s.");
+            context.Transaction.SetProperty(LumoAgentsOpenIddictConstants.DecisionProperty, decision with { Error = mismatch });
+            AgentRejection.Reject(context, mismatch, _options.CurrentValue);
+            return;
+        }
+
         if (string.IsNullOrEmpty(request.ClientId))
         {
             // A request proven by the actor token alone names no client; the token is still the agent's, and
@@ -106,6 +119,14 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
         if (request.IsClientCredentialsGrantType() && context.ClientId is { } clientId)
         {
             return await _clientCredentials.DecideAsync(clientId, scopes, audiences, context.CancellationToken);
+        }
+
+        if (request.IsTokenExchangeGrantType() &&
+            string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.JwtTokenType, StringComparison.Ordinal))
+        {
+            var identity = context.Transaction.GetProperty<WorkloadIdentity>(ValidateWorkloadToken.WorkloadProperty)
+                ?? throw new InvalidOperationException("The workload token was not validated by the agent pack.");
+            return await _workloadLogin.DecideAsync(identity, scopes, audiences, context.CancellationToken);
         }
 
         if (request.IsTokenExchangeGrantType())

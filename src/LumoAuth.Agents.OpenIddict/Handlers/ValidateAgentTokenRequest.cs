@@ -20,6 +20,7 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         OpenIddictConstants.Parameters.Scope, OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.SubjectTokenType,
         OpenIddictConstants.Parameters.ActorToken, OpenIddictConstants.Parameters.ActorTokenType, OpenIddictConstants.Parameters.RequestedTokenType,
         OpenIddictConstants.Parameters.ClientAssertion, OpenIddictConstants.Parameters.ClientAssertionType,
+        LumoAgentsOpenIddictConstants.SubjectIssuerParameter,
     ];
 
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
@@ -79,14 +80,26 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
             }
         }
 
+        var hasActorToken = request[OpenIddictConstants.Parameters.ActorToken] is not null;
+        var hasActorTokenType = request[OpenIddictConstants.Parameters.ActorTokenType] is not null;
+        var workloadLogin = string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.JwtTokenType, StringComparison.Ordinal);
+        if (workloadLogin && (hasActorToken || hasActorTokenType))
+        {
+            return new AgentError(AgentErrorCodes.SubjectTokenTypeUnsupported, OAuthErrors.InvalidRequest,
+                "A platform token (urn:ietf:params:oauth:token-type:jwt) logs an agent in by itself; it cannot be combined with an actor token.");
+        }
+
+        if (workloadLogin)
+        {
+            // The platform token is the credential: no client, no secret (seed pattern 2).
+            return null;
+        }
+
         if (!string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.AccessTokenType, StringComparison.Ordinal))
         {
             return new AgentError(AgentErrorCodes.SubjectTokenTypeUnsupported, OAuthErrors.InvalidRequest,
-                $"The subject_token_type '{request.SubjectTokenType}' is not accepted; delegation takes a user's access token ({LumoAgentsOpenIddictConstants.AccessTokenType}).");
+                $"The subject_token_type '{request.SubjectTokenType}' is not accepted; delegation takes a user's access token ({LumoAgentsOpenIddictConstants.AccessTokenType}) and workload login a platform JWT ({LumoAgentsOpenIddictConstants.JwtTokenType}).");
         }
-
-        var hasActorToken = request[OpenIddictConstants.Parameters.ActorToken] is not null;
-        var hasActorTokenType = request[OpenIddictConstants.Parameters.ActorTokenType] is not null;
         if (hasActorToken || hasActorTokenType)
         {
             foreach (var name in new[] { OpenIddictConstants.Parameters.ActorToken, OpenIddictConstants.Parameters.ActorTokenType })

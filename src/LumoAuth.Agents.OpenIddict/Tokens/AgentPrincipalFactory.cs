@@ -23,6 +23,15 @@ internal static class AgentPrincipalFactory
             identity.SetClaim(LumoAgentsOpenIddictConstants.ActClaim, act);
         }
 
+        if (decision.WorkloadIssuer is { } workloadIssuer && decision.WorkloadSubject is { } workloadSubject)
+        {
+            identity.SetClaim(LumoAgentsOpenIddictConstants.WorkloadClaim, new System.Text.Json.Nodes.JsonObject
+            {
+                ["iss"] = workloadIssuer,
+                ["sub"] = workloadSubject,
+            });
+        }
+
         var principal = new ClaimsPrincipal(identity);
         // Never offline_access or openid: OpenIddict would add a refresh or ID token that outlives the agent's rules.
         principal.SetScopes(decision.Scopes.Where(s => !AgentCapabilities.Reserved.Contains(s)));

@@ -49,6 +49,12 @@ public static class ProtocolErrorCodes
             return AgentErrorCodes.ProtocolError;
         }
 
+        var fragment = errorUri.IndexOf('#', StringComparison.Ordinal);
+        if (fragment >= 0)
+        {
+            return errorUri[(fragment + 1)..]; // one of our own documented codes
+        }
+
         var id = errorUri[(errorUri.LastIndexOf('/') + 1)..];
         return ByOpenIddictId.TryGetValue(id, out var code) ? code : AgentErrorCodes.ProtocolError;
     }

@@ -69,4 +69,10 @@ public sealed record AuditRecord
 
     /// <summary>The caller's IP address.</summary>
     public string? ClientIp { get; init; }
+
+    /// <summary>For a workload login: the platform token's issuer (<c>iss</c>), even when refused.</summary>
+    public string? WorkloadIssuer { get; init; }
+
+    /// <summary>For a workload login: the platform token's subject, even when refused.</summary>
+    public string? WorkloadSubject { get; init; }
 }

@@ -58,6 +58,8 @@ public class AuditTrail
             Audiences = decision.IsGranted ? string.Join(' ', decision.Audiences) : context.AudiencesRequested,
             TokenId = context.TokenId,
             ClientIp = context.ClientIp,
+            WorkloadIssuer = decision.WorkloadIssuer,
+            WorkloadSubject = decision.WorkloadSubject,
         };
         await _store.WriteAsync(record, cancellationToken);
         return record;

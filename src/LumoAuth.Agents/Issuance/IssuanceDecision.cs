@@ -29,8 +29,11 @@ public sealed record IssuanceDecision
     /// <summary>The actor chain of the token (current actor first), or the one that was asked for.</summary>
     public ActorChain Chain { get; init; } = ActorChain.Empty;
 
-    /// <summary>The platform workload that logged in (seed pattern 2), recorded in the token and the audit.</summary>
-    public Workload.WorkloadIdentity? Workload { get; init; }
+    /// <summary>The platform issuer (<c>iss</c>) of a workload login (seed pattern 2), recorded in the token and the audit.</summary>
+    public string? WorkloadIssuer { get; init; }
+
+    /// <summary>The platform subject of a workload login, recorded in the token and the audit.</summary>
+    public string? WorkloadSubject { get; init; }
 
     /// <summary>The granted scopes.</summary>
     public ScopeSet Scopes { get; init; } = ScopeSet.Empty;

@@ -34,7 +34,7 @@ public class WorkloadLoginPolicy
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(requestedAudiences);
-        var decision = new IssuanceDecision { Workload = identity };
+        var decision = new IssuanceDecision { WorkloadIssuer = identity.Issuer, WorkloadSubject = identity.Subject };
         var bound = _bindings.Resolve(identity);
         if (bound.Count == 0)
         {
