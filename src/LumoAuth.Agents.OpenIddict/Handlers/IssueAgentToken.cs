@@ -126,6 +126,7 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
         {
             var identity = context.Transaction.GetProperty<WorkloadIdentity>(ValidateWorkloadToken.WorkloadProperty)
                 ?? throw new InvalidOperationException("The workload token was not validated by the agent pack.");
+            context.Transaction.Properties[LumoAgentsOpenIddictConstants.AnonymousProperty] = true;
             return await _workloadLogin.DecideAsync(identity, scopes, audiences, context.CancellationToken);
         }
 

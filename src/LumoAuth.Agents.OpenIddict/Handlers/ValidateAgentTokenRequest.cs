@@ -92,7 +92,10 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         if (workloadLogin)
         {
             // The platform token is the credential: no client, no secret (seed pattern 2).
-            return null;
+            return string.IsNullOrEmpty(request.ClientId)
+                ? null
+                : new AgentError(AgentErrorCodes.ParameterNotAllowed, OAuthErrors.InvalidRequest,
+                    "Workload login takes no client_id or client credentials: the platform token is the credential.");
         }
 
         if (!string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.AccessTokenType, StringComparison.Ordinal))

@@ -10,6 +10,9 @@ public static class AgentErrorCodes
     /// <summary>A required request parameter is absent or empty (<c>invalid_request</c>).</summary>
     public const string ParameterMissing = "parameter_missing";
 
+    /// <summary>A parameter was sent that this kind of request does not take (<c>invalid_request</c>).</summary>
+    public const string ParameterNotAllowed = "parameter_not_allowed";
+
     /// <summary>A request parameter appears more than once (<c>invalid_request</c>).</summary>
     public const string ParameterDuplicated = "parameter_duplicated";
 

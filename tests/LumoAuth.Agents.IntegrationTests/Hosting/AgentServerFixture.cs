@@ -27,9 +27,13 @@ public abstract class AgentServerFixture
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>Runs before the server starts, e.g. to start what its settings point at.</summary>
+    protected virtual Task BeforeServerStartsAsync() => Task.CompletedTask;
+
     [OneTimeSetUp]
     public async Task StartServerAsync()
     {
+        await BeforeServerStartsAsync();
         Server = await SampleServer.StartAsync(Database, Settings);
         Client = Server.Http();
         await RegisterAsync("other-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
@@ -59,11 +63,11 @@ public abstract class AgentServerFixture
             Owner = "tests",
             Capabilities = capabilities,
             DefaultScopes = [capabilities[0]],
+            RedirectUris = [new Uri(UserConsentFlow.RedirectUri)],
             AllowedTools = tools ?? [],
             CanActForUsers = canAct,
             MaxChainDepth = maxDepth,
             ClientSecret = secret,
-            RedirectUris = [new Uri(UserConsentFlow.RedirectUri)],
             Status = status,
         }).AsTask());
         Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));

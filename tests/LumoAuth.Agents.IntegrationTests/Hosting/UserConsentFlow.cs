@@ -15,12 +15,12 @@ public static partial class UserConsentFlow
     public const string AlicePassword = LumoAuth.Agents.SampleHost.Data.DemoSeeder.AlicePassword;
     public const string RedirectUri = "http://localhost/callback";
 
-    public static async Task<string> UserTokenAsync(SampleServer server, string clientId, string secret, string scope,
+    public static async Task<string> UserTokenAsync(SampleServer server, string clientId, string? secret, string scope,
         string userName = "alice", string password = AlicePassword, bool forceConsent = true) =>
         (await UserTokensAsync(server, clientId, secret, scope, userName, password, forceConsent)).AccessToken;
 
     /// <summary>The whole token response: access token, and ID and refresh tokens when openid/offline_access were asked.</summary>
-    public static async Task<TokenResponse> UserTokensAsync(SampleServer server, string clientId, string secret, string scope,
+    public static async Task<TokenResponse> UserTokensAsync(SampleServer server, string clientId, string? secret, string scope,
         string userName = "alice", string password = AlicePassword, bool forceConsent = true)
     {
         using var browser = server.Browser();
@@ -67,7 +67,7 @@ public static partial class UserConsentFlow
         var token = await TokenEndpoint.PostAsync(browser,
         [
             ("grant_type", "authorization_code"), ("code", query["code"].ToString()), ("redirect_uri", RedirectUri),
-            ("client_id", clientId), ("client_secret", secret), ("code_verifier", verifier),
+            ("client_id", clientId), ("code_verifier", verifier), .. (secret is null ? Array.Empty<(string, string)>() : [("client_secret", secret)]),
         ]);
         Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
         return token;
