@@ -57,7 +57,9 @@ public sealed partial class WorkloadKeyCache
             return cached;
         }
 
-        if (now - state.LastAttempt >= options.RefreshThrottle)
+        // Join a refresh that is due, or one already in flight (its result answers this caller too); with no keys
+        // yet, wait for the first fetch rather than failing beside it.
+        if (now - state.LastAttempt >= options.RefreshThrottle || state.Keys is null || state.Gate.CurrentCount == 0)
         {
             await RefreshAsync(issuer, state, options, cancellationToken);
         }
