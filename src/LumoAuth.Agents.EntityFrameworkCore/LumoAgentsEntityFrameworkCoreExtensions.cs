@@ -22,6 +22,7 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore, LumoAgentStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore, LumoConsentStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         return builder;
     }
 }

@@ -57,6 +57,18 @@ public static class LumoAgentsModelBuilderExtensions
             audit.HasIndex(a => new { a.Subject, a.OccurredAt });
         });
 
+        builder.Entity<LumoWorkloadBindingEntity>(binding =>
+        {
+            binding.ToTable(tablePrefix + "WorkloadBindings");
+            binding.HasKey(b => b.Id);
+            binding.Property(b => b.AgentId).HasMaxLength(63).IsRequired();
+            binding.Property(b => b.Issuer).HasMaxLength(63).IsRequired();
+            binding.Property(b => b.Subject).HasMaxLength(500).IsRequired();
+            binding.Property(b => b.Claims).HasMaxLength(4000).IsRequired();
+            binding.HasIndex(b => new { b.Issuer, b.Subject });
+            binding.HasIndex(b => b.AgentId);
+        });
+
         return builder;
     }
 }

@@ -43,6 +43,12 @@ public sealed class AgentRegistration
     /// <summary>Redirect URIs, for agents that ask users for consent through the authorization endpoint.</summary>
     public IList<Uri> RedirectUris { get; set; } = [];
 
+    /// <summary>
+    /// Platform workloads that log in as this agent (seed pattern 2): each names a trusted issuer, the exact subject
+    /// and claim conditions. Such an agent needs no secret at all.
+    /// </summary>
+    public IList<Workload.WorkloadBinding> WorkloadBindings { get; set; } = [];
+
     /// <summary>The initial status (default active).</summary>
     public AgentStatus Status { get; set; } = AgentStatus.Active;
 }

@@ -48,6 +48,14 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleForEach(r => r.RedirectUris)
             .Must(IsAcceptableRedirectUri).WithMessage("Redirect URI '{PropertyValue}' must be absolute, without fragment, and https unless it is a loopback address.");
         RuleFor(r => r.Status).IsInEnum();
+        RuleForEach(r => r.WorkloadBindings).ChildRules(binding =>
+        {
+            binding.RuleFor(b => b.Issuer).NotEmpty();
+            binding.RuleFor(b => b.Subject).NotEmpty().Must(s => s is null || !s.Contains('*', StringComparison.Ordinal))
+                .WithMessage("'Subject' is matched exactly; wildcards are not supported.");
+            binding.RuleFor(b => b.AgentId).Must((b, id) => string.IsNullOrEmpty(id))
+                .WithMessage("Leave 'AgentId' empty: the binding belongs to the agent being registered.");
+        });
     }
 
     private static bool IsAcceptableRedirectUri(Uri? uri) =>

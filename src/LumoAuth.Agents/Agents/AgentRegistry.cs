@@ -1,5 +1,7 @@
 using FluentValidation;
 using LumoAuth.Agents.Scopes;
+using LumoAuth.Agents.Workload;
+using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.Agents;
 
@@ -10,14 +12,19 @@ public class AgentRegistry : IAgentRegistry
     private readonly IAgentStore _store;
     private readonly IAgentClientRegistrar _clients;
     private readonly TimeProvider _time;
+    private readonly IWorkloadBindingStore _workloads;
+    private readonly IOptionsMonitor<WorkloadOptions> _workloadOptions;
 
     /// <summary>Creates the registry.</summary>
-    public AgentRegistry(IValidator<AgentRegistration> validator, IAgentStore store, IAgentClientRegistrar clients, TimeProvider time)
+    public AgentRegistry(IValidator<AgentRegistration> validator, IAgentStore store, IAgentClientRegistrar clients, TimeProvider time,
+        IWorkloadBindingStore workloads, IOptionsMonitor<WorkloadOptions> workloadOptions)
     {
         _validator = validator;
         _store = store;
         _clients = clients;
         _time = time;
+        _workloads = workloads;
+        _workloadOptions = workloadOptions;
     }
 
     /// <inheritdoc />
@@ -27,6 +34,20 @@ public class AgentRegistry : IAgentRegistry
 
         var validation = await _validator.ValidateAsync(registration, cancellationToken);
         var errors = validation.Errors.Select(e => new FieldError(e.PropertyName, e.ErrorMessage)).ToList();
+        var trusts = _workloadOptions.CurrentValue;
+        for (var i = 0; i < registration.WorkloadBindings.Count; i++)
+        {
+            var binding = registration.WorkloadBindings[i];
+            var trust = string.IsNullOrEmpty(binding.Issuer) ? null : trusts.FindByName(binding.Issuer);
+            if (trust is null)
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Issuer", $"No trusted workload issuer is named '{binding.Issuer}'."));
+            }
+            else if (trust.Platform == WorkloadPlatform.GitHub && !binding.Claims.ContainsKey("repository_id"))
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Claims", "A GitHub Actions binding must pin 'repository_id': the issuer is shared by every repository."));
+            }
+        }
         if (errors.Count == 0 &&
             (await _store.FindAsync(registration.Id, cancellationToken) is not null ||
              await _clients.ExistsAsync(registration.Id, cancellationToken)))
@@ -50,6 +71,17 @@ public class AgentRegistry : IAgentRegistry
             // Leave no client without its profile: an orphan client could authenticate but never be governed.
             await _clients.DeleteAsync(registration.Id, CancellationToken.None);
             throw;
+        }
+
+        if (registration.WorkloadBindings.Count > 0)
+        {
+            await _workloads.ReplaceAsync(registration.Id, registration.WorkloadBindings.Select(b => new WorkloadBinding
+            {
+                AgentId = registration.Id,
+                Issuer = b.Issuer,
+                Subject = b.Subject,
+                Claims = new Dictionary<string, string>(b.Claims, StringComparer.Ordinal),
+            }).ToList(), cancellationToken);
         }
 
         return new AgentRegistrationResult { Agent = profile };

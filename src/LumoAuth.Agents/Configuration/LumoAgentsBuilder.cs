@@ -24,6 +24,7 @@ public sealed class LumoAgentsBuilder
         Services.Replace(ServiceDescriptor.Singleton<IAgentStore, InMemoryAgentStore>());
         Services.Replace(ServiceDescriptor.Singleton<IConsentStore, InMemoryConsentStore>());
         Services.Replace(ServiceDescriptor.Singleton<IAuditStore, InMemoryAuditStore>());
+        Services.Replace(ServiceDescriptor.Singleton<Workload.IWorkloadBindingStore, InMemoryWorkloadBindingStore>());
         return this;
     }
 

@@ -52,7 +52,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddSingleton<IWorkloadKeyFetcher, HttpWorkloadKeyFetcher>();
         services.TryAddSingleton<WorkloadKeyCache>();
         services.TryAddSingleton<WorkloadTokenValidator>();
-        services.TryAddSingleton<WorkloadBindings>();
+        services.TryAddScoped<WorkloadBindings>();
         services.TryAddScoped<WorkloadLoginPolicy>();
         services.TryAddScoped<AuditTrail>();
         return new LumoAgentsBuilder(services);

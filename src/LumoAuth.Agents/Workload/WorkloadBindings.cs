@@ -3,19 +3,28 @@ using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.Workload;
 
-/// <summary>Finds the agent a verified workload is bound to: same issuer, exact subject, every claim condition met.</summary>
+/// <summary>
+/// Finds the agent a verified workload is bound to: same issuer, exact subject, every claim condition met. Bindings
+/// come from configuration and from the registry (<see cref="IWorkloadBindingStore"/>).
+/// </summary>
 public class WorkloadBindings
 {
     private readonly IOptionsMonitor<WorkloadOptions> _options;
+    private readonly IWorkloadBindingStore _store;
 
     /// <summary>Creates the resolver.</summary>
-    public WorkloadBindings(IOptionsMonitor<WorkloadOptions> options) => _options = options;
+    public WorkloadBindings(IOptionsMonitor<WorkloadOptions> options, IWorkloadBindingStore store)
+    {
+        _options = options;
+        _store = store;
+    }
 
     /// <summary>The ids of the agents bound to <paramref name="identity"/> (none, one, or an ambiguous several).</summary>
-    public virtual IReadOnlyList<string> Resolve(WorkloadIdentity identity)
+    public virtual async ValueTask<IReadOnlyList<string>> ResolveAsync(WorkloadIdentity identity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        return _options.CurrentValue.Bindings
+        var registered = await _store.FindAsync(identity.IssuerName, identity.Subject, cancellationToken);
+        return _options.CurrentValue.Bindings.Concat(registered)
             .Where(b => string.Equals(b.Issuer, identity.IssuerName, StringComparison.Ordinal) &&
                         string.Equals(b.Subject, identity.Subject, StringComparison.Ordinal) &&
                         b.Claims.All(c => ClaimEquals(identity.Claims, c.Key, c.Value)))

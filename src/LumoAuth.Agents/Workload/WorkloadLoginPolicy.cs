@@ -35,7 +35,7 @@ public class WorkloadLoginPolicy
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(requestedAudiences);
         var decision = new IssuanceDecision { WorkloadIssuer = identity.Issuer, WorkloadSubject = identity.Subject };
-        var bound = _bindings.Resolve(identity);
+        var bound = await _bindings.ResolveAsync(identity, cancellationToken);
         if (bound.Count == 0)
         {
             return decision.Refuse(AgentErrorCodes.WorkloadNotBound, OAuthErrors.InvalidGrant,

@@ -155,6 +155,23 @@ public class StoreTests(DatabaseKind database)
     }
 
     [Test]
+    public async Task Workload_bindings_are_replaced_per_agent_and_found_by_issuer_and_subject()
+    {
+        await using (var context = NewContext())
+        {
+            var store = new LumoWorkloadBindingStore<StoreDbContext>(context);
+            await store.ReplaceAsync("bound-bot", [LumoAuth.Agents.Workload.WorkloadBinding.Kubernetes("bound-bot", "k8s", "agents", "bound-bot", "uid-1")], default);
+            await store.ReplaceAsync("bound-bot", [LumoAuth.Agents.Workload.WorkloadBinding.Kubernetes("bound-bot", "k8s", "agents", "bound-bot", "uid-2")], default);
+        }
+
+        await using var reader = NewContext();
+        var found = await new LumoWorkloadBindingStore<StoreDbContext>(reader).FindAsync("k8s", "system:serviceaccount:agents:bound-bot", default);
+        Assert.That(found, Has.Count.EqualTo(1), "replaced, not added");
+        Assert.That(found[0].Claims["kubernetes.io/serviceaccount/uid"], Is.EqualTo("uid-2"));
+        Assert.That(await new LumoWorkloadBindingStore<StoreDbContext>(reader).ListAsync("bound-bot", default), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task Audit_records_are_durable_and_queryable_by_agent_subject_outcome_and_reason()
     {
         var agentId = "audit-" + Guid.NewGuid().ToString("N")[..8];

@@ -4,6 +4,7 @@ using System.Text;
 using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.IntegrationTests.Hosting;
+using LumoAuth.Agents.Workload;
 using Microsoft.IdentityModel.Tokens;
 
 namespace LumoAuth.Agents.IntegrationTests.Workload;
@@ -158,6 +159,25 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
         {
             Assert.That(Issuer.Fetches("pinned"), Is.Zero, "pinned keys are never fetched");
         }
+    }
+
+    [Test]
+    public async Task A_binding_registered_with_the_agent_through_the_registry_logs_it_in()
+    {
+        var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
+        {
+            Id = "wl-registered",
+            DisplayName = "Registered by API",
+            Owner = "tests",
+            Capabilities = ["search:web"],
+            DefaultScopes = ["search:web"],
+            WorkloadBindings = [WorkloadBinding.Exact("", "oidc", "registered-service")],
+        }).AsTask());
+        Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
+
+        var response = await LoginAsync(Issuer.Mint("oidc", Plain("registered-service"), Now), "oidc");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That((string?)TokenEndpoint.Payload(response.AccessToken)["sub"], Is.EqualTo("agent:wl-registered"));
     }
 
     [Test]

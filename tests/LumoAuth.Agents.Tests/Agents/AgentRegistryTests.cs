@@ -1,5 +1,6 @@
 using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.InMemory;
+using LumoAuth.Agents.Workload;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LumoAuth.Agents.Tests.Agents;
@@ -9,13 +10,24 @@ public class AgentRegistryTests
     private InMemoryAgentStore _store = null!;
     private RecordingClients _clients = null!;
     private AgentRegistry _registry = null!;
+    private InMemoryWorkloadBindingStore _bindings = null!;
+
+    private static WorkloadOptions Trusts() => new()
+    {
+        Issuers =
+        [
+            new WorkloadIssuer { Name = "k8s", Platform = WorkloadPlatform.Kubernetes, Issuer = "https://k8s", UseDiscovery = true, Audiences = ["a"] },
+            new WorkloadIssuer { Name = "github", Platform = WorkloadPlatform.GitHub, Issuer = "https://gh", UseDiscovery = true, Audiences = ["a"] },
+        ],
+    };
 
     [SetUp]
     public void SetUp()
     {
         _store = new InMemoryAgentStore();
         _clients = new RecordingClients();
-        _registry = new AgentRegistry(new AgentRegistrationValidator(), _store, _clients, new FakeTimeProvider());
+        _bindings = new InMemoryWorkloadBindingStore();
+        _registry = new AgentRegistry(new AgentRegistrationValidator(), _store, _clients, new FakeTimeProvider(), _bindings, new StaticOptions<WorkloadOptions>(Trusts()));
     }
 
     private static AgentRegistration Valid() => new()
@@ -85,6 +97,31 @@ public class AgentRegistryTests
     }
 
     [Test]
+    public async Task Workload_bindings_registered_with_an_agent_are_stored_for_it()
+    {
+        var registration = Valid();
+        registration.ClientSecret = null;
+        registration.WorkloadBindings.Add(WorkloadBinding.Kubernetes("", "k8s", "agents", "research-bot"));
+        var result = await _registry.RegisterAsync(registration);
+        Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
+        var stored = await _bindings.FindAsync("k8s", "system:serviceaccount:agents:research-bot", default);
+        Assert.That(stored.Single().AgentId, Is.EqualTo("research-bot"));
+    }
+
+    [Test]
+    public async Task Workload_bindings_must_name_a_trusted_issuer_and_pin_GitHub_repositories()
+    {
+        var registration = Valid();
+        registration.WorkloadBindings.Add(WorkloadBinding.Exact("", "nowhere", "x"));
+        registration.WorkloadBindings.Add(WorkloadBinding.Exact("", "github", "repo:acme/agents:ref:refs/heads/main"));
+        registration.WorkloadBindings.Add(WorkloadBinding.Exact("", "k8s", "system:serviceaccount:*"));
+        var result = await _registry.RegisterAsync(registration);
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.Errors.Select(e => e.Field), Is.SupersetOf(new[] { "WorkloadBindings[0].Issuer", "WorkloadBindings[1].Claims", "WorkloadBindings[2].Subject" }));
+        Assert.That(_clients.Created, Is.Empty);
+    }
+
+    [Test]
     public async Task A_taken_id_is_refused_without_writing()
     {
         await _registry.RegisterAsync(Valid());
@@ -97,7 +134,7 @@ public class AgentRegistryTests
     [Test]
     public async Task A_client_is_removed_when_its_profile_cannot_be_stored()
     {
-        var failing = new AgentRegistry(new AgentRegistrationValidator(), new FailingStore(), _clients, new FakeTimeProvider());
+        var failing = new AgentRegistry(new AgentRegistrationValidator(), new FailingStore(), _clients, new FakeTimeProvider(), _bindings, new StaticOptions<WorkloadOptions>(Trusts()));
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await failing.RegisterAsync(Valid()));
         Assert.That(_clients.Created, Is.Empty);
     }

@@ -21,13 +21,13 @@ public class WorkloadBindingsTests
         Assert.That(WorkloadBindings.ClaimEquals(Claims, path, value), Is.EqualTo(matches));
 
     [Test]
-    public void The_Kubernetes_helper_pins_namespace_name_and_uid()
+    public async Task The_Kubernetes_helper_pins_namespace_name_and_uid()
     {
         var binding = WorkloadBinding.Kubernetes("bot", "k8s", "agents", "bot", "u-1");
         Assert.That(binding.Subject, Is.EqualTo("system:serviceaccount:agents:bot"));
-        var resolver = new WorkloadBindings(new StaticOptions<WorkloadOptions>(new WorkloadOptions { Bindings = [binding] }));
+        var resolver = new WorkloadBindings(new StaticOptions<WorkloadOptions>(new WorkloadOptions { Bindings = [binding] }), new LumoAuth.Agents.InMemory.InMemoryWorkloadBindingStore());
         var identity = new WorkloadIdentity { IssuerName = "k8s", Issuer = "https://k8s", Subject = binding.Subject, ExpiresAt = DateTimeOffset.MaxValue, Claims = Claims };
-        Assert.That(resolver.Resolve(identity), Is.EqualTo(new[] { "bot" }));
-        Assert.That(resolver.Resolve(identity with { IssuerName = "other" }), Is.Empty, "bindings are per issuer");
+        Assert.That(await resolver.ResolveAsync(identity, default), Is.EqualTo(new[] { "bot" }));
+        Assert.That(await resolver.ResolveAsync(identity with { IssuerName = "other" }, default), Is.Empty, "bindings are per issuer");
     }
 }
