@@ -110,6 +110,21 @@ public class ServerBehaviourTests
         Assert.That(message, Does.Contain("LumoAgents:MaxChainDepth").And.Contain("LumoAgents:MaxAccessTokenLifetime"));
     }
 
+    [Test]
+    public async Task The_host_refuses_to_start_with_an_unsafe_workload_trust()
+    {
+        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["LumoAgents:Workload:Issuers:0:Name"] = "cluster",
+            ["LumoAgents:Workload:Issuers:0:Platform"] = "Kubernetes",
+            ["LumoAgents:Workload:Issuers:0:Issuer"] = "https://cluster.example",
+            ["LumoAgents:Workload:Issuers:0:UseDiscovery"] = "true",
+            ["LumoAgents:Workload:Issuers:0:Audiences:0"] = "https://kubernetes.default.svc",
+            ["LumoAgents:Workload:Issuers:0:Algorithms:0"] = "HS256",
+        }));
+        Assert.That(failure!.ToString(), Does.Contain("LumoAgents:Workload:").And.Contain("kubernetes.default.svc").And.Contain("HS256"));
+    }
+
     private sealed class FailingConsentStore : IConsentStore
     {
         public ValueTask<ConsentGrant> GrantAsync(string subject, string agentId, Scopes.ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken) => throw Down();
