@@ -53,6 +53,9 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public void SetDown(string name, bool down) => _platforms[name].Down = down;
 
+    /// <summary>Makes the JWKS endpoint misbehave: "redirect" answers 302 to another issuer's keys, "huge" sends 100 KB, "many" 40 keys.</summary>
+    public void SetMisbehaviour(string name, string? misbehaviour) => _platforms[name].Misbehaviour = misbehaviour;
+
     /// <summary>Publishes a new RSA key and signs with it from now on; the old key stays published.</summary>
     public string Rotate(string name)
     {
@@ -112,7 +115,13 @@ public sealed class TestIssuer : IAsyncDisposable
         }
 
         Interlocked.Increment(ref platform.FetchCount);
-        return Results.Text(JwksJson(name), "application/json");
+        return platform.Misbehaviour switch
+        {
+            "redirect" => Results.Redirect(JwksOf("attacker").AbsoluteUri),
+            "huge" => Results.Text(JwksJson(name)[..^1] + ",\"padding\":\"" + new string('x', 100 * 1024) + "\"}", "application/json"),
+            "many" => Results.Text(JsonSerializer.Serialize(new { keys = Enumerable.Range(0, 40).Select(_ => PublicJwk(NewRsa())) }), "application/json"),
+            _ => Results.Text(JwksJson(name), "application/json"),
+        };
     }
 
     private static object PublicJwk(SecurityKey key) => key switch
@@ -160,6 +169,8 @@ public sealed class TestIssuer : IAsyncDisposable
         public ECDsaSecurityKey Ec { get; }
 
         public bool Down { get; set; }
+
+        public string? Misbehaviour { get; set; }
 
         public int Fetches => Volatile.Read(ref FetchCount);
     }

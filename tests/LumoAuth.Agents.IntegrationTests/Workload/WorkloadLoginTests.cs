@@ -29,6 +29,9 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
         Trust("pinned", "Oidc", "pinned");
         Trust("nolocal", "Oidc", "https-jwks", allowPrivate: false);
         Trust("storm", "Oidc");
+        Trust("redirect", "Oidc", "jwks");
+        Trust("huge", "Oidc", "jwks");
+        Trust("many", "Oidc", "jwks");
         Issuer.Add("attacker");
 
         Bind("wl-k8s", "k8s", "system:serviceaccount:agents:wl-k8s",
@@ -42,6 +45,9 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
         Bind("wl-pinned", "pinned", "pinned-service");
         Bind("wl-nolocal", "nolocal", "nolocal-service");
         Bind("wl-storm", "storm", "storm-service");
+        Bind("wl-storm", "redirect", "redirect-service");
+        Bind("wl-storm", "huge", "huge-service");
+        Bind("wl-storm", "many", "many-service");
         Bind("wl-suspended", "oidc", "suspended-service");
         Bind("wl-revoked", "oidc", "revoked-service");
         Bind("wl-ghost", "oidc", "ghost-service");
@@ -338,6 +344,17 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
     [Test]
     public Task An_issuer_whose_keys_live_on_a_private_address_is_refused_unless_marked_in_cluster() =>
         AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("nolocal", Plain("nolocal-service"), Now), "nolocal"), "invalid_grant", "workload_keys_unavailable");
+
+    [TestCase("redirect", TestName = "A_JWKS_redirect_is_not_followed")]
+    [TestCase("huge", TestName = "A_JWKS_larger_than_the_cap_is_refused")]
+    [TestCase("many", TestName = "A_JWKS_with_more_keys_than_the_cap_is_refused")]
+    public async Task A_misbehaving_key_endpoint_yields_no_keys(string issuer)
+    {
+        Issuer.SetMisbehaviour(issuer, issuer);
+        await AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint(issuer, Plain(issuer + "-service"), Now), issuer), "invalid_grant", "workload_keys_unavailable");
+        Assert.That(Issuer.Fetches(issuer), Is.EqualTo(1), "asked once");
+        Assert.That(Issuer.Fetches("attacker"), Is.Zero, "the redirect target was never fetched");
+    }
 
     // ----- refusals: times and audience -----
 
