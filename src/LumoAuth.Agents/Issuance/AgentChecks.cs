@@ -1,6 +1,7 @@
 using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.Scopes;
 
 namespace LumoAuth.Agents.Issuance;
 
@@ -13,6 +14,22 @@ internal static class AgentChecks
         AgentStatus.Suspended => new AgentError(AgentErrorCodes.AgentSuspended, oauthError, $"The agent '{agent.Id}' is suspended."),
         _ => new AgentError(AgentErrorCodes.AgentRevoked, oauthError, $"The agent '{agent.Id}' is revoked."),
     };
+
+    /// <summary>
+    /// The scopes of an agent acting as itself: exactly those asked for when each is a capability, its default
+    /// scopes when none is asked (never silently all of its capabilities), else the refusal naming the scope.
+    /// </summary>
+    public static (ScopeSet Scopes, AgentError? Error) OwnScopes(AgentProfile agent, IReadOnlyList<string>? requested)
+    {
+        if (requested is null || requested.Count == 0)
+        {
+            return (agent.DefaultScopes.Intersect(agent.Capabilities), null);
+        }
+
+        var error = ScopeNarrowing.Check(requested,
+            new ScopeNarrowing.Bound(agent.Capabilities, AgentErrorCodes.ScopeNotInCapabilities, $"the capabilities of agent '{agent.Id}'"));
+        return error is null ? (new ScopeSet(requested), null) : (ScopeSet.Empty, error);
+    }
 
     /// <summary>The requested audiences if every one is an allowed tool, else the refusal.</summary>
     public static (IReadOnlyList<string> Audiences, AgentError? Error) Audiences(AgentProfile agent, IReadOnlyList<string> requested, LumoAgentsOptions options)

@@ -62,19 +62,10 @@ public class WorkloadLoginPolicy
             return decision with { Error = statusError };
         }
 
-        ScopeSet scopes;
-        if (requestedScopes is null || requestedScopes.Count == 0)
-        {
-            scopes = agent.DefaultScopes.Intersect(agent.Capabilities);
-        }
-        else if (ScopeNarrowing.Check(requestedScopes,
-                     new ScopeNarrowing.Bound(agent.Capabilities, AgentErrorCodes.ScopeNotInCapabilities, $"the capabilities of agent '{agent.Id}'")) is { } scopeError)
+        var (scopes, scopeError) = AgentChecks.OwnScopes(agent, requestedScopes);
+        if (scopeError is not null)
         {
             return decision with { Error = scopeError };
-        }
-        else
-        {
-            scopes = new ScopeSet(requestedScopes);
         }
 
         var options = _options.CurrentValue;

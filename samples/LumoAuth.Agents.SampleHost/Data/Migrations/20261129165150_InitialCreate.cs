@@ -96,7 +96,9 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     ScopesGranted = table.Column<string>(type: "TEXT", nullable: true),
                     Audiences = table.Column<string>(type: "TEXT", nullable: true),
                     TokenId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    ClientIp = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                    ClientIp = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    WorkloadIssuer = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    WorkloadSubject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -116,6 +118,21 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_LumoAgentsConsents", x => new { x.Subject, x.AgentId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LumoAgentsWorkloadBindings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AgentId = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Issuer = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Claims = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LumoAgentsWorkloadBindings", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -384,6 +401,16 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                 columns: new[] { "Subject", "OccurredAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_LumoAgentsWorkloadBindings_AgentId",
+                table: "LumoAgentsWorkloadBindings",
+                column: "AgentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LumoAgentsWorkloadBindings_Issuer_Subject",
+                table: "LumoAgentsWorkloadBindings",
+                columns: new[] { "Issuer", "Subject" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OpenIddictApplications_ClientId",
                 table: "OpenIddictApplications",
                 column: "ClientId",
@@ -443,6 +470,9 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "LumoAgentsConsents");
+
+            migrationBuilder.DropTable(
+                name: "LumoAgentsWorkloadBindings");
 
             migrationBuilder.DropTable(
                 name: "OpenIddictScopes");

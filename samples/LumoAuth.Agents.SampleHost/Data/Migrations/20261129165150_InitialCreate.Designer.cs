@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LumoAuth.Agents.SampleHost.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261129161447_InitialCreate")]
+    [Migration("20261129165150_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -155,6 +155,14 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("WorkloadIssuer")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WorkloadSubject")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OccurredAt");
@@ -190,6 +198,41 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     b.HasKey("Subject", "AgentId");
 
                     b.ToTable("LumoAgentsConsents", (string)null);
+                });
+
+            modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoWorkloadBindingEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Claims")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId");
+
+                    b.HasIndex("Issuer", "Subject");
+
+                    b.ToTable("LumoAgentsWorkloadBindings", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
