@@ -39,10 +39,15 @@ var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<Application
 DevKubernetesIssuer? devKubernetes = null;
 if (builder.Configuration.GetValue("Sample:DevKubernetesIssuer", false))
 {
+    if (!builder.Environment.IsDevelopment())
+    {
+        throw new InvalidOperationException("Sample:DevKubernetesIssuer mints workload identities for anyone on this machine; it runs in the Development environment only.");
+    }
+
     devKubernetes = new DevKubernetesIssuer(dataDirectory);
     agents.AddWorkloadIssuer(devKubernetes.Trust(),
-        WorkloadBinding.Kubernetes("research-bot", DevKubernetesIssuer.Name, "agents", "research-bot"),
-        WorkloadBinding.Kubernetes("search-tool", DevKubernetesIssuer.Name, "agents", "search-tool"));
+        WorkloadBinding.Kubernetes("research-bot", DevKubernetesIssuer.Name, "agents", "research-bot", DevKubernetesIssuer.ServiceAccountUid("agents", "research-bot")),
+        WorkloadBinding.Kubernetes("search-tool", DevKubernetesIssuer.Name, "agents", "search-tool", DevKubernetesIssuer.ServiceAccountUid("agents", "search-tool")));
 }
 
 builder.Services.AddOpenIddict()
@@ -106,6 +111,11 @@ if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>
     {
+        if (request.HttpContext.Connection.RemoteIpAddress is not { } caller || !System.Net.IPAddress.IsLoopback(caller))
+        {
+            return Results.NotFound();
+        }
+
         var form = await request.ReadFormAsync();
         var ns = form["namespace"].ToString() is { Length: > 0 } n ? n : "agents";
         var serviceAccount = form["serviceaccount"].ToString();

@@ -9,8 +9,9 @@ namespace LumoAuth.Agents.SampleHost.Workload;
 /// <summary>
 /// DEV ONLY. A stand-in for a Kubernetes cluster's service account issuer, so the seed's pattern 2 request can be
 /// tried on one machine: it mints Kubernetes-shaped projected service account tokens with a local key, and the
-/// sample trusts that key as a pinned JWKS. Enabled by <c>Sample:DevKubernetesIssuer</c>; never enable it in a
-/// deployment — anyone who can reach the endpoint could mint workload identities.
+/// sample trusts that key as a pinned JWKS. Enabled by <c>Sample:DevKubernetesIssuer</c> in the Development environment
+/// only (the host refuses to start otherwise), and it answers loopback callers only: anyone who could reach it could
+/// mint workload identities.
 /// </summary>
 internal sealed class DevKubernetesIssuer
 {
@@ -76,6 +77,9 @@ internal sealed class DevKubernetesIssuer
             },
         }), new SigningCredentials(_key, SecurityAlgorithms.RsaSha256));
     }
+
+    /// <summary>The uid this stand-in gives a service account (a real cluster assigns one when it is created).</summary>
+    public static string ServiceAccountUid(string @namespace, string serviceAccount) => DeterministicUid(@namespace + "/" + serviceAccount);
 
     private static string DeterministicUid(string value) => new Guid(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)).AsSpan(0, 16)).ToString();
 }

@@ -42,10 +42,21 @@ public class AgentRegistry : IAgentRegistry
             if (trust is null)
             {
                 errors.Add(new FieldError($"WorkloadBindings[{i}].Issuer", $"No trusted workload issuer is named '{binding.Issuer}'."));
+                continue;
             }
-            else if (trust.Platform == WorkloadPlatform.GitHub && !binding.Claims.ContainsKey("repository_id"))
+
+            if (WorkloadOptionsValidator.MissingClaims(trust, binding) is { Count: > 0 } missing)
             {
-                errors.Add(new FieldError($"WorkloadBindings[{i}].Claims", "A GitHub Actions binding must pin 'repository_id': the issuer is shared by every repository."));
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Claims",
+                    $"A binding to '{trust.Name}' must pin {string.Join(", ", missing.Select(c => $"'{c}'"))}: its subject alone does not identify one workload."));
+            }
+
+            // A workload logs in as one agent: binding one that is already bound would hijack or block that agent.
+            var taken = trusts.Bindings.Concat(await _workloads.FindAsync(binding.Issuer, binding.Subject, cancellationToken))
+                .Any(b => b.Issuer == binding.Issuer && b.Subject == binding.Subject && b.AgentId != registration.Id);
+            if (taken)
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Subject", $"The workload '{binding.Subject}' of '{binding.Issuer}' is already bound to another agent."));
             }
         }
         if (errors.Count == 0 &&
@@ -73,7 +84,7 @@ public class AgentRegistry : IAgentRegistry
             throw;
         }
 
-        if (registration.WorkloadBindings.Count > 0)
+        // Always replace: an id registered again never inherits bindings left from an earlier agent of that id.
         {
             await _workloads.ReplaceAsync(registration.Id, registration.WorkloadBindings.Select(b => new WorkloadBinding
             {

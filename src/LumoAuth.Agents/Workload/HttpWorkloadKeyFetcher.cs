@@ -40,14 +40,22 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
             {
                 var discoveryUri = new Uri(issuer.Issuer.TrimEnd('/') + "/.well-known/openid-configuration");
                 using var discovery = JsonDocument.Parse(await GetAsync(issuer, discoveryUri, options.MaxDocumentBytes, timeout.Token));
-                if (!discovery.RootElement.TryGetProperty("issuer", out var advertised) || advertised.GetString() != issuer.Issuer)
+                if (!discovery.RootElement.TryGetProperty("issuer", out var advertised) || advertised.ValueKind != JsonValueKind.String ||
+                    advertised.GetString() != issuer.Issuer)
                 {
                     throw new WorkloadKeyFetchException($"The discovery document of '{issuer.Name}' names another issuer.");
                 }
 
-                if (!discovery.RootElement.TryGetProperty("jwks_uri", out var uri) || !Uri.TryCreate(uri.GetString(), UriKind.Absolute, out jwksUri))
+                if (!discovery.RootElement.TryGetProperty("jwks_uri", out var uri) || uri.ValueKind != JsonValueKind.String ||
+                    !Uri.TryCreate(uri.GetString(), UriKind.Absolute, out jwksUri))
                 {
                     throw new WorkloadKeyFetchException($"The discovery document of '{issuer.Name}' has no absolute jwks_uri.");
+                }
+
+                // Keys come from the issuer's own host: a discovery document cannot send the server elsewhere.
+                if (!string.Equals(jwksUri.Host, discoveryUri.Host, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new WorkloadKeyFetchException($"The jwks_uri of '{issuer.Name}' is on another host than its issuer; configure JwksUri explicitly to allow it.");
                 }
             }
 
@@ -63,7 +71,7 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
         {
             throw new WorkloadKeyFetchException($"Fetching the keys of '{issuer.Name}' took longer than {options.FetchTimeout.TotalSeconds:0.#} s.");
         }
-        catch (Exception exception) when (exception is HttpRequestException or JsonException or ArgumentException)
+        catch (Exception exception) when (exception is HttpRequestException or JsonException or ArgumentException or InvalidOperationException)
         {
             throw new WorkloadKeyFetchException($"The keys of '{issuer.Name}' could not be fetched: {exception.Message}", exception);
         }
@@ -117,10 +125,11 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
         ConnectCallback = async (context, cancellationToken) =>
         {
             var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-            var allowed = addresses.Where(a => allowPrivate || !IsPrivate(a)).ToArray();
+            // Link-local (cloud metadata services) is never allowed; other private ranges only for in-cluster issuers.
+            var allowed = addresses.Where(a => !IsLinkLocal(a) && (allowPrivate || !IsPrivate(a))).ToArray();
             if (allowed.Length == 0)
             {
-                throw new HttpRequestException($"'{context.DnsEndPoint.Host}' resolves only to private, loopback or link-local addresses; the issuer is not marked AllowPrivateNetwork.");
+                throw new HttpRequestException($"'{context.DnsEndPoint.Host}' resolves only to addresses keys are never fetched from (private, loopback or link-local); the issuer is not marked AllowPrivateNetwork, or the address is link-local.");
             }
 
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -137,14 +146,24 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
         },
     };
 
-    /// <summary>True for loopback, private (RFC 1918, unique-local), link-local, CGNAT and unspecified addresses.</summary>
+    /// <summary>True for IPv4 169.254.0.0/16 and IPv6 fe80::/10, including IPv4 embedded in IPv6.</summary>
+    public static bool IsLinkLocal(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        address = Embedded(address);
+        return address.AddressFamily == AddressFamily.InterNetworkV6
+            ? address.IsIPv6LinkLocal
+            : address.GetAddressBytes() is [169, 254, ..];
+    }
+
+    /// <summary>
+    /// True for loopback, private (RFC 1918, unique-local), link-local, CGNAT, benchmarking (198.18/15), multicast and
+    /// unspecified addresses, including IPv4 addresses embedded in IPv6 (mapped, compatible, NAT64, 6to4).
+    /// </summary>
     public static bool IsPrivate(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = Embedded(address);
 
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
         {
@@ -161,6 +180,45 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
                (b[0] == 172 && b[1] >= 16 && b[1] <= 31) ||
                (b[0] == 192 && b[1] == 168) ||
                (b[0] == 169 && b[1] == 254) ||
+               (b[0] == 198 && (b[1] == 18 || b[1] == 19)) ||
                (b[0] == 100 && b[1] >= 64 && b[1] <= 127);
+    }
+
+    /// <summary>The IPv4 address an IPv6 address carries (mapped, compatible, SIIT, NAT64 64:ff9b::/96, 6to4 2002::/16), else the address.</summary>
+    private static IPAddress Embedded(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        var b = address.GetAddressBytes();
+        bool Zero(int from, int to) => b[from..to].All(x => x == 0);
+        if (Zero(0, 12) && !Zero(12, 16) && !IPAddress.IPv6Loopback.Equals(address))
+        {
+            return new IPAddress(b[12..16]); // IPv4-compatible ::a.b.c.d
+        }
+
+        if (Zero(0, 8) && b[8] == 0xff && b[9] == 0xff && Zero(10, 12))
+        {
+            return new IPAddress(b[12..16]); // SIIT ::ffff:0:a.b.c.d
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && Zero(4, 12))
+        {
+            return new IPAddress(b[12..16]); // NAT64 64:ff9b::a.b.c.d
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return new IPAddress(b[2..6]); // 6to4 2002:aabb:ccdd::
+        }
+
+        return address;
     }
 }

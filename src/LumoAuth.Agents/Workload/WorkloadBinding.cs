@@ -22,8 +22,8 @@ public sealed class WorkloadBinding
     /// </summary>
     public IDictionary<string, string> Claims { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>A Kubernetes service account: subject <c>system:serviceaccount:{namespace}:{name}</c>, namespace and name pinned, uid pinned when given.</summary>
-    public static WorkloadBinding Kubernetes(string agentId, string issuer, string @namespace, string serviceAccount, string? uid = null)
+    /// <summary>A Kubernetes service account: subject <c>system:serviceaccount:{namespace}:{name}</c>, with namespace, name and uid pinned.</summary>
+    public static WorkloadBinding Kubernetes(string agentId, string issuer, string @namespace, string serviceAccount, string uid)
     {
         var binding = new WorkloadBinding
         {
@@ -34,13 +34,9 @@ public sealed class WorkloadBinding
             {
                 ["kubernetes.io/namespace"] = @namespace,
                 ["kubernetes.io/serviceaccount/name"] = serviceAccount,
+                ["kubernetes.io/serviceaccount/uid"] = uid,
             },
         };
-        if (uid is not null)
-        {
-            binding.Claims["kubernetes.io/serviceaccount/uid"] = uid;
-        }
-
         return binding;
     }
 

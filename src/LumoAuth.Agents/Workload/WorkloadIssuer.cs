@@ -49,6 +49,24 @@ public sealed class WorkloadIssuer
     /// <summary>Allow key fetches from private, loopback or link-local addresses: only for an in-cluster issuer.</summary>
     public bool AllowPrivateNetwork { get; set; }
 
+    /// <summary>
+    /// Accept tokens whose <c>aud</c> names other parties besides this server (default false: RFC 8725 section 3.9,
+    /// a token meant for several parties can be replayed by any of them).
+    /// </summary>
+    public bool AllowMultipleAudiences { get; set; }
+
+    /// <summary>
+    /// The claims every binding to this issuer must pin because its subjects alone are not enough: the immutable
+    /// <c>repository_id</c> for GitHub Actions (recognised by its URL too, since that issuer is shared by every
+    /// repository), <c>project_id</c> for GitLab, and the service account <c>uid</c> for Kubernetes (a service account
+    /// recreated under the same name gets a new one).
+    /// </summary>
+    public IReadOnlyList<string> RequiredBindingClaims =>
+        Platform == WorkloadPlatform.GitHub || Issuer.StartsWith("https://token.actions.githubusercontent.com", StringComparison.OrdinalIgnoreCase) ? ["repository_id"]
+        : Issuer.StartsWith("https://gitlab.com", StringComparison.OrdinalIgnoreCase) ? ["project_id"]
+        : Platform == WorkloadPlatform.Kubernetes ? ["kubernetes.io/serviceaccount/uid"]
+        : [];
+
     /// <summary>The default algorithms.</summary>
     public static IReadOnlyList<string> DefaultAlgorithms { get; } = ["RS256", "ES256"];
 

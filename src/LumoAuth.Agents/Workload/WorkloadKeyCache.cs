@@ -89,14 +89,16 @@ public sealed partial class WorkloadKeyCache
             state.Fetches++;
             try
             {
-                state.Keys = await _fetcher.FetchAsync(issuer, cancellationToken);
+                // Not the caller's token: a caller hanging up must not abort the fetch every waiter relies on (and
+                // leave the throttle running with no keys). The fetcher bounds its own time.
+                state.Keys = await _fetcher.FetchAsync(issuer, CancellationToken.None);
                 state.FetchedAt = _time.GetUtcNow();
                 state.LastError = null;
             }
-            catch (WorkloadKeyFetchException exception)
+            catch (Exception exception) when (exception is WorkloadKeyFetchException or OperationCanceledException)
             {
-                state.LastError = exception.Message;
-                LogFetchFailed(_logger, issuer.Name, exception.Message);
+                state.LastError = exception is WorkloadKeyFetchException ? exception.Message : $"Fetching the keys of '{issuer.Name}' was cancelled.";
+                LogFetchFailed(_logger, issuer.Name, state.LastError);
             }
         }
         finally

@@ -39,8 +39,8 @@ public sealed class WorkloadOptionsValidator : AbstractValidator<WorkloadOptions
                 .WithMessage("'PinnedJwksFile' must name a readable JWKS file with at least one public key and no private key material.");
             issuer.RuleFor(i => i.Audiences).NotEmpty().WithMessage("'Audiences' must name this server's identifier: a token for any audience would do otherwise.");
             issuer.RuleForEach(i => i.Audiences).NotEmpty()
-                .Must((i, a) => i.Platform != WorkloadPlatform.Kubernetes || !KubernetesApiAudiences.Contains(a))
-                .WithMessage("'{PropertyValue}' is the Kubernetes API server's audience; use a projected token with this server's audience.");
+                .Must((i, a) => i.Platform != WorkloadPlatform.Kubernetes || (!KubernetesApiAudiences.Contains(a) && !string.Equals(a, i.Issuer, StringComparison.Ordinal)))
+                .WithMessage("'{PropertyValue}' is the Kubernetes API server's audience (its default, or the issuer itself); use a projected token with this server's audience.");
             issuer.RuleForEach(i => i.Algorithms).Must(a => AllowableAlgorithms.Contains(a))
                 .WithMessage("'{PropertyValue}' is not an allowed algorithm; use asymmetric ones (RS*, PS*, ES*), never 'none' or HMAC.");
             issuer.RuleFor(i => i.ClockSkew).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromSeconds(60));
@@ -61,8 +61,10 @@ public sealed class WorkloadOptionsValidator : AbstractValidator<WorkloadOptions
         });
         RuleForEach(o => o.Bindings).Must((o, b) => o.FindByName(b.Issuer) is not null)
             .WithMessage((o, b) => $"Binding of agent '{b.AgentId}' names issuer '{b.Issuer}', which is not configured.");
-        RuleForEach(o => o.Bindings).Must((o, b) => o.FindByName(b.Issuer)?.Platform != WorkloadPlatform.GitHub || b.Claims.ContainsKey("repository_id"))
-            .WithMessage((o, b) => $"Binding of agent '{b.AgentId}' to GitHub Actions must pin 'repository_id': the issuer is shared by every repository.");
+        RuleForEach(o => o.Bindings).Must((o, b) => MissingClaims(o.FindByName(b.Issuer), b).Count == 0)
+            .WithMessage((o, b) => $"Binding of agent '{b.AgentId}' to '{b.Issuer}' must pin {string.Join(", ", MissingClaims(o.FindByName(b.Issuer), b).Select(c => $"'{c}'"))}: its subject alone does not identify one workload.");
+        RuleFor(o => o.Bindings).Must(list => list.GroupBy(b => (b.Issuer, b.Subject)).All(g => g.Select(b => b.AgentId).Distinct(StringComparer.Ordinal).Count() == 1))
+            .WithMessage("A workload (issuer and subject) may be bound to one agent only.");
         RuleFor(o => o.MaxTokenBytes).InclusiveBetween(1024, 64 * 1024);
         RuleFor(o => o.RefreshThrottle).GreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
         RuleFor(o => o.LastKnownGoodWindow).GreaterThan(TimeSpan.Zero);
@@ -70,6 +72,13 @@ public sealed class WorkloadOptionsValidator : AbstractValidator<WorkloadOptions
         RuleFor(o => o.FetchTimeout).InclusiveBetween(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
         RuleFor(o => o.MaxDocumentBytes).InclusiveBetween(1024, 1024 * 1024);
         RuleFor(o => o.MaxKeys).InclusiveBetween(1, 256);
+    }
+
+    /// <summary>The claims <paramref name="binding"/> must pin for <paramref name="issuer"/> but does not.</summary>
+    public static IReadOnlyList<string> MissingClaims(WorkloadIssuer? issuer, WorkloadBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        return issuer is null ? [] : issuer.RequiredBindingClaims.Where(c => !binding.Claims.ContainsKey(c)).ToList();
     }
 
     /// <inheritdoc />

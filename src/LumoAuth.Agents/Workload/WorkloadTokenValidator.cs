@@ -115,8 +115,10 @@ public class WorkloadTokenValidator
         {
             ValidIssuer = trust.Issuer,
             ValidAudiences = trust.Audiences,
+            IgnoreTrailingSlashWhenValidatingAudience = false,
             ValidAlgorithms = trust.EffectiveAlgorithms,
-            IssuerSigningKey = key,
+            // The one key chosen above from the issuer's own keys, whatever the header names (jwk, jku, x5c ignored).
+            IssuerSigningKeyResolver = (_, _, _, _) => [key],
             TryAllIssuerSigningKeys = false,
             ValidateIssuerSigningKey = true,
             RequireSignedTokens = true,
@@ -140,6 +142,11 @@ public class WorkloadTokenValidator
         }
 
         var verified = (JsonWebToken)result.SecurityToken;
+        if (!trust.AllowMultipleAudiences && verified.Audiences.Count() != 1)
+        {
+            return Fail(AgentErrorCodes.WorkloadAudienceInvalid, $"The workload token names several audiences; issuer '{trust.Name}' is trusted for tokens meant for this server alone.");
+        }
+
         var now = _time.GetUtcNow();
         if (!verified.TryGetPayloadValue<long>("iat", out var iatSeconds))
         {
@@ -151,6 +158,11 @@ public class WorkloadTokenValidator
             return Fail(AgentErrorCodes.WorkloadTokenInvalid, "The workload token has no expiry.");
         }
 
+        if (!InRange(iatSeconds) || !InRange(expSeconds))
+        {
+            return Fail(AgentErrorCodes.WorkloadTokenInvalid, "The workload token's times are out of range.");
+        }
+
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(iatSeconds);
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(expSeconds);
         if (now > expiresAt + trust.ClockSkew)
@@ -158,7 +170,7 @@ public class WorkloadTokenValidator
             return Fail(AgentErrorCodes.WorkloadTokenExpired, "The workload token has expired.");
         }
 
-        if (verified.TryGetPayloadValue<long>("nbf", out var nbfSeconds) && DateTimeOffset.FromUnixTimeSeconds(nbfSeconds) > now + trust.ClockSkew)
+        if (verified.TryGetPayloadValue<long>("nbf", out var nbfSeconds) && (!InRange(nbfSeconds) || DateTimeOffset.FromUnixTimeSeconds(nbfSeconds) > now + trust.ClockSkew))
         {
             return Fail(AgentErrorCodes.WorkloadTokenNotYetValid, "The workload token is not valid yet (nbf).");
         }
@@ -193,6 +205,8 @@ public class WorkloadTokenValidator
             Claims = payload.RootElement.Clone(),
         }, null, trust.Issuer, verified.Subject);
     }
+
+    private static bool InRange(long unixSeconds) => unixSeconds is >= 0 and <= 253402300799; // up to 9999-12-31
 
     private static WorkloadValidation Refuse(string code, string oauthError, string description) =>
         new(null, new AgentError(code, oauthError, description));

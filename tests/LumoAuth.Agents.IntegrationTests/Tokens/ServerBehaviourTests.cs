@@ -125,6 +125,17 @@ public class ServerBehaviourTests
         Assert.That(failure!.ToString(), Does.Contain("LumoAgents:Workload:").And.Contain("kubernetes.default.svc").And.Contain("HS256"));
     }
 
+    [Test]
+    public async Task The_dev_Kubernetes_issuer_refuses_to_run_outside_Development()
+    {
+        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["environment"] = "Production",
+            ["Sample:DevKubernetesIssuer"] = "true",
+        }));
+        Assert.That(failure!.ToString(), Does.Contain("Development environment only"));
+    }
+
     private sealed class FailingConsentStore : IConsentStore
     {
         public ValueTask<ConsentGrant> GrantAsync(string subject, string agentId, Scopes.ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken) => throw Down();

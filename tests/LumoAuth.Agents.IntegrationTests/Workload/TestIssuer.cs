@@ -46,8 +46,17 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public Uri JwksOf(string name) => new(BaseAddress, name + "/jwks");
 
-    /// <summary>Adds an issuer with one RSA and one EC key.</summary>
-    public void Add(string name) => _platforms[name] = new Platform();
+    /// <summary>Adds an issuer with one RSA and one EC key (or the RSA key alone).</summary>
+    public void Add(string name, bool singleKey = false)
+    {
+        var platform = new Platform();
+        if (singleKey)
+        {
+            platform.Keys.Remove(platform.Ec);
+        }
+
+        _platforms[name] = platform;
+    }
 
     public int Fetches(string name) => _platforms[name].Fetches;
 

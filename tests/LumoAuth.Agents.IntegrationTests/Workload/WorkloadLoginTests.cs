@@ -52,7 +52,8 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
         Bind("wl-revoked", "oidc", "revoked-service");
         Bind("wl-ghost", "oidc", "ghost-service");
         Bind("wl-oidc", "oidc", "twice-bound");
-        Bind("wl-pinned", "oidc", "twice-bound");
+        Trust("single", "Oidc", singleKey: true);
+        Bind("wl-storm", "single", "single-service");
     }
 
     [OneTimeSetUp]
@@ -439,8 +440,53 @@ public class WorkloadLoginTests(DatabaseKind database) : WorkloadServerFixture(d
         AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("oidc", Plain("nobody"), Now), "oidc"), "invalid_grant", "workload_not_bound");
 
     [Test]
-    public Task A_workload_bound_to_two_agents_is_refused() =>
-        AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("oidc", Plain("twice-bound"), Now), "oidc"), "invalid_grant", "workload_binding_ambiguous");
+    public async Task A_workload_bound_to_two_agents_is_refused()
+    {
+        // The registry and start-up checks refuse a second binding; this one is written to the store directly, as an
+        // inconsistent database would have it, and login still refuses rather than picking one.
+        await Server.WithServiceAsync<bool, IWorkloadBindingStore>(async store =>
+        {
+            await store.ReplaceAsync("wl-pinned", [WorkloadBinding.Exact("wl-pinned", "oidc", "twice-bound")], default);
+            return true;
+        });
+        await AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("oidc", Plain("twice-bound"), Now), "oidc"), "invalid_grant", "workload_binding_ambiguous");
+    }
+
+    [Test]
+    public async Task The_registry_refuses_to_bind_a_workload_already_bound_to_another_agent()
+    {
+        var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
+        {
+            Id = "wl-hijacker",
+            DisplayName = "Hijacker",
+            Owner = "tests",
+            Capabilities = ["search:web"],
+            WorkloadBindings = [WorkloadBinding.Exact("", "oidc", "service-42")],
+        }).AsTask());
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.Errors.Select(e => e.Field), Does.Contain("WorkloadBindings[0].Subject"));
+        var response = await LoginAsync(Issuer.Mint("oidc", Plain("service-42"), Now), "oidc");
+        Assert.That((string?)TokenEndpoint.Payload(response.AccessToken)["sub"], Is.EqualTo("agent:wl-oidc"), "the rightful agent still logs in");
+    }
+
+    [Test]
+    public async Task A_token_without_kid_verifies_with_an_issuers_only_key()
+    {
+        var response = await LoginAsync(Issuer.Mint("single", Plain("single-service"), Now, WithKid(Issuer.RsaKey("single"), null!)), "single");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+    }
+
+    [Test]
+    public Task A_token_meant_for_several_audiences_is_refused()
+    {
+        var claims = K8s();
+        claims["aud"] = new[] { Audience, "another-service" };
+        return AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("k8s", claims, Now), "k8s"), "invalid_grant", "workload_audience_invalid");
+    }
+
+    [Test]
+    public Task An_audience_differing_by_a_trailing_slash_is_refused() =>
+        AssertWorkloadRefusedAsync(() => LoginAsync(Issuer.Mint("k8s", K8s(audience: Audience + "/"), Now), "k8s"), "invalid_grant", "workload_audience_invalid");
 
     [Test]
     public Task A_workload_bound_to_an_unregistered_agent_is_refused() =>

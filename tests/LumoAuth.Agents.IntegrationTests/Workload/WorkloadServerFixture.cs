@@ -36,9 +36,9 @@ public abstract class WorkloadServerFixture(DatabaseKind database) : AgentServer
         }
     }
 
-    protected void Trust(string name, string platform, string keySource = "discovery", string[]? algorithms = null, bool allowPrivate = true, string? audience = null)
+    protected void Trust(string name, string platform, string keySource = "discovery", string[]? algorithms = null, bool allowPrivate = true, string? audience = null, bool singleKey = false)
     {
-        Issuer.Add(name);
+        Issuer.Add(name, singleKey);
         var prefix = $"LumoAgents:Workload:Issuers:{_issuers++}:";
         _settings[prefix + "Name"] = name;
         _settings[prefix + "Platform"] = platform;

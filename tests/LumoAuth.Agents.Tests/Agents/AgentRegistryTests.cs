@@ -101,7 +101,7 @@ public class AgentRegistryTests
     {
         var registration = Valid();
         registration.ClientSecret = null;
-        registration.WorkloadBindings.Add(WorkloadBinding.Kubernetes("", "k8s", "agents", "research-bot"));
+        registration.WorkloadBindings.Add(WorkloadBinding.Kubernetes("", "k8s", "agents", "research-bot", "uid-9"));
         var result = await _registry.RegisterAsync(registration);
         Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
         var stored = await _bindings.FindAsync("k8s", "system:serviceaccount:agents:research-bot", default);
@@ -119,6 +119,21 @@ public class AgentRegistryTests
         Assert.That(result.Succeeded, Is.False);
         Assert.That(result.Errors.Select(e => e.Field), Is.SupersetOf(new[] { "WorkloadBindings[0].Issuer", "WorkloadBindings[1].Claims", "WorkloadBindings[2].Subject" }));
         Assert.That(_clients.Created, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_workload_already_bound_to_another_agent_cannot_be_bound_again()
+    {
+        var first = Valid();
+        first.WorkloadBindings.Add(WorkloadBinding.Kubernetes("", "k8s", "agents", "shared", "uid-1"));
+        Assert.That((await _registry.RegisterAsync(first)).Succeeded, Is.True);
+
+        var second = Valid();
+        second.Id = "other-bot";
+        second.WorkloadBindings.Add(WorkloadBinding.Kubernetes("", "k8s", "agents", "shared", "uid-1"));
+        var result = await _registry.RegisterAsync(second);
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.Errors.Single().Field, Is.EqualTo("WorkloadBindings[0].Subject"));
     }
 
     [Test]

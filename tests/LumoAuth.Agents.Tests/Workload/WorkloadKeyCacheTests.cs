@@ -98,7 +98,6 @@ public class WorkloadKeyCacheTests
         Assert.That(fetcher.Calls, Is.Zero);
     }
 
-    [TestCase("127.0.0.1", true)]
     [TestCase("10.1.2.3", true)]
     [TestCase("172.16.0.1", true)]
     [TestCase("172.32.0.1", false)]
@@ -110,8 +109,57 @@ public class WorkloadKeyCacheTests
     [TestCase("fe80::1", true)]
     [TestCase("fd00::1", true)]
     [TestCase("::ffff:10.0.0.1", true)]
+    [TestCase("64:ff9b::a9fe:a9fe", true)]
+    [TestCase("2002:a9fe:a9fe::1", true)]
+    [TestCase("::a9fe:a9fe", true)]
+    [TestCase("::ffff:0:a9fe:a9fe", true)]
+    [TestCase("198.18.0.1", true)]
+    [TestCase("64:ff9b::808:808", false)]
     [TestCase("8.8.8.8", false)]
     [TestCase("2606:4700::1111", false)]
     public void Private_addresses_are_recognised(string address, bool isPrivate) =>
         Assert.That(HttpWorkloadKeyFetcher.IsPrivate(IPAddress.Parse(address)), Is.EqualTo(isPrivate));
+
+    [TestCase("127.0.0.1", false)]
+    [TestCase("169.254.169.254", true)]
+    [TestCase("64:ff9b::a9fe:a9fe", true)]
+    [TestCase("::ffff:169.254.169.254", true)]
+    [TestCase("fe80::1", true)]
+    [TestCase("10.0.0.1", false)]
+    public void Link_local_addresses_are_blocked_even_for_in_cluster_issuers(string address, bool linkLocal) =>
+        Assert.That(HttpWorkloadKeyFetcher.IsLinkLocal(IPAddress.Parse(address)), Is.EqualTo(linkLocal));
+
+    [Test]
+    public async Task A_caller_hanging_up_does_not_abort_the_fetch_others_rely_on()
+    {
+        var fetcher = new GatedFetcher();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var cache = new WorkloadKeyCache(fetcher, new StaticOptions<WorkloadOptions>(new WorkloadOptions()), time, NullLogger<WorkloadKeyCache>.Instance);
+        using var hangUp = new CancellationTokenSource();
+        var first = cache.FindAsync(Issuer, "key-1", hangUp.Token).AsTask();
+        await fetcher.Started.Task;
+        await hangUp.CancelAsync();
+        fetcher.Release.SetResult();
+        await first;
+        Assert.That(await cache.FindAsync(Issuer, "key-1", default), Is.Not.Null, "the keys were stored");
+        Assert.That(fetcher.Calls, Is.EqualTo(1));
+        Assert.That(fetcher.SawCancellableToken, Is.False);
+    }
+
+    private sealed class GatedFetcher : IWorkloadKeyFetcher
+    {
+        public int Calls;
+        public bool SawCancellableToken;
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<JsonWebKeySet> FetchAsync(WorkloadIssuer issuer, CancellationToken cancellationToken)
+        {
+            Calls++;
+            SawCancellableToken |= cancellationToken.CanBeCanceled;
+            Started.SetResult();
+            await Release.Task;
+            return Set("key-1");
+        }
+    }
 }

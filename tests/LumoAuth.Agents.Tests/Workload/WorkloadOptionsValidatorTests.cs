@@ -61,6 +61,38 @@ public class WorkloadOptionsValidatorTests
     }
 
     [Test]
+    public void A_Kubernetes_trust_for_the_issuers_own_audience_is_refused()
+    {
+        var k8s = Good();
+        k8s.Audiences = [k8s.Issuer];
+        Assert.That(Failures(new WorkloadOptions { Issuers = [k8s] }), Has.Some.Contains("API server"));
+    }
+
+    [Test]
+    public void A_Kubernetes_binding_must_pin_the_service_account_uid()
+    {
+        var unpinned = WorkloadBinding.Kubernetes("bot", "k8s", "agents", "bot", "uid-1");
+        unpinned.Claims.Remove("kubernetes.io/serviceaccount/uid");
+        Assert.That(Failures(new WorkloadOptions { Issuers = [Good()], Bindings = [unpinned] }), Has.Some.Contains("kubernetes.io/serviceaccount/uid"));
+    }
+
+    [Test]
+    public void The_GitHub_issuer_is_recognised_by_its_url_whatever_the_platform_says()
+    {
+        var github = new WorkloadIssuer { Name = "gh", Issuer = "https://token.actions.githubusercontent.com", UseDiscovery = true, Audiences = ["a"] };
+        Assert.That(Failures(new WorkloadOptions { Issuers = [github], Bindings = [WorkloadBinding.Exact("bot", "gh", "repo:acme/agents:ref:refs/heads/main")] }),
+            Has.Some.Contains("repository_id"));
+    }
+
+    [Test]
+    public void A_workload_may_be_bound_to_one_agent_only()
+    {
+        var issuer = new WorkloadIssuer { Name = "oidc", Issuer = "https://oidc.example", UseDiscovery = true, Audiences = ["a"] };
+        Assert.That(Failures(new WorkloadOptions { Issuers = [issuer], Bindings = [WorkloadBinding.Exact("a", "oidc", "svc"), WorkloadBinding.Exact("b", "oidc", "svc")] }),
+            Has.Some.Contains("one agent only"));
+    }
+
+    [Test]
     public void One_issuer_may_be_trusted_only_once()
     {
         var twin = Good("k8s-twin");
