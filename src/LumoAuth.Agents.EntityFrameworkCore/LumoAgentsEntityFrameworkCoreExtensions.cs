@@ -23,6 +23,7 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore, LumoConsentStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
         return builder;
     }
 }

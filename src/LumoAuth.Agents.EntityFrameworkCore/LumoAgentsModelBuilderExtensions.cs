@@ -57,6 +57,22 @@ public static class LumoAgentsModelBuilderExtensions
             audit.HasIndex(a => new { a.Subject, a.OccurredAt });
         });
 
+        builder.Entity<LumoBudgetCounterEntity>(counter =>
+        {
+            counter.ToTable(tablePrefix + "BudgetCounters");
+            counter.HasKey(c => new { c.AgentId, c.Metric, c.WindowStart });
+            counter.Property(c => c.AgentId).HasMaxLength(63);
+        });
+
+        builder.Entity<LumoBudgetReceiptEntity>(receipt =>
+        {
+            receipt.ToTable(tablePrefix + "BudgetReceipts");
+            receipt.HasKey(r => new { r.AgentId, r.IdempotencyKey });
+            receipt.Property(r => r.AgentId).HasMaxLength(63);
+            receipt.Property(r => r.IdempotencyKey).HasMaxLength(200);
+            receipt.HasIndex(r => r.CountedAt);
+        });
+
         builder.Entity<LumoWorkloadBindingEntity>(binding =>
         {
             binding.ToTable(tablePrefix + "WorkloadBindings");

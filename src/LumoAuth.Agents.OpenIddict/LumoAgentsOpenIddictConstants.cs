@@ -30,4 +30,6 @@ public static class LumoAgentsOpenIddictConstants
     internal const string DecisionProperty = "lumo:agents:decision";
 
     internal const string AnonymousProperty = "lumo:agents:anonymous";
+
+    internal const string RetryAfterProperty = "lumo:agents:retry-after";
 }

@@ -1,3 +1,4 @@
+using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Errors;
@@ -24,18 +25,20 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
     private readonly DelegationPolicy _delegation;
     private readonly AgentUserGrantPolicy _userGrants;
     private readonly WorkloadLoginPolicy _workloadLogin;
+    private readonly BudgetGate _budgets;
     private readonly IOpenIddictApplicationManager _applications;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly ILogger<IssueAgentToken> _logger;
 
     /// <summary>Creates the handler.</summary>
-    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants, WorkloadLoginPolicy workloadLogin,
+    public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants, WorkloadLoginPolicy workloadLogin, BudgetGate budgets,
         IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, ILogger<IssueAgentToken> logger)
     {
         _clientCredentials = clientCredentials;
         _delegation = delegation;
         _userGrants = userGrants;
         _workloadLogin = workloadLogin;
+        _budgets = budgets;
         _applications = applications;
         _options = options;
         _logger = logger;
@@ -61,6 +64,13 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
         try
         {
             decision = await DecideAsync(context, scopes, audiences);
+
+            // An agent that has spent a budget gets no new token, as itself, by workload login or as an actor.
+            if (decision is { Error: null, Agent: { } agent } && await _budgets.CheckAsync(agent, context.CancellationToken) is { } spent)
+            {
+                decision = decision with { Error = spent.Error };
+                context.Transaction.Properties[LumoAgentsOpenIddictConstants.RetryAfterProperty] = spent.ResetAt;
+            }
         }
 #pragma warning disable CA1031 // Whatever failed, the request is refused and recorded; no token leaves.
         catch (Exception exception) when (exception is not OperationCanceledException)

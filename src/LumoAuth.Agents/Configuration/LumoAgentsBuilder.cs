@@ -25,6 +25,7 @@ public sealed class LumoAgentsBuilder
         Services.Replace(ServiceDescriptor.Singleton<IConsentStore, InMemoryConsentStore>());
         Services.Replace(ServiceDescriptor.Singleton<IAuditStore, InMemoryAuditStore>());
         Services.Replace(ServiceDescriptor.Singleton<Workload.IWorkloadBindingStore, InMemoryWorkloadBindingStore>());
+        Services.Replace(ServiceDescriptor.Singleton<Budgets.IBudgetLedger, InMemoryBudgetLedger>());
         return this;
     }
 

@@ -43,6 +43,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();
         services.TryAddScoped<AgentUserGrantPolicy>();
+        services.TryAddScoped<LumoAuth.Agents.Budgets.BudgetGate>();
 
         services.AddOptions<WorkloadOptions>()
             .Configure<IServiceProvider>((options, provider) =>

@@ -18,6 +18,9 @@ public static class OAuthErrors
     /// <summary>The requested resource or audience may not be targeted (RFC 8693 §2.2.2).</summary>
     public const string InvalidTarget = "invalid_target";
 
+    /// <summary>The request is sound but cannot be granted now; try again later (an exhausted budget, sent with HTTP 429 and <c>Retry-After</c>).</summary>
+    public const string TemporarilyUnavailable = "temporarily_unavailable";
+
     /// <summary>The server failed to complete the request.</summary>
     public const string ServerError = "server_error";
 }

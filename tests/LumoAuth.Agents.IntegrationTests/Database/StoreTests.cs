@@ -155,6 +155,52 @@ public class StoreTests(DatabaseKind database)
     }
 
     [Test]
+    public async Task Sixty_four_concurrent_consumers_never_pass_the_limit()
+    {
+        const int limit = 20;
+        var agent = "budget-" + Guid.NewGuid().ToString("N")[..8];
+        var now = DateTimeOffset.UtcNow;
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            await using var context = NewContext();
+            return await new LumoBudgetLedger<StoreDbContext>(context).ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 1, limit, now, null, default);
+        }));
+        await using var reader = NewContext();
+        var used = await new LumoBudgetLedger<StoreDbContext>(reader).ReadAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, now, default);
+        TestContext.Out.WriteLine($"budget exactness ({database}): 64 concurrent consumers, limit {limit}: {results.Count(r => r.Accepted)} accepted, {results.Count(r => !r.Accepted)} refused, ledger reads {used}");
+        Assert.That(results.Count(r => r.Accepted), Is.EqualTo(limit));
+        Assert.That(used, Is.EqualTo(limit));
+    }
+
+    [Test]
+    public async Task The_same_idempotency_key_sent_ten_times_in_parallel_counts_once()
+    {
+        var agent = "idem-" + Guid.NewGuid().ToString("N")[..8];
+        var now = DateTimeOffset.UtcNow;
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            await using var context = NewContext();
+            return await new LumoBudgetLedger<StoreDbContext>(context).ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay, 1500, 100_000, now, "report-42", default);
+        }));
+        await using var reader = NewContext();
+        Assert.That(await new LumoBudgetLedger<StoreDbContext>(reader).ReadAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay, now, default), Is.EqualTo(1500));
+        Assert.That(results.Count(r => !r.Duplicate), Is.EqualTo(1));
+        Assert.That(results, Is.All.Matches<LumoAuth.Agents.Budgets.BudgetConsumption>(r => r.Accepted));
+    }
+
+    [Test]
+    public async Task Usage_counts_per_window()
+    {
+        var agent = "window-" + Guid.NewGuid().ToString("N")[..8];
+        var hour = new DateTimeOffset(2026, 11, 29, 10, 59, 59, TimeSpan.Zero);
+        await using var context = NewContext();
+        var ledger = new LumoBudgetLedger<StoreDbContext>(context);
+        Assert.That((await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 3, 3, hour, null, default)).Accepted, Is.True);
+        Assert.That((await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 1, 3, hour, null, default)).Accepted, Is.False, "the limit is inclusive: 3 of 3, then no more");
+        Assert.That((await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 1, 3, hour.AddSeconds(1), null, default)).Accepted, Is.True, "a new hour starts afresh");
+    }
+
+    [Test]
     public async Task Workload_bindings_are_replaced_per_agent_and_found_by_issuer_and_subject()
     {
         await using (var context = NewContext())

@@ -106,6 +106,35 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "LumoAgentsBudgetCounters",
+                columns: table => new
+                {
+                    AgentId = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Metric = table.Column<int>(type: "INTEGER", nullable: false),
+                    WindowStart = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Used = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LumoAgentsBudgetCounters", x => new { x.AgentId, x.Metric, x.WindowStart });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LumoAgentsBudgetReceipts",
+                columns: table => new
+                {
+                    AgentId = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Metric = table.Column<int>(type: "INTEGER", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    CountedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LumoAgentsBudgetReceipts", x => new { x.AgentId, x.IdempotencyKey });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "LumoAgentsConsents",
                 columns: table => new
                 {
@@ -401,6 +430,11 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                 columns: new[] { "Subject", "OccurredAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_LumoAgentsBudgetReceipts_CountedAt",
+                table: "LumoAgentsBudgetReceipts",
+                column: "CountedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_LumoAgentsWorkloadBindings_AgentId",
                 table: "LumoAgentsWorkloadBindings",
                 column: "AgentId");
@@ -467,6 +501,12 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "LumoAgentsAuditRecords");
+
+            migrationBuilder.DropTable(
+                name: "LumoAgentsBudgetCounters");
+
+            migrationBuilder.DropTable(
+                name: "LumoAgentsBudgetReceipts");
 
             migrationBuilder.DropTable(
                 name: "LumoAgentsConsents");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LumoAuth.Agents.SampleHost.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261129165150_InitialCreate")]
+    [Migration("20261129170614_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -172,6 +172,52 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     b.HasIndex("Subject", "OccurredAt");
 
                     b.ToTable("LumoAgentsAuditRecords", (string)null);
+                });
+
+            modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoBudgetCounterEntity", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Used")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AgentId", "Metric", "WindowStart");
+
+                    b.ToTable("LumoAgentsBudgetCounters", (string)null);
+                });
+
+            modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoBudgetReceiptEntity", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CountedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AgentId", "IdempotencyKey");
+
+                    b.HasIndex("CountedAt");
+
+                    b.ToTable("LumoAgentsBudgetReceipts", (string)null);
                 });
 
             modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoConsentEntity", b =>

@@ -1,0 +1,99 @@
+using LumoAuth.Agents.Budgets;
+using LumoAuth.Agents.EntityFrameworkCore.Models;
+using Microsoft.EntityFrameworkCore;
+
+namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
+
+/// <summary>
+/// The EF Core <see cref="IBudgetLedger"/>. A consumption is one conditional UPDATE
+/// (<c>SET Used = Used + n WHERE ... AND Used + n &lt;= limit</c>) in a transaction with its idempotency receipt, so
+/// concurrent requests on any number of instances never pass the limit and a retried report counts once.
+/// </summary>
+public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : DbContext
+{
+    private readonly TContext _context;
+
+    /// <summary>Creates the ledger.</summary>
+    public LumoBudgetLedger(TContext context) => _context = context;
+
+    private DbSet<LumoBudgetCounterEntity> Counters => _context.Set<LumoBudgetCounterEntity>();
+
+    private DbSet<LumoBudgetReceiptEntity> Receipts => _context.Set<LumoBudgetReceiptEntity>();
+
+    /// <inheritdoc />
+    public async ValueTask<BudgetConsumption> ConsumeAsync(string agentId, BudgetMetric metric, long amount, long limit, DateTimeOffset now, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        var window = BudgetWindow.For(metric, now).Start.UtcDateTime;
+        var metricValue = (int)metric;
+        await EnsureCounterAsync(agentId, metricValue, window, cancellationToken);
+
+        await using var transaction = await _context.Database.BeginTransactionAsync(cancellationToken);
+        if (idempotencyKey is not null)
+        {
+            var receipt = new LumoBudgetReceiptEntity { AgentId = agentId, IdempotencyKey = idempotencyKey, Metric = metricValue, Amount = amount, CountedAt = now.UtcDateTime };
+            Receipts.Add(receipt);
+            try
+            {
+                await _context.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Already counted under this key (possibly by a concurrent call): count nothing more.
+                _context.Entry(receipt).State = EntityState.Detached;
+                await transaction.RollbackAsync(cancellationToken);
+                return new BudgetConsumption(true, await ReadAsync(agentId, metric, now, cancellationToken), true);
+            }
+            finally
+            {
+                _context.Entry(receipt).State = EntityState.Detached;
+            }
+        }
+
+        var changed = await Counters
+            .Where(c => c.AgentId == agentId && c.Metric == metricValue && c.WindowStart == window && c.Used + amount <= limit)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Used, c => c.Used + amount), cancellationToken);
+        if (changed != 1)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new BudgetConsumption(false, await ReadAsync(agentId, metric, now, cancellationToken), false);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new BudgetConsumption(true, await ReadAsync(agentId, metric, now, cancellationToken), false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> ReadAsync(string agentId, BudgetMetric metric, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var window = BudgetWindow.For(metric, now).Start.UtcDateTime;
+        var metricValue = (int)metric;
+        return await Counters.AsNoTracking()
+            .Where(c => c.AgentId == agentId && c.Metric == metricValue && c.WindowStart == window)
+            .Select(c => (long?)c.Used)
+            .FirstOrDefaultAsync(cancellationToken) ?? 0;
+    }
+
+    private async Task EnsureCounterAsync(string agentId, int metric, DateTime window, CancellationToken cancellationToken)
+    {
+        if (await Counters.AsNoTracking().AnyAsync(c => c.AgentId == agentId && c.Metric == metric && c.WindowStart == window, cancellationToken))
+        {
+            return;
+        }
+
+        var counter = new LumoBudgetCounterEntity { AgentId = agentId, Metric = metric, WindowStart = window };
+        Counters.Add(counter);
+        try
+        {
+            await _context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another instance created the row first; that is all that was needed.
+        }
+        finally
+        {
+            _context.Entry(counter).State = EntityState.Detached;
+        }
+    }
+}

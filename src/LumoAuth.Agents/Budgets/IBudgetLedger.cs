@@ -1,0 +1,25 @@
+namespace LumoAuth.Agents.Budgets;
+
+/// <summary>The outcome of one consumption.</summary>
+/// <param name="Accepted">True when the amount was counted (or had been, under the same idempotency key).</param>
+/// <param name="Used">The usage of the window after the call.</param>
+/// <param name="Duplicate">True when the idempotency key had been counted before; nothing was added.</param>
+public readonly record struct BudgetConsumption(bool Accepted, long Used, bool Duplicate);
+
+/// <summary>
+/// Agents' usage counters. Every consumption is one atomic, conditional operation in the shared store (never
+/// read-then-write, never process memory), so N server instances over one database never let an agent pass its
+/// limit. Implementations throw when the store cannot answer: issuance then fails closed.
+/// </summary>
+public interface IBudgetLedger
+{
+    /// <summary>
+    /// Adds <paramref name="amount"/> to the agent's usage of <paramref name="metric"/> in the window containing
+    /// <paramref name="now"/>, only if the result stays within <paramref name="limit"/>. With an
+    /// <paramref name="idempotencyKey"/>, a repeated call counts once.
+    /// </summary>
+    ValueTask<BudgetConsumption> ConsumeAsync(string agentId, BudgetMetric metric, long amount, long limit, DateTimeOffset now, string? idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>The agent's usage of <paramref name="metric"/> in the window containing <paramref name="now"/>.</summary>
+    ValueTask<long> ReadAsync(string agentId, BudgetMetric metric, DateTimeOffset now, CancellationToken cancellationToken);
+}
