@@ -336,6 +336,28 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
         await AssertRefusedAsync(() => ExchangeAsync(hop2.AccessToken, actor), "invalid_grant", "chain_too_deep");
     }
 
+    // ----- budgets -----
+
+    [Test]
+    public async Task An_agent_over_its_budget_gets_no_token_as_itself_nor_as_an_actor()
+    {
+        await RegisterAsync("thrifty-bot", ["read:articles", "search:web", "delegate:user"], canAct: true, budget: new BudgetPolicy { MaxApiCallsPerHour = 3 });
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "thrifty-bot", TestSecret, "read:articles");
+        var actor = await AgentTokenAsync("thrifty-bot");
+        var spent = await Server.WithServiceAsync<LumoAuth.Agents.Budgets.BudgetConsumption, LumoAuth.Agents.Budgets.IBudgetLedger>(ledger =>
+            ledger.ConsumeAsync("thrifty-bot", LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 3, 3, DateTimeOffset.UtcNow, null, default).AsTask());
+        Assert.That(spent.Accepted, Is.True);
+
+        await AssertRefusedAsync(() => TokenEndpoint.ClientCredentialsAsync(Client, "thrifty-bot", TestSecret), "temporarily_unavailable", "budget_exhausted");
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "temporarily_unavailable", "budget_exhausted");
+
+        using var raw = await Client.PostAsync(new Uri(TokenEndpoint.DefaultPath, UriKind.Relative), new FormUrlEncodedContent(
+            [KeyValuePair.Create("grant_type", "client_credentials"), KeyValuePair.Create("client_id", "thrifty-bot"), KeyValuePair.Create("client_secret", TestSecret)]));
+        Assert.That((int)raw.StatusCode, Is.EqualTo(429));
+        var retryAfter = raw.Headers.RetryAfter?.Delta;
+        Assert.That(retryAfter, Is.Not.Null.And.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromHours(1)), "Retry-After counts down to the next UTC hour");
+    }
+
     // ----- scopes and targets -----
 
     [Test]
