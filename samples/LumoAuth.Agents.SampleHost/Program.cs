@@ -80,6 +80,12 @@ builder.Services.AddOpenIddict()
             // Local trials run on plain HTTP over loopback; a deployed server must not.
             aspNetCore.DisableTransportSecurityRequirement();
         }
+    })
+    // Validates this server's own access tokens for its APIs (the usage report endpoint).
+    .AddValidation(options =>
+    {
+        options.UseLocalServer();
+        options.UseAspNetCore();
     });
 
 var app = builder.Build();
@@ -107,6 +113,7 @@ app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
 app.MapAccountEndpoints();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
+app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>

@@ -12,6 +12,7 @@ internal static class DemoSeeder
     public const string AlicePassword = "Alice-Local-Trial-1!";
     public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
     public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
+    public const string LlmGatewaySecret = "llm-gateway-local-trial-secret-00001";
 
     public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
     {
@@ -35,6 +36,7 @@ internal static class DemoSeeder
             DefaultScopes = ["read:articles"],
             AllowedTools = ["search-tool"],
             CanActForUsers = true,
+            Budget = new BudgetPolicy { MaxTokensPerDay = 200_000, MaxApiCallsPerHour = 1_000, MaxCostPerMonth = 50m },
             ClientSecret = ResearchBotSecret,
             RedirectUris = [new Uri(publicOrigin, "callback")],
         }, cancellationToken);
@@ -46,6 +48,15 @@ internal static class DemoSeeder
             Capabilities = ["search:web"],
             DefaultScopes = ["search:web"],
             ClientSecret = SearchToolSecret,
+        }, cancellationToken);
+        await RegisterOnceAsync(registry, new AgentRegistration
+        {
+            Id = "llm-gateway",
+            DisplayName = "LLM Gateway",
+            Owner = "acme-corp platform team",
+            Capabilities = ["agents:usage"],
+            DefaultScopes = ["agents:usage"],
+            ClientSecret = LlmGatewaySecret,
         }, cancellationToken);
     }
 

@@ -27,6 +27,11 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
         var window = BudgetWindow.For(metric, now).Start.UtcDateTime;
         var metricValue = (int)metric;
         await EnsureCounterAsync(agentId, metricValue, window, cancellationToken);
+        if (idempotencyKey is not null &&
+            await Receipts.AsNoTracking().AnyAsync(r => r.AgentId == agentId && r.IdempotencyKey == idempotencyKey, cancellationToken))
+        {
+            return new BudgetConsumption(true, await ReadAsync(agentId, metric, now, cancellationToken), true);
+        }
 
         await using var transaction = await _context.Database.BeginTransactionAsync(cancellationToken);
         if (idempotencyKey is not null)

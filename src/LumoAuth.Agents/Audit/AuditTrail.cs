@@ -78,7 +78,7 @@ public class AuditTrail
             Error = oauthError,
             Description = description,
             ClientId = context.ClientId,
-            AgentId = context.ClientId,
+            AgentId = context.AgentId ?? context.ClientId,
             ScopesRequested = context.ScopesRequested,
             Audiences = context.AudiencesRequested,
             ClientIp = context.ClientIp,
@@ -106,6 +106,9 @@ public sealed record AuditContext
 
     /// <summary>The identified client, if any.</summary>
     public string? ClientId { get; init; }
+
+    /// <summary>The agent the request concerns, when it is not the client (a usage report names the agent it reports on).</summary>
+    public string? AgentId { get; init; }
 
     /// <summary>The requested scopes, space-delimited.</summary>
     public string? ScopesRequested { get; init; }

@@ -44,6 +44,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<DelegationPolicy>();
         services.TryAddScoped<AgentUserGrantPolicy>();
         services.TryAddScoped<LumoAuth.Agents.Budgets.BudgetGate>();
+        services.TryAddScoped<LumoAuth.Agents.Budgets.UsageReporter>();
 
         services.AddOptions<WorkloadOptions>()
             .Configure<IServiceProvider>((options, provider) =>
