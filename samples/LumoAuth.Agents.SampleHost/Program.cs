@@ -56,7 +56,8 @@ builder.Services.AddOpenIddict()
     {
         // The seed's tenant paths next to the conventional ones.
         options.SetTokenEndpointUris("connect/token", "t/acme-corp/api/v1/oauth/token")
-               .SetAuthorizationEndpointUris("connect/authorize", "t/acme-corp/api/v1/oauth/authorize");
+               .SetAuthorizationEndpointUris("connect/authorize", "t/acme-corp/api/v1/oauth/authorize")
+               .SetIntrospectionEndpointUris("connect/introspect", "t/acme-corp/api/v1/oauth/introspect");
 
         if (builder.Configuration["Sample:Issuer"] is { Length: > 0 } issuer)
         {

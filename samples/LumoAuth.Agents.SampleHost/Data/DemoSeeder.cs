@@ -1,5 +1,6 @@
 using LumoAuth.Agents.Agents;
 using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
 
 namespace LumoAuth.Agents.SampleHost.Data;
 
@@ -13,6 +14,7 @@ internal static class DemoSeeder
     public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
     public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
     public const string LlmGatewaySecret = "llm-gateway-local-trial-secret-00001";
+    public const string ApiSecret = "acme-corp-api-local-trial-secret-0001";
 
     public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
     {
@@ -24,6 +26,20 @@ internal static class DemoSeeder
             {
                 throw new InvalidOperationException("Seeding alice failed: " + string.Join("; ", result.Errors.Select(e => e.Description)));
             }
+        }
+
+        // The tenant's API, a resource server that introspects the tokens it receives.
+        var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
+        if (await applications.FindByClientIdAsync("acme-corp-api", cancellationToken) is null)
+        {
+            await applications.CreateAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = "acme-corp-api",
+                ClientSecret = ApiSecret,
+                ClientType = OpenIddictConstants.ClientTypes.Confidential,
+                DisplayName = "Acme Corp API",
+                Permissions = { OpenIddictConstants.Permissions.Endpoints.Introspection },
+            }, cancellationToken);
         }
 
         var registry = services.GetRequiredService<IAgentRegistry>();

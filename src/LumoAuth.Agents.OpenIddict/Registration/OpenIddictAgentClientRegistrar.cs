@@ -40,7 +40,8 @@ public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
         ]);
         if (registration.ClientSecret is not null)
         {
-            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+            // A confidential agent may introspect the tokens meant for it (as a tool receiving delegated tokens).
+            descriptor.Permissions.UnionWith([Permissions.GrantTypes.ClientCredentials, Permissions.Endpoints.Introspection]);
         }
 
         if (registration.RedirectUris.Count > 0)

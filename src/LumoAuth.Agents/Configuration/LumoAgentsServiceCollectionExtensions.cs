@@ -45,6 +45,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<AgentUserGrantPolicy>();
         services.TryAddScoped<LumoAuth.Agents.Budgets.BudgetGate>();
         services.TryAddScoped<LumoAuth.Agents.Budgets.UsageReporter>();
+        services.TryAddScoped<TokenLiveness>();
 
         services.AddOptions<WorkloadOptions>()
             .Configure<IServiceProvider>((options, provider) =>
