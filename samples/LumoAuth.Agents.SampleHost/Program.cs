@@ -74,6 +74,7 @@ builder.Services.AddOpenIddict()
                .AddEncryptionKey(LocalKeys.LoadOrCreateEncryptionKey(dataDirectory));
 
         options.UseLumoAgents();
+        options.AddEventHandler(ServiceClientCredentials.Descriptor);
 
         var aspNetCore = options.UseAspNetCore().EnableAuthorizationEndpointPassthrough();
         if (builder.Configuration.GetValue("Sample:AllowHttp", true))
@@ -115,6 +116,7 @@ app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
 app.MapAccountEndpoints();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
+app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
 if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>

@@ -15,6 +15,7 @@ internal static class DemoSeeder
     public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
     public const string LlmGatewaySecret = "llm-gateway-local-trial-secret-00001";
     public const string ApiSecret = "acme-corp-api-local-trial-secret-0001";
+    public const string AdminSecret = "acme-admin-local-trial-secret-000001";
 
     public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
     {
@@ -39,6 +40,24 @@ internal static class DemoSeeder
                 ClientType = OpenIddictConstants.ClientTypes.Confidential,
                 DisplayName = "Acme Corp API",
                 Permissions = { OpenIddictConstants.Permissions.Endpoints.Introspection },
+            }, cancellationToken);
+        }
+
+        // An administrator's console for the registry API (scope agents:admin).
+        if (await applications.FindByClientIdAsync("acme-admin", cancellationToken) is null)
+        {
+            await applications.CreateAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = "acme-admin",
+                ClientSecret = AdminSecret,
+                ClientType = OpenIddictConstants.ClientTypes.Confidential,
+                DisplayName = "Acme Corp agent administration",
+                Permissions =
+                {
+                    OpenIddictConstants.Permissions.Endpoints.Token,
+                    OpenIddictConstants.Permissions.GrantTypes.ClientCredentials,
+                    OpenIddictConstants.Permissions.Prefixes.Scope + "agents:admin",
+                },
             }, cancellationToken);
         }
 

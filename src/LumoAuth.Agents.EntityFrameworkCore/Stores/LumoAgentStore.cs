@@ -45,9 +45,9 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken)
+    public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken)
     {
-        var changed = await Agents.Where(a => a.Id == id).ExecuteUpdateAsync(
+        var changed = await Agents.Where(a => a.Id == id && (expectedVersion == null || a.ConcurrencyStamp == expectedVersion)).ExecuteUpdateAsync(
             s => s.SetProperty(a => a.Status, (int)status).SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")),
             cancellationToken);
         return changed == 1;
@@ -58,9 +58,28 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         await Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken)
     {
-        var entities = await Agents.AsNoTracking().OrderBy(a => a.Id).Skip(skip).Take(take).ToListAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(query);
+        var agents = Agents.AsNoTracking();
+        if (query.Status is { } status)
+        {
+            agents = agents.Where(a => a.Status == (int)status);
+        }
+
+        if (query.Owner is { } owner)
+        {
+            agents = agents.Where(a => a.Owner == owner);
+        }
+
+        if (query.Capability is { } capability)
+        {
+            // Capabilities are stored space-delimited; pad both sides so 'read' never matches 'read:articles'.
+            var padded = " " + capability + " ";
+            agents = agents.Where(a => (" " + a.Capabilities + " ").Contains(padded));
+        }
+
+        var entities = await agents.OrderBy(a => a.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken);
         return entities.Select(ToProfile).ToList();
     }
 
@@ -99,5 +118,6 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             MaxCostPerMonth = entity.MaxCostPerMonth,
         },
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.CreatedAt, DateTimeKind.Utc)),
+        Version = entity.ConcurrencyStamp,
     };
 }

@@ -4,12 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OpenIddict.Abstractions;
-using OpenIddict.Validation.AspNetCore;
+using LumoAuth.Agents.OpenIddict.Endpoints;
 
 // Kept in the ASP.NET Core routing namespace, beside the host's other Map* calls.
 namespace Microsoft.AspNetCore.Builder;
@@ -43,19 +42,16 @@ public static class LumoAgentsUsageEndpoints
 
     private static async Task<IResult> HandleAsync(string agentId, HttpContext http, UsageReporter reporter, AuditTrail audit)
     {
-        var authentication = await http.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
-        if (!authentication.Succeeded || authentication.Principal is null)
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, UsageScope);
+        var reporterId = principal?.GetClaim(OpenIddictConstants.Claims.ClientId);
+        if (refusal is not null)
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Results.Problem(statusCode: 401, title: "Authentication required", detail: "Send an access token from this server with the 'agents:usage' scope.");
-        }
+            if (principal is not null)
+            {
+                await RecordAsync(audit, http, agentId, reporterId, "insufficient_scope", "The token lacks the 'agents:usage' scope.");
+            }
 
-        var reporterId = authentication.Principal.GetClaim(OpenIddictConstants.Claims.ClientId);
-        if (!authentication.Principal.HasScope(UsageScope))
-        {
-            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{UsageScope}\"";
-            await RecordAsync(audit, http, agentId, reporterId, "insufficient_scope", "The token lacks the 'agents:usage' scope.");
-            return Results.Problem(statusCode: 403, title: "Insufficient scope", detail: "The token lacks the 'agents:usage' scope.");
+            return refusal;
         }
 
         var (report, errors) = await ReadAsync(http, agentId);

@@ -44,6 +44,9 @@ public sealed record AgentProfile
     /// <summary>The usage limits.</summary>
     public BudgetPolicy Budget { get; init; } = new();
 
+    /// <summary>An opaque version, changed by every update; the admin API's ETag for optimistic concurrency.</summary>
+    public string Version { get; init; } = string.Empty;
+
     /// <summary>When the agent was registered.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -103,7 +103,7 @@ public class AgentRegistry : IAgentRegistry
         _store.FindAsync(id, cancellationToken);
 
     /// <inheritdoc />
-    public virtual async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken = default)
+    public virtual async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         var agent = await _store.FindAsync(id, cancellationToken);
         if (agent is null)
@@ -116,7 +116,7 @@ public class AgentRegistry : IAgentRegistry
             throw new InvalidOperationException($"Agent '{id}' is revoked; a revoked agent cannot be made {status.ToString().ToLowerInvariant()} again.");
         }
 
-        return await _store.SetStatusAsync(id, status, cancellationToken);
+        return await _store.SetStatusAsync(id, status, expectedVersion, cancellationToken);
     }
 
     /// <summary>Turns a valid registration into the stored profile.</summary>

@@ -16,5 +16,5 @@ public interface IAgentRegistry
 
     /// <summary>Suspends, resumes or revokes an agent. A revoked agent cannot be made active again.</summary>
     /// <exception cref="InvalidOperationException">The agent is revoked and <paramref name="status"/> is not.</exception>
-    ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken = default);
+    ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion = null, CancellationToken cancellationToken = default);
 }

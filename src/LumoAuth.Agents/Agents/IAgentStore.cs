@@ -1,5 +1,24 @@
 namespace LumoAuth.Agents.Agents;
 
+/// <summary>A page of agents; unset filters do not filter.</summary>
+public sealed record AgentQuery
+{
+    /// <summary>Only agents with this status.</summary>
+    public AgentStatus? Status { get; init; }
+
+    /// <summary>Only agents holding this capability.</summary>
+    public string? Capability { get; init; }
+
+    /// <summary>Only agents of this owner.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>How many to skip.</summary>
+    public int Skip { get; init; }
+
+    /// <summary>How many to return at most (default 50).</summary>
+    public int Take { get; init; } = 50;
+}
+
 /// <summary>
 /// Where agent profiles live. Register one with <c>AddLumoAgents().UseEntityFrameworkCore&lt;TContext&gt;()</c>
 /// or <c>UseInMemoryStores()</c>. Implementations must throw when they cannot answer, never return stale data.
@@ -12,12 +31,15 @@ public interface IAgentStore
     /// <summary>Stores a new agent. Throws <see cref="InvalidOperationException"/> when the id is taken.</summary>
     ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken);
 
-    /// <summary>Changes an agent's status; returns <see langword="false"/> when no such agent exists.</summary>
-    ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken);
+    /// <summary>
+    /// Changes an agent's status, as one conditional update; returns <see langword="false"/> when no such agent
+    /// exists or, with <paramref name="expectedVersion"/>, when it was changed since that version was read.
+    /// </summary>
+    ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken);
 
     /// <summary>Removes an agent; used only to undo a registration that failed half-way.</summary>
     ValueTask DeleteAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Lists agents ordered by id, a page at a time.</summary>
-    ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken);
+    /// <summary>Lists agents ordered by id, a page at a time, filtered by <paramref name="query"/>.</summary>
+    ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken);
 }

@@ -8,6 +8,9 @@ public enum AuditOutcome
 
     /// <summary>The request was refused.</summary>
     Refused = 1,
+
+    /// <summary>An administrative change was made (an agent registered, suspended, resumed or revoked).</summary>
+    Changed = 2,
 }
 
 /// <summary>

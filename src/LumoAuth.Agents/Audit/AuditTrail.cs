@@ -87,6 +87,27 @@ public class AuditTrail
         return record;
     }
 
+    /// <summary>Records an administrative action on an agent, made or refused.</summary>
+    public virtual async ValueTask<AuditRecord> RecordAdminAsync(string action, string agentId, Errors.AgentError? refusal, AuditContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var record = new AuditRecord
+        {
+            OccurredAt = _time.GetUtcNow(),
+            GrantType = "admin:" + action,
+            Outcome = refusal is null ? AuditOutcome.Changed : AuditOutcome.Refused,
+            ReasonCode = refusal?.Code,
+            Error = refusal?.OAuthError,
+            Description = refusal?.Description,
+            ClientId = context.ClientId,
+            AgentId = agentId,
+            Subject = string.IsNullOrEmpty(agentId) ? null : Subjects.SubjectIdentifier.ForAgent(agentId),
+            ClientIp = context.ClientIp,
+        };
+        await _store.WriteAsync(record, cancellationToken);
+        return record;
+    }
+
     private async ValueTask<string?> DisplayNameAsync(string subject, CancellationToken cancellationToken)
     {
         if (SubjectIdentifier.TryGetAgentId(subject, out var agentId))

@@ -16,7 +16,7 @@ public sealed class InMemoryAgentStore : IAgentStore
     public ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        if (!_agents.TryAdd(agent.Id, agent))
+        if (!_agents.TryAdd(agent.Id, agent with { Version = Guid.NewGuid().ToString("N") }))
         {
             throw new InvalidOperationException($"An agent with id '{agent.Id}' already exists.");
         }
@@ -25,11 +25,16 @@ public sealed class InMemoryAgentStore : IAgentStore
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken)
+    public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken)
     {
         while (_agents.TryGetValue(id, out var agent))
         {
-            if (_agents.TryUpdate(id, agent with { Status = status }, agent))
+            if (expectedVersion is not null && agent.Version != expectedVersion)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (_agents.TryUpdate(id, agent with { Status = status, Version = Guid.NewGuid().ToString("N") }, agent))
             {
                 return ValueTask.FromResult(true);
             }
@@ -46,6 +51,13 @@ public sealed class InMemoryAgentStore : IAgentStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<AgentProfile>>(_agents.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Skip(skip).Take(take).ToList());
+    public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ValueTask.FromResult<IReadOnlyList<AgentProfile>>(_agents.Values
+            .Where(a => query.Status is null || a.Status == query.Status)
+            .Where(a => query.Capability is null || a.Capabilities.Contains(query.Capability))
+            .Where(a => query.Owner is null || a.Owner == query.Owner)
+            .OrderBy(a => a.Id, StringComparer.Ordinal).Skip(query.Skip).Take(query.Take).ToList());
+    }
 }

@@ -113,15 +113,15 @@ public class StoreTests(DatabaseKind database)
         var changes = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
         {
             await using var context = NewContext();
-            return await new LumoAgentStore<StoreDbContext>(context).SetStatusAsync("status-bot", i % 2 == 0 ? AgentStatus.Suspended : AgentStatus.Active, default);
+            return await new LumoAgentStore<StoreDbContext>(context).SetStatusAsync("status-bot", i % 2 == 0 ? AgentStatus.Suspended : AgentStatus.Active, null, default);
         }));
         Assert.That(changes, Is.All.True);
 
         await using var reader = NewContext();
         var store = new LumoAgentStore<StoreDbContext>(reader);
-        Assert.That(await store.SetStatusAsync("status-bot", AgentStatus.Revoked, default), Is.True);
+        Assert.That(await store.SetStatusAsync("status-bot", AgentStatus.Revoked, null, default), Is.True);
         Assert.That((await store.FindAsync("status-bot", default))!.Status, Is.EqualTo(AgentStatus.Revoked));
-        Assert.That(await store.SetStatusAsync("no-such-bot", AgentStatus.Revoked, default), Is.False);
+        Assert.That(await store.SetStatusAsync("no-such-bot", AgentStatus.Revoked, null, default), Is.False);
     }
 
     [Test]

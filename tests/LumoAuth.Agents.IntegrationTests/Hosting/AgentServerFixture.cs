@@ -75,7 +75,7 @@ public abstract class AgentServerFixture
     }
 
     protected Task<bool> SetStatusAsync(string id, AgentStatus status) =>
-        Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, default).AsTask());
+        Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, null, default).AsTask());
 
     protected async Task<string> AgentTokenAsync(string agentId, string? secret = null, string? scope = null)
     {

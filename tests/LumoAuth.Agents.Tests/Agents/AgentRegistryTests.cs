@@ -81,7 +81,7 @@ public class AgentRegistryTests
             "AccessTokenLifetime", "Budget.MaxTokensPerDay", "Budget.MaxApiCallsPerHour", "Budget.MaxCostPerMonth", "ClientSecret", "RedirectUris",
         }));
         Assert.That(_clients.Created, Is.Empty);
-        Assert.That(await _store.ListAsync(0, 10, default), Is.Empty);
+        Assert.That(await _store.ListAsync(new AgentQuery(), default), Is.Empty);
     }
 
     [TestCase("offline_access")]
@@ -192,11 +192,11 @@ public class AgentRegistryTests
 
         public ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken) => throw new InvalidOperationException("store down");
 
-        public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+        public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
         public ValueTask DeleteAsync(string id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(int skip, int take, CancellationToken cancellationToken) =>
+        public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IReadOnlyList<AgentProfile>>([]);
     }
 }

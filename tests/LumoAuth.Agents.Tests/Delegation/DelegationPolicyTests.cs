@@ -129,7 +129,7 @@ public class DelegationPolicyTests
     [TestCase(AgentStatus.Revoked, AgentErrorCodes.AgentRevoked)]
     public async Task Exchange_is_refused_for_an_inactive_actor(AgentStatus status, string code)
     {
-        await _world.Agents.SetStatusAsync("research-bot", status, default);
+        await _world.Agents.SetStatusAsync("research-bot", status, null, default);
         AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot")), code, OAuthErrors.InvalidGrant);
     }
 
@@ -241,7 +241,7 @@ public class DelegationPolicyTests
     [Test]
     public async Task A_further_hop_is_refused_when_an_earlier_actor_was_suspended()
     {
-        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, default);
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default);
         var subject = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
         AssertRefused(await Decide(subject, _world.AgentToken("search-tool")), AgentErrorCodes.ChainActorInactive, OAuthErrors.InvalidGrant);
     }

@@ -46,7 +46,7 @@ public class AgentUserGrantPolicyTests
     [TestCase(AgentStatus.Revoked, AgentErrorCodes.AgentRevoked)]
     public async Task An_inactive_agent_cannot_redeem_a_users_token(AgentStatus status, string code)
     {
-        await _world.Agents.SetStatusAsync("research-bot", status, default);
+        await _world.Agents.SetStatusAsync("research-bot", status, null, default);
         Assert.That((await Redeem())!.Error!.Code, Is.EqualTo(code));
     }
 

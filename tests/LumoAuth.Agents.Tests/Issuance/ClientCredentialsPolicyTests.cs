@@ -54,7 +54,7 @@ public class ClientCredentialsPolicyTests
     [TestCase(AgentStatus.Revoked, AgentErrorCodes.AgentRevoked)]
     public async Task An_inactive_agent_is_an_invalid_client(AgentStatus status, string code)
     {
-        await _world.Agents.SetStatusAsync("defaults-bot", status, default);
+        await _world.Agents.SetStatusAsync("defaults-bot", status, null, default);
         var decision = await _policy.DecideAsync("defaults-bot", null, [], default);
         Assert.That(decision!.Error!.Code, Is.EqualTo(code));
         Assert.That(decision.Error.OAuthError, Is.EqualTo(OAuthErrors.InvalidClient));

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.IntegrationTests.Hosting;
+
+namespace LumoAuth.Agents.IntegrationTests.Admin;
+
+/// <summary>The registry's admin API over real HTTP: authorization, registration, concurrency, status changes.</summary>
+[TestFixture(DatabaseKind.Sqlite)]
+[TestFixture(DatabaseKind.PostgreSql)]
+public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(database)
+{
+    private const string Prefix = "/t/acme-corp/api/v1/agents";
+    private string _admin = null!;
+
+    [OneTimeSetUp]
+    public async Task GetAdminTokenAsync()
+    {
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        _admin = response.AccessToken;
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, object? body = null, string? token = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Prefix + path, UriKind.Relative));
+        var bearer = token ?? _admin;
+        if (bearer.Length > 0)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        request.Content = body is null ? null : JsonContent.Create(body);
+        var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, string.IsNullOrEmpty(text) ? null : JsonNode.Parse(text), response);
+    }
+
+    private static object Registration(string id) => new
+    {
+        id,
+        display_name = "Admin API " + id,
+        owner = "api-tests",
+        capabilities = new[] { "search:web", "read:articles" },
+        default_scopes = new[] { "search:web" },
+        budget = new { MaxApiCallsPerHour = 100 },
+    };
+
+    [Test]
+    public async Task Without_a_token_the_API_asks_for_one()
+    {
+        var response = await SendAsync(HttpMethod.Get, "/", token: "");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+    }
+
+    [Test]
+    public async Task An_agent_token_without_the_admin_scope_is_forbidden()
+    {
+        var response = await SendAsync(HttpMethod.Get, "/", token: await AgentTokenAsync("research-bot"));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Does.Contain("insufficient_scope"));
+    }
+
+    [Test]
+    public async Task A_registered_agent_gets_a_secret_shown_once_that_works()
+    {
+        var created = await SendAsync(HttpMethod.Post, "/", Registration("api-made-bot"));
+        Assert.That(created.Status, Is.EqualTo(HttpStatusCode.Created), created.Body?.ToJsonString());
+        Assert.That(created.Response.Headers.Location?.OriginalString, Does.EndWith("/agents/api-made-bot"));
+        Assert.That(created.Response.Headers.ETag, Is.Not.Null);
+        var secret = (string)created.Body!["client_secret"]!;
+        Assert.That(secret, Has.Length.GreaterThanOrEqualTo(32));
+
+        var token = await TokenEndpoint.ClientCredentialsAsync(Client, "api-made-bot", secret);
+        Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
+
+        var read = await SendAsync(HttpMethod.Get, "/api-made-bot");
+        Assert.That(read.Body!.ToJsonString(), Does.Not.Contain(secret), "the secret is never shown again");
+        Assert.That((string)read.Body!["status"]!, Is.EqualTo("active"));
+        Assert.That(await Server.AuditAsync(new AuditQuery { AgentId = "api-made-bot", Outcome = AuditOutcome.Changed }), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_bad_registration_names_every_bad_field_and_writes_nothing()
+    {
+        var response = await SendAsync(HttpMethod.Post, "/", new { id = "Bad Id", capabilities = new[] { "ok", "bad scope" }, access_token_lifetime_seconds = 7200 });
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        var fields = response.Body!["errors"]!.AsObject().Select(e => e.Key.Split('[')[0]).ToHashSet();
+        Assert.That(fields, Is.SupersetOf(new[] { "Id", "DisplayName", "Owner", "Capabilities", "AccessTokenLifetime" }));
+        Assert.That((await SendAsync(HttpMethod.Get, "/Bad Id")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(await Server.AuditAsync(new AuditQuery { ReasonCode = "registration_invalid" }), Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task The_list_pages_and_filters()
+    {
+        await SendAsync(HttpMethod.Post, "/", Registration("list-a"));
+        await SendAsync(HttpMethod.Post, "/", Registration("list-b"));
+        var byOwner = await SendAsync(HttpMethod.Get, "/?owner=api-tests&capability=read:articles&take=100");
+        var ids = byOwner.Body!["agents"]!.AsArray().Select(a => (string)a!["id"]!).ToList();
+        Assert.That(ids, Is.SupersetOf(new[] { "list-a", "list-b" }));
+        Assert.That(ids, Does.Not.Contain("research-bot"));
+        var page = await SendAsync(HttpMethod.Get, "/?owner=api-tests&take=1&skip=1");
+        Assert.That(page.Body!["agents"]!.AsArray(), Has.Count.EqualTo(1));
+        var bad = await SendAsync(HttpMethod.Get, "/?status=sleeping&take=500");
+        Assert.That(bad.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(bad.Body!["errors"]!.AsObject().Select(e => e.Key), Is.EquivalentTo(new[] { "status", "take" }));
+    }
+
+    [Test]
+    public async Task Status_changes_need_a_current_ETag_and_stop_tokens_at_once()
+    {
+        await SendAsync(HttpMethod.Post, "/", Registration("status-api-bot"));
+        var read = await SendAsync(HttpMethod.Get, "/status-api-bot");
+        var etag = read.Response.Headers.ETag!.ToString();
+
+        Assert.That((int)(await SendAsync(HttpMethod.Post, "/status-api-bot/suspend")).Status, Is.EqualTo(428));
+        Assert.That((await SendAsync(HttpMethod.Post, "/status-api-bot/suspend", ifMatch: "\"stale\"")).Status, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+
+        var suspended = await SendAsync(HttpMethod.Post, "/status-api-bot/suspend", ifMatch: etag);
+        Assert.That(suspended.Status, Is.EqualTo(HttpStatusCode.OK), suspended.Body?.ToJsonString());
+        Assert.That((string)suspended.Body!["status"]!, Is.EqualTo("suspended"));
+        Assert.That((await SendAsync(HttpMethod.Post, "/status-api-bot/resume", ifMatch: etag)).Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), "the old ETag is stale now");
+
+        var revoked = await SendAsync(HttpMethod.Post, "/status-api-bot/revoke", ifMatch: suspended.Response.Headers.ETag!.ToString());
+        Assert.That((string)revoked.Body!["status"]!, Is.EqualTo("revoked"));
+        var resume = await SendAsync(HttpMethod.Post, "/status-api-bot/resume", ifMatch: revoked.Response.Headers.ETag!.ToString());
+        Assert.That(resume.Status, Is.EqualTo(HttpStatusCode.Conflict), "a revoked agent stays revoked");
+    }
+
+    [Test]
+    public async Task Concurrent_changes_with_the_same_ETag_apply_once()
+    {
+        await SendAsync(HttpMethod.Post, "/", Registration("race-bot"));
+        var etag = (await SendAsync(HttpMethod.Get, "/race-bot")).Response.Headers.ETag!.ToString();
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => SendAsync(HttpMethod.Post, "/race-bot/suspend", ifMatch: etag)));
+        Assert.That(results.Count(r => r.Status == HttpStatusCode.OK), Is.EqualTo(1));
+        Assert.That(results.Count(r => r.Status == HttpStatusCode.PreconditionFailed), Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task The_budget_status_reads_the_ledger()
+    {
+        var budget = await SendAsync(HttpMethod.Get, "/research-bot/budget");
+        Assert.That(budget.Status, Is.EqualTo(HttpStatusCode.OK));
+        var tokens = budget.Body!["budgets"]!.AsArray().Single(b => (string)b!["metric"]! == "LlmTokensPerDay")!;
+        Assert.That((long)tokens["limit"]!, Is.EqualTo(200_000));
+        Assert.That((await SendAsync(HttpMethod.Get, "/ghost-bot/budget")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+}
