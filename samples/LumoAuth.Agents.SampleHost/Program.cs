@@ -117,6 +117,7 @@ app.MapAccountEndpoints();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
+app.MapLumoAgentsAudit("/t/acme-corp/api/v1/audit");
 if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>

@@ -83,7 +83,19 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
             records = records.Where(r => r.OccurredAt >= fromUtc);
         }
 
-        var entities = await records.OrderByDescending(r => r.OccurredAt).Take(query.Take).ToListAsync(cancellationToken);
+        if (query.To is { } to)
+        {
+            var toUtc = to.UtcDateTime;
+            records = records.Where(r => r.OccurredAt < toUtc);
+        }
+
+        if (query.Actor is { } actor)
+        {
+            var needle = AuditQuery.ActorNeedle(actor);
+            records = records.Where(r => r.ActorChain != null && r.ActorChain.Contains(needle));
+        }
+
+        var entities = await records.OrderByDescending(r => r.OccurredAt).ThenBy(r => r.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken);
         return entities.Select(e => new AuditRecord
         {
             Id = e.Id,

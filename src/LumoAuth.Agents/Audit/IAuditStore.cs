@@ -28,9 +28,21 @@ public sealed record AuditQuery
     /// <summary>Only records with this reason code.</summary>
     public string? ReasonCode { get; init; }
 
+    /// <summary>Only records whose actor chain names this subject anywhere (<c>agent:search-tool</c>).</summary>
+    public string? Actor { get; init; }
+
     /// <summary>Only records at or after this time.</summary>
     public DateTimeOffset? From { get; init; }
 
+    /// <summary>Only records before this time.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>How many to skip (newest first).</summary>
+    public int Skip { get; init; }
+
     /// <summary>How many to return at most (default 100).</summary>
     public int Take { get; init; } = 100;
+
+    /// <summary>The text an actor's subject has inside a stored chain, for matching by actor.</summary>
+    public static string ActorNeedle(string subject) => "\"sub\":" + System.Text.Json.JsonSerializer.Serialize(subject);
 }

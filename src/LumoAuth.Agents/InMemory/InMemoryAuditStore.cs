@@ -25,7 +25,10 @@ public sealed class InMemoryAuditStore : IAuditStore
             .Where(r => query.Outcome is null || r.Outcome == query.Outcome)
             .Where(r => query.ReasonCode is null || r.ReasonCode == query.ReasonCode)
             .Where(r => query.From is null || r.OccurredAt >= query.From)
+            .Where(r => query.To is null || r.OccurredAt < query.To)
+            .Where(r => query.Actor is null || (r.ActorChain ?? string.Empty).Contains(AuditQuery.ActorNeedle(query.Actor), StringComparison.Ordinal))
             .OrderByDescending(r => r.OccurredAt)
+            .Skip(query.Skip)
             .Take(query.Take)
             .ToList();
         return ValueTask.FromResult<IReadOnlyList<AuditRecord>>(result);
