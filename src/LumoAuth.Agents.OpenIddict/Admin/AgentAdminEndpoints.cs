@@ -24,7 +24,7 @@ public static class LumoAgentsAdminEndpoints
     /// Maps the registry API under <paramref name="prefix"/>: <c>GET /</c> (paged, filtered by status, capability,
     /// owner), <c>POST /</c> (register; the generated client secret is shown once), <c>GET /{id}</c> (with an
     /// <c>ETag</c>), <c>POST /{id}/suspend|resume|revoke</c> (with <c>If-Match</c>: 428 without it, 412 when stale), and
-    /// <c>GET /{id}/budget</c>. Every call needs a token from this server with <c>agents:admin</c>; refusals are RFC 9457
+    /// <c>GET /{id}/budget</c>, <c>POST /{id}/secret</c> (rotate: the new secret is shown once, the old one stops working). Every call needs a token from this server with <c>agents:admin</c>; refusals are RFC 9457
     /// problems and every change or refused change is audited.
     /// </summary>
     public static RouteGroupBuilder MapLumoAgentsAdmin(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string prefix = "/api/v1/agents")
@@ -38,6 +38,7 @@ public static class LumoAgentsAdminEndpoints
         group.MapPost("/{id}/resume", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Active, "resume", http, registry, audit));
         group.MapPost("/{id}/revoke", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Revoked, "revoke", http, registry, audit));
         group.MapGet("/{id}/budget", BudgetAsync);
+        group.MapPost("/{id}/secret", RotateSecretAsync);
         return group;
     }
 
@@ -170,6 +171,33 @@ public static class LumoAgentsAdminEndpoints
         var updated = (await registry.FindAsync(id, http.RequestAborted))!;
         http.Response.Headers.ETag = ETag(updated);
         return Results.Json(AgentView.From(updated));
+    }
+
+    private static async Task<IResult> RotateSecretAsync(string id, HttpContext http, IAgentStore agents, IAgentClientRegistrar clients, AuditTrail audit)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var agent = await agents.FindAsync(id, http.RequestAborted);
+        if (agent is null)
+        {
+            return NotFound(id);
+        }
+
+        if (agent.Status == AgentStatus.Revoked)
+        {
+            await audit.RecordAdminAsync("rotate_secret", id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), Context(http, principal), http.RequestAborted);
+            return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; its credentials cannot be renewed.");
+        }
+
+        // The old secret stops working at once; the new one is shown here only, and only its hash is kept.
+        var secret = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        await clients.SetSecretAsync(id, secret, http.RequestAborted);
+        await audit.RecordAdminAsync("rotate_secret", id, null, Context(http, principal), http.RequestAborted);
+        return Results.Json(new { agent_id = id, client_secret = secret, client_secret_note = "Shown once; only a hash is kept. The previous secret no longer works." });
     }
 
     private static async Task<IResult> BudgetAsync(string id, HttpContext http, IAgentStore agents, IBudgetLedger ledger, TimeProvider time)

@@ -69,6 +69,23 @@ public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken)
+    {
+        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+        {
+            return false;
+        }
+
+        var descriptor = new OpenIddictApplicationDescriptor();
+        await _applications.PopulateAsync(descriptor, application, cancellationToken);
+        descriptor.ClientSecret = secret;
+        descriptor.ClientType = ClientTypes.Confidential;
+        descriptor.Permissions.UnionWith([Permissions.GrantTypes.ClientCredentials, Permissions.Endpoints.Introspection]);
+        await _applications.UpdateAsync(application, descriptor, cancellationToken);
+        return true;
+    }
+
+    /// <inheritdoc />
     public async ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
     {
         if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)

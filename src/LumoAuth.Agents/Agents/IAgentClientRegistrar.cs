@@ -12,6 +12,9 @@ public interface IAgentClientRegistrar
     /// <summary>Creates the client for <paramref name="registration"/>.</summary>
     ValueTask CreateAsync(AgentRegistration registration, CancellationToken cancellationToken);
 
+    /// <summary>Replaces the client's secret (stored hashed); returns <see langword="false"/> when no such client exists.</summary>
+    ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken);
+
     /// <summary>Removes the client; used to undo a registration that failed half-way.</summary>
     ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken);
 }

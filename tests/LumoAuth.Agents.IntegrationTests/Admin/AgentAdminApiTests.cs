@@ -148,6 +148,20 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     }
 
     [Test]
+    public async Task A_rotated_secret_is_shown_once_and_the_old_one_stops_working()
+    {
+        var created = await SendAsync(HttpMethod.Post, "/", Registration("rotate-bot"));
+        var old = (string)created.Body!["client_secret"]!;
+        var rotated = await SendAsync(HttpMethod.Post, "/rotate-bot/secret");
+        Assert.That(rotated.Status, Is.EqualTo(HttpStatusCode.OK), rotated.Body?.ToJsonString());
+        var fresh = (string)rotated.Body!["client_secret"]!;
+        Assert.That(fresh, Is.Not.EqualTo(old));
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotate-bot", fresh)).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotate-bot", old))["error"], Is.EqualTo("invalid_client"));
+        Assert.That((await SendAsync(HttpMethod.Post, "/ghost-bot/secret")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
     public async Task The_budget_status_reads_the_ledger()
     {
         var budget = await SendAsync(HttpMethod.Get, "/research-bot/budget");

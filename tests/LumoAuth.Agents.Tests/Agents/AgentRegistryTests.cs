@@ -179,6 +179,8 @@ public class AgentRegistryTests
             return ValueTask.CompletedTask;
         }
 
+        public ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken) => ValueTask.FromResult(Created.Contains(clientId));
+
         public ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
         {
             Created.Remove(clientId);
