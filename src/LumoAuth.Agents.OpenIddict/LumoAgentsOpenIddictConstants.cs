@@ -32,4 +32,8 @@ public static class LumoAgentsOpenIddictConstants
     internal const string AnonymousProperty = "lumo:agents:anonymous";
 
     internal const string RetryAfterProperty = "lumo:agents:retry-after";
+
+    internal const string ActivityProperty = "lumo:agents:activity";
+
+    internal const string StartedProperty = "lumo:agents:started";
 }

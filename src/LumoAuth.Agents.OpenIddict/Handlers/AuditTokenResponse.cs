@@ -40,9 +40,21 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
     public async ValueTask HandleAsync(ApplyTokenResponseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var decision = context.Transaction.GetProperty<IssuanceDecision>(LumoAgentsOpenIddictConstants.DecisionProperty);
+        try
+        {
+            await RecordAsync(context, decision);
+        }
+        finally
+        {
+            Measure(context, decision);
+        }
+    }
+
+    private async ValueTask RecordAsync(ApplyTokenResponseContext context, IssuanceDecision? decision)
+    {
         var request = context.Request;
         var response = context.Response;
-        var decision = context.Transaction.GetProperty<IssuanceDecision>(LumoAgentsOpenIddictConstants.DecisionProperty);
         if (decision is null && string.IsNullOrEmpty(response.Error))
         {
             return; // A host issuance outside the pack (e.g. authorization code): not ours to record.
@@ -100,6 +112,47 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
             response.Error = OAuthErrors.ServerError;
             response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed.";
             response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = "audit_unavailable";
+        }
+    }
+
+    private static void Measure(ApplyTokenResponseContext context, IssuanceDecision? decision)
+    {
+        var grantType = context.Request?.GrantType ?? "unknown";
+        var refused = !string.IsNullOrEmpty(context.Response.Error);
+        var code = refused ? (string?)context.Response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] ?? AgentErrorCodes.ProtocolError : null;
+        if (decision is null && !refused)
+        {
+            return;
+        }
+
+        var grant = new KeyValuePair<string, object?>("grant_type", grantType);
+        if (refused)
+        {
+            Diagnostics.AgentsTelemetry.TokensRefused.Add(1, grant, new KeyValuePair<string, object?>("reason", code));
+        }
+        else
+        {
+            Diagnostics.AgentsTelemetry.TokensIssued.Add(1, grant);
+        }
+
+        if (context.Transaction.Properties.TryGetValue(LumoAgentsOpenIddictConstants.StartedProperty, out var started) && started is long timestamp)
+        {
+            Diagnostics.AgentsTelemetry.TokenRequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds,
+                grant, new KeyValuePair<string, object?>("outcome", refused ? "refused" : "issued"));
+        }
+
+        if (context.Transaction.Properties.TryGetValue(LumoAgentsOpenIddictConstants.ActivityProperty, out var value) && value is System.Diagnostics.Activity activity)
+        {
+            activity.SetTag("lumo.agents.outcome", refused ? "refused" : "issued");
+            activity.SetTag("lumo.agents.agent_id", decision?.AgentId);
+            activity.SetTag("lumo.agents.chain_depth", decision?.Chain.Depth);
+            if (refused)
+            {
+                activity.SetTag("lumo.agents.reason", code);
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, code);
+            }
+
+            activity.Dispose();
         }
     }
 

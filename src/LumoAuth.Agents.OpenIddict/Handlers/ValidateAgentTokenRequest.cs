@@ -41,6 +41,13 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
+        context.Transaction.Properties[LumoAgentsOpenIddictConstants.StartedProperty] = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (Diagnostics.AgentsTelemetry.Source.StartActivity(Diagnostics.AgentsTelemetry.TokenRequestActivity, System.Diagnostics.ActivityKind.Internal) is { } activity)
+        {
+            activity.SetTag("oauth.grant_type", request.GrantType);
+            context.Transaction.Properties[LumoAgentsOpenIddictConstants.ActivityProperty] = activity;
+        }
+
         var error = Validate(request, _options.CurrentValue);
         if (error is not null)
         {

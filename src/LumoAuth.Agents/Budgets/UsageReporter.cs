@@ -70,6 +70,11 @@ public class UsageReporter
         var bound = report.Metric == BudgetMetric.ApiCallsPerHour ? limit ?? long.MaxValue : long.MaxValue;
         var consumption = await _ledger.ConsumeAsync(agent.Id, report.Metric, report.Amount, bound, now, report.IdempotencyKey, cancellationToken);
         var reset = BudgetWindow.For(report.Metric, now).Reset;
+        if (consumption.Accepted && !consumption.Duplicate)
+        {
+            Diagnostics.AgentsTelemetry.BudgetConsumed.Add(report.Amount, new KeyValuePair<string, object?>("metric", report.Metric.ToString()));
+        }
+
         return new UsageOutcome
         {
             Used = consumption.Used,
