@@ -70,6 +70,7 @@ public static class LumoAgentsServerBuilderExtensions
             }
         }
 
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuditRetentionService>());
         builder.Services.TryAddScoped<SkipForAgentRequests>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
         return builder;

@@ -53,6 +53,13 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
     }
 
     /// <inheritdoc />
+    public async ValueTask<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var cutoffUtc = cutoff.UtcDateTime;
+        return await Records.Where(r => r.OccurredAt < cutoffUtc).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -9,6 +9,9 @@ public interface IAuditStore
     /// <summary>Stores a record durably.</summary>
     ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken);
 
+    /// <summary>Removes the records that occurred before <paramref name="cutoff"/>; returns how many.</summary>
+    ValueTask<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
     /// <summary>Records matching <paramref name="query"/>, newest first.</summary>
     ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
 }

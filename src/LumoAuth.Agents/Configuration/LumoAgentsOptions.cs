@@ -32,6 +32,12 @@ public sealed class LumoAgentsOptions
     /// <summary>The audience given to tokens whose request names none, or <see langword="null"/> for none.</summary>
     public string? DefaultAudience { get; set; }
 
+    /// <summary>How long audit records are kept (default 400 days); <see langword="null"/> keeps them forever.</summary>
+    public TimeSpan? AuditRetention { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>How often expired audit records are removed (default hourly).</summary>
+    public TimeSpan AuditRetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Where the error codes are documented; each refusal's <c>error_uri</c> is this plus <c>#code</c>.</summary>
     public Uri ErrorDocumentationUri { get; set; } = new("https://lumoauth.dev/agents/docs/errors");
 }

@@ -58,6 +58,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<WorkloadBindings>();
         services.TryAddScoped<WorkloadLoginPolicy>();
         services.TryAddScoped<AuditTrail>();
+        services.TryAddScoped<AuditRetention>();
         return new LumoAgentsBuilder(services);
     }
 }

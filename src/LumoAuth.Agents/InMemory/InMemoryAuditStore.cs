@@ -6,20 +6,33 @@ namespace LumoAuth.Agents.InMemory;
 /// <summary>An <see cref="IAuditStore"/> in process memory, for tests only: an audit trail must outlive the process.</summary>
 public sealed class InMemoryAuditStore : IAuditStore
 {
-    private readonly ConcurrentQueue<AuditRecord> _records = new();
+    private readonly ConcurrentDictionary<Guid, AuditRecord> _records = new();
 
     /// <inheritdoc />
     public ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        _records.Enqueue(record);
+        ArgumentNullException.ThrowIfNull(record);
+        _records[record.Id] = record;
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var record in _records.Values.Where(r => r.OccurredAt < cutoff))
+        {
+            removed += _records.TryRemove(record.Id, out _) ? 1 : 0;
+        }
+
+        return ValueTask.FromResult(removed);
     }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var result = _records
+        var result = _records.Values
             .Where(r => query.AgentId is null || r.AgentId == query.AgentId)
             .Where(r => query.Subject is null || r.Subject == query.Subject)
             .Where(r => query.Outcome is null || r.Outcome == query.Outcome)

@@ -201,6 +201,37 @@ public class StoreTests(DatabaseKind database)
     }
 
     [Test]
+    public async Task Audit_records_past_their_retention_are_removed_and_newer_ones_kept()
+    {
+        var agent = "retention-" + Guid.NewGuid().ToString("N")[..8];
+        var now = DateTimeOffset.UtcNow;
+        await using (var context = NewContext())
+        {
+            var store = new LumoAuditStore<StoreDbContext>(context);
+            await store.WriteAsync(new AuditRecord { OccurredAt = now.AddDays(-500), GrantType = "client_credentials", AgentId = agent }, default);
+            await store.WriteAsync(new AuditRecord { OccurredAt = now.AddDays(-1), GrantType = "client_credentials", AgentId = agent }, default);
+        }
+
+        await using var reader = NewContext();
+        var trail = new LumoAuditStore<StoreDbContext>(reader);
+        var retention = new LumoAuth.Agents.Audit.AuditRetention(trail,
+            new StaticOptionsMonitor(new LumoAuth.Agents.Configuration.LumoAgentsOptions { AuditRetention = TimeSpan.FromDays(400) }), TimeProvider.System);
+        Assert.That(await retention.PurgeAsync(default), Is.GreaterThanOrEqualTo(1));
+        var left = await trail.QueryAsync(new AuditQuery { AgentId = agent }, default);
+        Assert.That(left, Has.Count.EqualTo(1));
+        Assert.That(left[0].OccurredAt, Is.GreaterThan(now.AddDays(-2)));
+    }
+
+    private sealed class StaticOptionsMonitor(LumoAuth.Agents.Configuration.LumoAgentsOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<LumoAuth.Agents.Configuration.LumoAgentsOptions>
+    {
+        public LumoAuth.Agents.Configuration.LumoAgentsOptions CurrentValue => value;
+
+        public LumoAuth.Agents.Configuration.LumoAgentsOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<LumoAuth.Agents.Configuration.LumoAgentsOptions, string?> listener) => null;
+    }
+
+    [Test]
     public async Task Workload_bindings_are_replaced_per_agent_and_found_by_issuer_and_subject()
     {
         await using (var context = NewContext())

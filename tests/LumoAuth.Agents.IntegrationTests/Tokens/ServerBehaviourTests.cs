@@ -153,6 +153,8 @@ public class ServerBehaviourTests
     {
         public ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken) => throw new InvalidOperationException("audit database unavailable");
 
+        public ValueTask<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => throw new InvalidOperationException("audit database unavailable");
+
         public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken) => throw new InvalidOperationException("audit database unavailable");
     }
 }
