@@ -54,6 +54,28 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var entity = new LumoAgentEntity { Id = agent.Id };
+        Apply(agent, entity);
+        var changed = await Agents.Where(a => a.Id == agent.Id && a.ConcurrencyStamp == expectedVersion).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.DisplayName, entity.DisplayName)
+            .SetProperty(a => a.Owner, entity.Owner)
+            .SetProperty(a => a.Capabilities, entity.Capabilities)
+            .SetProperty(a => a.DefaultScopes, entity.DefaultScopes)
+            .SetProperty(a => a.AllowedTools, entity.AllowedTools)
+            .SetProperty(a => a.CanActForUsers, entity.CanActForUsers)
+            .SetProperty(a => a.MaxChainDepth, entity.MaxChainDepth)
+            .SetProperty(a => a.AccessTokenLifetimeSeconds, entity.AccessTokenLifetimeSeconds)
+            .SetProperty(a => a.MaxTokensPerDay, entity.MaxTokensPerDay)
+            .SetProperty(a => a.MaxApiCallsPerHour, entity.MaxApiCallsPerHour)
+            .SetProperty(a => a.MaxCostPerMonth, entity.MaxCostPerMonth)
+            .SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")), cancellationToken);
+        return changed == 1;
+    }
+
+    /// <inheritdoc />
     public async ValueTask DeleteAsync(string id, CancellationToken cancellationToken) =>
         await Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken);
 

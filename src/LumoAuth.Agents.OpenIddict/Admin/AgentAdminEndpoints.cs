@@ -23,7 +23,7 @@ public static class LumoAgentsAdminEndpoints
     /// <summary>
     /// Maps the registry API under <paramref name="prefix"/>: <c>GET /</c> (paged, filtered by status, capability,
     /// owner), <c>POST /</c> (register; the generated client secret is shown once), <c>GET /{id}</c> (with an
-    /// <c>ETag</c>), <c>POST /{id}/suspend|resume|revoke</c> (with <c>If-Match</c>: 428 without it, 412 when stale), and
+    /// <c>ETag</c>), <c>PATCH /{id}</c> (fields left out keep their value; with <c>If-Match</c>), <c>POST /{id}/suspend|resume|revoke</c> (with <c>If-Match</c>: 428 without it, 412 when stale), and
     /// <c>GET /{id}/budget</c>, <c>POST /{id}/secret</c> (rotate: the new secret is shown once, the old one stops working). Every call needs a token from this server with <c>agents:admin</c>; refusals are RFC 9457
     /// problems and every change or refused change is audited.
     /// </summary>
@@ -34,6 +34,7 @@ public static class LumoAgentsAdminEndpoints
         group.MapGet("/", ListAsync);
         group.MapPost("/", RegisterAsync);
         group.MapGet("/{id}", GetAsync);
+        group.MapPatch("/{id}", UpdateAsync);
         group.MapPost("/{id}/suspend", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Suspended, "suspend", http, registry, audit));
         group.MapPost("/{id}/resume", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Active, "resume", http, registry, audit));
         group.MapPost("/{id}/revoke", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Revoked, "revoke", http, registry, audit));
@@ -173,6 +174,54 @@ public static class LumoAgentsAdminEndpoints
         return Results.Json(AgentView.From(updated));
     }
 
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit, UpdateRequest? body)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var current = await registry.FindAsync(id, http.RequestAborted);
+        if (current is null)
+        {
+            return NotFound(id);
+        }
+
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return Results.Problem(statusCode: 428, title: "If-Match required", detail: $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
+        }
+
+        if (body is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }, title: "The update is not valid");
+        }
+
+        var context = Context(http, principal);
+        var result = ifMatch == ETag(current)
+            ? await registry.UpdateAsync(body.MergeInto(current), current.Version, http.RequestAborted)
+            : new AgentUpdateResult { Conflict = true };
+        if (result.Conflict)
+        {
+            await audit.RecordAdminAsync("update", id, new AgentError("precondition_failed", OAuthErrors.InvalidRequest, "The agent changed since the given ETag."), context, http.RequestAborted);
+            return Results.Problem(statusCode: 412, title: "The agent changed", detail: $"Agent '{id}' changed since the given ETag; GET it again.");
+        }
+
+        if (result.Agent is null)
+        {
+            var errors = result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+            await audit.RecordAdminAsync("update", id, new AgentError("registration_invalid", OAuthErrors.InvalidRequest,
+                string.Join(" ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))), context, http.RequestAborted);
+            return Results.ValidationProblem(errors, title: "The update is not valid", type: "https://lumoauth.dev/agents/docs/errors#registration_invalid");
+        }
+
+        await audit.RecordAdminAsync("update", id, null, context, http.RequestAborted);
+        http.Response.Headers.ETag = ETag(result.Agent);
+        return Results.Json(AgentView.From(result.Agent));
+    }
+
     private static async Task<IResult> RotateSecretAsync(string id, HttpContext http, IAgentStore agents, IAgentClientRegistrar clients, AuditTrail audit)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
@@ -258,6 +307,35 @@ public static class LumoAgentsAdminEndpoints
             agent.Id, agent.DisplayName, agent.Owner, agent.Status.ToString().ToLowerInvariant(), [.. agent.Capabilities], [.. agent.DefaultScopes],
             [.. agent.AllowedTools.Order(StringComparer.Ordinal)], agent.Delegation.CanActForUsers, agent.Delegation.MaxChainDepth,
             (int)agent.AccessTokenLifetime.TotalSeconds, agent.Budget, agent.CreatedAt);
+    }
+
+    /// <summary>The JSON body of an update: fields left out keep their value.</summary>
+    internal sealed record UpdateRequest
+    {
+        [JsonPropertyName("display_name")] public string? DisplayName { get; init; }
+        [JsonPropertyName("owner")] public string? Owner { get; init; }
+        [JsonPropertyName("capabilities")] public IList<string>? Capabilities { get; init; }
+        [JsonPropertyName("default_scopes")] public IList<string>? DefaultScopes { get; init; }
+        [JsonPropertyName("allowed_tools")] public IList<string>? AllowedTools { get; init; }
+        [JsonPropertyName("can_act_for_users")] public bool? CanActForUsers { get; init; }
+        [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
+        [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
+        [JsonPropertyName("budget")] public BudgetPolicy? Budget { get; init; }
+
+        public AgentRegistration MergeInto(AgentProfile current) => new()
+        {
+            Id = current.Id,
+            DisplayName = DisplayName ?? current.DisplayName,
+            Owner = Owner ?? current.Owner,
+            Capabilities = Capabilities ?? [.. current.Capabilities],
+            DefaultScopes = DefaultScopes ?? [.. current.DefaultScopes],
+            AllowedTools = AllowedTools ?? [.. current.AllowedTools],
+            CanActForUsers = CanActForUsers ?? current.Delegation.CanActForUsers,
+            MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
+            AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
+            Budget = Budget ?? current.Budget,
+            Status = current.Status,
+        };
     }
 
     /// <summary>The JSON body of a registration.</summary>

@@ -69,6 +69,26 @@ public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
     }
 
     /// <inheritdoc />
+    public async ValueTask SetCapabilitiesAsync(string clientId, IEnumerable<string> capabilities, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capabilities);
+        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+        {
+            return;
+        }
+
+        var descriptor = new OpenIddictApplicationDescriptor();
+        await _applications.PopulateAsync(descriptor, application, cancellationToken);
+        descriptor.Permissions.RemoveWhere(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal));
+        foreach (var capability in capabilities)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + capability);
+        }
+
+        await _applications.UpdateAsync(application, descriptor, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken)
     {
         if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)

@@ -99,6 +99,32 @@ public class AgentRegistry : IAgentRegistry
     }
 
     /// <inheritdoc />
+    public virtual async ValueTask<AgentUpdateResult> UpdateAsync(AgentRegistration changes, string expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var current = await _store.FindAsync(changes.Id, cancellationToken);
+        if (current is null)
+        {
+            return new AgentUpdateResult { NotFound = true };
+        }
+
+        var validation = await _validator.ValidateAsync(changes, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return new AgentUpdateResult { Errors = validation.Errors.Select(e => new FieldError(e.PropertyName, e.ErrorMessage)).ToList() };
+        }
+
+        var updated = ToProfile(changes, current.CreatedAt) with { Status = current.Status };
+        if (!await _store.UpdateAsync(updated, expectedVersion, cancellationToken))
+        {
+            return new AgentUpdateResult { Conflict = true };
+        }
+
+        await _clients.SetCapabilitiesAsync(changes.Id, changes.Capabilities, cancellationToken);
+        return new AgentUpdateResult { Agent = await _store.FindAsync(changes.Id, cancellationToken) };
+    }
+
+    /// <inheritdoc />
     public virtual ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken = default) =>
         _store.FindAsync(id, cancellationToken);
 

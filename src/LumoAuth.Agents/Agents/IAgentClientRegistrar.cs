@@ -12,6 +12,9 @@ public interface IAgentClientRegistrar
     /// <summary>Creates the client for <paramref name="registration"/>.</summary>
     ValueTask CreateAsync(AgentRegistration registration, CancellationToken cancellationToken);
 
+    /// <summary>Makes the client's scope permissions exactly <paramref name="capabilities"/>.</summary>
+    ValueTask SetCapabilitiesAsync(string clientId, IEnumerable<string> capabilities, CancellationToken cancellationToken);
+
     /// <summary>Replaces the client's secret (stored hashed); returns <see langword="false"/> when no such client exists.</summary>
     ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken);
 

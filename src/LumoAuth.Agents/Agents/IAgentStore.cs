@@ -37,6 +37,12 @@ public interface IAgentStore
     /// </summary>
     ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Replaces an agent's profile fields (not its id, status or creation time) if it is still at
+    /// <paramref name="expectedVersion"/>; returns <see langword="false"/> when it changed since or does not exist.
+    /// </summary>
+    ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken);
+
     /// <summary>Removes an agent; used only to undo a registration that failed half-way.</summary>
     ValueTask DeleteAsync(string id, CancellationToken cancellationToken);
 

@@ -44,6 +44,27 @@ public sealed class InMemoryAgentStore : IAgentStore
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        while (_agents.TryGetValue(agent.Id, out var current))
+        {
+            if (current.Version != expectedVersion)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var updated = agent with { Status = current.Status, CreatedAt = current.CreatedAt, Version = Guid.NewGuid().ToString("N") };
+            if (_agents.TryUpdate(agent.Id, updated, current))
+            {
+                return ValueTask.FromResult(true);
+            }
+        }
+
+        return ValueTask.FromResult(false);
+    }
+
+    /// <inheritdoc />
     public ValueTask DeleteAsync(string id, CancellationToken cancellationToken)
     {
         _agents.TryRemove(id, out _);

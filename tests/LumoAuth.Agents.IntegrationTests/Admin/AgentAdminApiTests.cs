@@ -148,6 +148,27 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     }
 
     [Test]
+    public async Task An_update_narrows_capabilities_at_once_and_needs_a_current_ETag()
+    {
+        var created = await SendAsync(HttpMethod.Post, "/", Registration("update-bot"));
+        var secret = (string)created.Body!["client_secret"]!;
+        var etag = created.Response.Headers.ETag!.ToString();
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "update-bot", secret, "read:articles")).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        Assert.That((int)(await SendAsync(HttpMethod.Patch, "/update-bot", new { owner = "x" })).Status, Is.EqualTo(428));
+        var bad = await SendAsync(HttpMethod.Patch, "/update-bot", new { default_scopes = new[] { "not-held" }, max_chain_depth = 0 }, ifMatch: etag);
+        Assert.That(bad.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(bad.Body!["errors"]!.AsObject().Select(e => e.Key.Split('[')[0]), Is.SupersetOf(new[] { "DefaultScopes", "MaxChainDepth" }));
+
+        var updated = await SendAsync(HttpMethod.Patch, "/update-bot", new { capabilities = new[] { "search:web" }, owner = "new-owner" }, ifMatch: etag);
+        Assert.That(updated.Status, Is.EqualTo(HttpStatusCode.OK), updated.Body?.ToJsonString());
+        Assert.That((string)updated.Body!["owner"]!, Is.EqualTo("new-owner"));
+        Assert.That((string)updated.Body!["display_name"]!, Is.EqualTo("Admin API update-bot"), "fields left out keep their value");
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "update-bot", secret, "read:articles"))["error"], Is.EqualTo("invalid_scope"), "the narrowed capabilities apply at once");
+        Assert.That((await SendAsync(HttpMethod.Patch, "/update-bot", new { owner = "y" }, ifMatch: etag)).Status, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+    }
+
+    [Test]
     public async Task A_rotated_secret_is_shown_once_and_the_old_one_stops_working()
     {
         var created = await SendAsync(HttpMethod.Post, "/", Registration("rotate-bot"));

@@ -181,6 +181,8 @@ public class AgentRegistryTests
 
         public ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken) => ValueTask.FromResult(Created.Contains(clientId));
 
+        public ValueTask SetCapabilitiesAsync(string clientId, IEnumerable<string> capabilities, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
         public ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
         {
             Created.Remove(clientId);
@@ -197,6 +199,8 @@ public class AgentRegistryTests
         public ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
         public ValueTask DeleteAsync(string id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
         public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IReadOnlyList<AgentProfile>>([]);
