@@ -6,6 +6,7 @@ using LumoAuth.Agents.SampleHost.Workload;
 using LumoAuth.Agents.Workload;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -32,6 +33,7 @@ builder.Services.AddIdentity<IdentityUser, IdentityRole>()
     .AddDefaultTokenProviders();
 builder.Services.ConfigureApplicationCookie(options => options.LoginPath = "/account/login");
 builder.Services.AddAntiforgery();
+builder.Services.AddOpenApi();
 
 var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
 
@@ -118,6 +120,10 @@ app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/a
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
 app.MapLumoAgentsAudit("/t/acme-corp/api/v1/audit");
+
+// The admin, usage and audit APIs described (OpenAPI) and explorable in the browser at /api-docs.
+app.MapOpenApi();
+app.MapScalarApiReference("/api-docs", options => options.WithTitle("LumoAuth.Agents sample APIs"));
 if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>

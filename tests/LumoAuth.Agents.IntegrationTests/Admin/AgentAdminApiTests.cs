@@ -54,6 +54,21 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     };
 
     [Test]
+    public async Task The_APIs_are_described_by_an_OpenAPI_document_and_an_interactive_page()
+    {
+        var document = JsonNode.Parse(await Client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)))!;
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.That(paths, Is.SupersetOf(new[]
+        {
+            "/t/acme-corp/api/v1/agents", "/t/acme-corp/api/v1/agents/{id}", "/t/acme-corp/api/v1/agents/{id}/suspend",
+            "/t/acme-corp/api/v1/agents/{agentId}/usage", "/t/acme-corp/api/v1/audit",
+        }));
+        using var page = await Client.GetAsync(new Uri("/api-docs", UriKind.Relative));
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("LumoAuth.Agents sample APIs"));
+    }
+
+    [Test]
     public async Task Without_a_token_the_API_asks_for_one()
     {
         var response = await SendAsync(HttpMethod.Get, "/", token: "");
