@@ -59,7 +59,7 @@ internal static class AccountEndpoints
             return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>");
         });
 
-        app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IConsentStore consents, TimeProvider time) =>
+        app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, ConsentRegistry consents) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http))
             {
@@ -72,7 +72,8 @@ internal static class AccountEndpoints
                 return Results.Unauthorized();
             }
 
-            await consents.WithdrawAsync(SubjectIdentifier.ForUser(user.Id), agentId, time.GetUtcNow(), http.RequestAborted);
+            await consents.WithdrawAsync(SubjectIdentifier.ForUser(user.Id), agentId,
+                new LumoAuth.Agents.Audit.AuditContext { ClientIp = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
             return Results.LocalRedirect("/account/consents");
         });
     }

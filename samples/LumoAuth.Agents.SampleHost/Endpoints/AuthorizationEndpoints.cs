@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.Scopes;
@@ -40,7 +41,7 @@ internal static class AuthorizationEndpoints
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IAgentStore agents,
-        IConsentStore consents, TimeProvider time, IOptionsMonitor<LumoAgentsOptions> options)
+        IConsentStore consents, ConsentRegistry consentRegistry, IOptionsMonitor<LumoAgentsOptions> options)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var user = await users.GetUserAsync(http.User);
@@ -99,7 +100,8 @@ internal static class AuthorizationEndpoints
                 return Forbid(OpenIddictConstants.Errors.AccessDenied, "The user refused to let the agent act for them.");
             }
 
-            await consents.GrantAsync(subject, agent.Id, requested, time.GetUtcNow(), http.RequestAborted);
+            await consentRegistry.GrantAsync(subject, agent.Id, requested,
+                new AuditContext { ClientId = agent.Id, ClientIp = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
         }
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);

@@ -53,6 +53,13 @@ public sealed class LumoConsentStore<TContext> : IConsentStore where TContext : 
     }
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ConsentGrant>> ListByAgentAsync(string agentId, int skip, int take, CancellationToken cancellationToken)
+    {
+        var entities = await Consents.AsNoTracking().Where(c => c.AgentId == agentId).OrderBy(c => c.Subject).Skip(skip).Take(take).ToListAsync(cancellationToken);
+        return entities.Select(ToGrant).ToList();
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> WithdrawAsync(string subject, string agentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var withdrawnAt = now.UtcDateTime;

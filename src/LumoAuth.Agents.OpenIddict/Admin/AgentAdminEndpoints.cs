@@ -40,6 +40,10 @@ public static class LumoAgentsAdminEndpoints
         group.MapPost("/{id}/revoke", (string id, HttpContext http, IAgentRegistry registry, AuditTrail audit) => SetStatusAsync(id, AgentStatus.Revoked, "revoke", http, registry, audit));
         group.MapGet("/{id}/budget", BudgetAsync);
         group.MapPost("/{id}/secret", RotateSecretAsync);
+        group.MapGet("/{id}/consents", ConsentsAsync);
+        group.MapDelete("/{id}/consents/{subject}", WithdrawConsentAsync);
+        group.MapGet("/{id}/workload-bindings", BindingsAsync);
+        group.MapPut("/{id}/workload-bindings", SetBindingsAsync);
         return group;
     }
 
@@ -249,6 +253,96 @@ public static class LumoAgentsAdminEndpoints
         return Results.Json(new { agent_id = id, client_secret = secret, client_secret_note = "Shown once; only a hash is kept. The previous secret no longer works." });
     }
 
+    private static async Task<IResult> ConsentsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Consent.IConsentStore consents, int? skip, int? take)
+    {
+        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (await agents.FindAsync(id, http.RequestAborted) is null)
+        {
+            return NotFound(id);
+        }
+
+        if (skip is < 0 || take is < 1 or > 100)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["take"] = ["'skip' must be zero or more and 'take' between 1 and 100."] }, title: "The query is not valid");
+        }
+
+        var page = await consents.ListByAgentAsync(id, skip ?? 0, take ?? 50, http.RequestAborted);
+        return Results.Json(new
+        {
+            consents = page.Select(c => new { subject = c.Subject, scopes = c.Scopes.ToString(), granted_at = c.GrantedAt, withdrawn_at = c.WithdrawnAt, active = c.IsActive }),
+        });
+    }
+
+    private static async Task<IResult> WithdrawConsentAsync(string id, string subject, HttpContext http, LumoAuth.Agents.Consent.ConsentRegistry consents)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        return await consents.WithdrawAsync(subject, id, Context(http, principal), http.RequestAborted)
+            ? Results.NoContent()
+            : Results.Problem(statusCode: 404, title: "No consent in force", detail: $"'{subject}' has no consent in force for agent '{id}'.");
+    }
+
+    private static async Task<IResult> BindingsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Workload.IWorkloadBindingStore bindings)
+    {
+        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (await agents.FindAsync(id, http.RequestAborted) is null)
+        {
+            return NotFound(id);
+        }
+
+        var list = await bindings.ListAsync(id, http.RequestAborted);
+        return Results.Json(new { workload_bindings = list.Select(b => new { issuer = b.Issuer, subject = b.Subject, claims = b.Claims }) });
+    }
+
+    private static async Task<IResult> SetBindingsAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit, BindingRequest[]? body)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (body is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON array of {issuer, subject, claims} is required."] }, title: "The bindings are not valid");
+        }
+
+        var result = await registry.SetWorkloadBindingsAsync(id, body.Select(b => new LumoAuth.Agents.Workload.WorkloadBinding
+        {
+            Issuer = b.Issuer ?? string.Empty,
+            Subject = b.Subject ?? string.Empty,
+            Claims = new Dictionary<string, string>(b.Claims ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+        }).ToList(), http.RequestAborted);
+        var context = Context(http, principal);
+        if (result.NotFound)
+        {
+            return NotFound(id);
+        }
+
+        if (result.Errors.Count > 0)
+        {
+            await audit.RecordAdminAsync("workload_bindings", id, new AgentError("registration_invalid", OAuthErrors.InvalidRequest,
+                string.Join(" ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))), context, http.RequestAborted);
+            return Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                title: "The bindings are not valid", type: "https://lumoauth.dev/agents/docs/errors#registration_invalid");
+        }
+
+        await audit.RecordAdminAsync("workload_bindings", id, null, context, http.RequestAborted);
+        return Results.NoContent();
+    }
+
     private static async Task<IResult> BudgetAsync(string id, HttpContext http, IAgentStore agents, IBudgetLedger ledger, TimeProvider time)
     {
         if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
@@ -308,6 +402,12 @@ public static class LumoAgentsAdminEndpoints
             [.. agent.AllowedTools.Order(StringComparer.Ordinal)], agent.Delegation.CanActForUsers, agent.Delegation.MaxChainDepth,
             (int)agent.AccessTokenLifetime.TotalSeconds, agent.Budget, agent.CreatedAt);
     }
+
+    /// <summary>One workload binding in the admin API.</summary>
+    internal sealed record BindingRequest(
+        [property: JsonPropertyName("issuer")] string? Issuer,
+        [property: JsonPropertyName("subject")] string? Subject,
+        [property: JsonPropertyName("claims")] Dictionary<string, string>? Claims);
 
     /// <summary>The JSON body of an update: fields left out keep their value.</summary>
     internal sealed record UpdateRequest

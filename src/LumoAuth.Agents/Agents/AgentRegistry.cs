@@ -34,31 +34,7 @@ public class AgentRegistry : IAgentRegistry
 
         var validation = await _validator.ValidateAsync(registration, cancellationToken);
         var errors = validation.Errors.Select(e => new FieldError(e.PropertyName, e.ErrorMessage)).ToList();
-        var trusts = _workloadOptions.CurrentValue;
-        for (var i = 0; i < registration.WorkloadBindings.Count; i++)
-        {
-            var binding = registration.WorkloadBindings[i];
-            var trust = string.IsNullOrEmpty(binding.Issuer) ? null : trusts.FindByName(binding.Issuer);
-            if (trust is null)
-            {
-                errors.Add(new FieldError($"WorkloadBindings[{i}].Issuer", $"No trusted workload issuer is named '{binding.Issuer}'."));
-                continue;
-            }
-
-            if (WorkloadOptionsValidator.MissingClaims(trust, binding) is { Count: > 0 } missing)
-            {
-                errors.Add(new FieldError($"WorkloadBindings[{i}].Claims",
-                    $"A binding to '{trust.Name}' must pin {string.Join(", ", missing.Select(c => $"'{c}'"))}: its subject alone does not identify one workload."));
-            }
-
-            // A workload logs in as one agent: binding one that is already bound would hijack or block that agent.
-            var taken = trusts.Bindings.Concat(await _workloads.FindAsync(binding.Issuer, binding.Subject, cancellationToken))
-                .Any(b => b.Issuer == binding.Issuer && b.Subject == binding.Subject && b.AgentId != registration.Id);
-            if (taken)
-            {
-                errors.Add(new FieldError($"WorkloadBindings[{i}].Subject", $"The workload '{binding.Subject}' of '{binding.Issuer}' is already bound to another agent."));
-            }
-        }
+        errors.AddRange(await CheckBindingsAsync(registration.Id, registration.WorkloadBindings.ToList(), cancellationToken));
         if (errors.Count == 0 &&
             (await _store.FindAsync(registration.Id, cancellationToken) is not null ||
              await _clients.ExistsAsync(registration.Id, cancellationToken)))
@@ -122,6 +98,70 @@ public class AgentRegistry : IAgentRegistry
 
         await _clients.SetCapabilitiesAsync(changes.Id, changes.Capabilities, cancellationToken);
         return new AgentUpdateResult { Agent = await _store.FindAsync(changes.Id, cancellationToken) };
+    }
+
+    /// <inheritdoc />
+    public virtual async ValueTask<AgentUpdateResult> SetWorkloadBindingsAsync(string id, IReadOnlyList<WorkloadBinding> bindings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        if (await _store.FindAsync(id, cancellationToken) is not { } agent)
+        {
+            return new AgentUpdateResult { NotFound = true };
+        }
+
+        var errors = new List<FieldError>();
+        for (var i = 0; i < bindings.Count; i++)
+        {
+            if (string.IsNullOrEmpty(bindings[i].Subject) || bindings[i].Subject.Contains('*', StringComparison.Ordinal))
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Subject", "'Subject' is required and matched exactly; wildcards are not supported."));
+            }
+        }
+
+        errors.AddRange(await CheckBindingsAsync(id, bindings, cancellationToken));
+        if (errors.Count > 0)
+        {
+            return new AgentUpdateResult { Errors = errors };
+        }
+
+        await _workloads.ReplaceAsync(id, bindings.Select(b => new WorkloadBinding
+        {
+            AgentId = id, Issuer = b.Issuer, Subject = b.Subject, Claims = new Dictionary<string, string>(b.Claims, StringComparer.Ordinal),
+        }).ToList(), cancellationToken);
+        return new AgentUpdateResult { Agent = agent };
+    }
+
+    /// <summary>The bad fields of <paramref name="bindings"/> for <paramref name="agentId"/>: untrusted issuer, missing pinned claims, workload bound elsewhere.</summary>
+    private async ValueTask<List<FieldError>> CheckBindingsAsync(string agentId, IReadOnlyList<WorkloadBinding> bindings, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var trusts = _workloadOptions.CurrentValue;
+        for (var i = 0; i < bindings.Count; i++)
+        {
+            var binding = bindings[i];
+            var trust = string.IsNullOrEmpty(binding.Issuer) ? null : trusts.FindByName(binding.Issuer);
+            if (trust is null)
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Issuer", $"No trusted workload issuer is named '{binding.Issuer}'."));
+                continue;
+            }
+
+            if (WorkloadOptionsValidator.MissingClaims(trust, binding) is { Count: > 0 } missing)
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Claims",
+                    $"A binding to '{trust.Name}' must pin {string.Join(", ", missing.Select(c => $"'{c}'"))}: its subject alone does not identify one workload."));
+            }
+
+            // A workload logs in as one agent: binding one that is already bound would hijack or block that agent.
+            var taken = trusts.Bindings.Concat(await _workloads.FindAsync(binding.Issuer, binding.Subject, cancellationToken))
+                .Any(b => b.Issuer == binding.Issuer && b.Subject == binding.Subject && b.AgentId != agentId);
+            if (taken)
+            {
+                errors.Add(new FieldError($"WorkloadBindings[{i}].Subject", $"The workload '{binding.Subject}' of '{binding.Issuer}' is already bound to another agent."));
+            }
+        }
+
+        return errors;
     }
 
     /// <inheritdoc />

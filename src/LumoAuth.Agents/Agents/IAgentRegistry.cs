@@ -22,6 +22,12 @@ public interface IAgentRegistry
     /// </summary>
     ValueTask<AgentUpdateResult> UpdateAsync(AgentRegistration changes, string expectedVersion, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces the workload bindings of an agent (seed pattern 2), checked as at registration: a trusted issuer, the
+    /// claims its platform requires pinned, and no workload already bound to another agent.
+    /// </summary>
+    ValueTask<AgentUpdateResult> SetWorkloadBindingsAsync(string id, IReadOnlyList<Workload.WorkloadBinding> bindings, CancellationToken cancellationToken = default);
+
     /// <summary>Suspends, resumes or revokes an agent. A revoked agent cannot be made active again.</summary>
     /// <exception cref="InvalidOperationException">The agent is revoked and <paramref name="status"/> is not.</exception>
     ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion = null, CancellationToken cancellationToken = default);

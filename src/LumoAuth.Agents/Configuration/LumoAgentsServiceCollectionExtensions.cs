@@ -59,6 +59,7 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<WorkloadLoginPolicy>();
         services.TryAddScoped<AuditTrail>();
         services.TryAddScoped<AuditRetention>();
+        services.TryAddScoped<LumoAuth.Agents.Consent.ConsentRegistry>();
         return new LumoAgentsBuilder(services);
     }
 }

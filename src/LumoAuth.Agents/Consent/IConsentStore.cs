@@ -17,6 +17,9 @@ public interface IConsentStore
     /// <summary>Every consent the user has given, in force or withdrawn.</summary>
     ValueTask<IReadOnlyList<ConsentGrant>> ListAsync(string subject, CancellationToken cancellationToken);
 
+    /// <summary>Every consent given to <paramref name="agentId"/>, in force or withdrawn, a page at a time.</summary>
+    ValueTask<IReadOnlyList<ConsentGrant>> ListByAgentAsync(string agentId, int skip, int take, CancellationToken cancellationToken);
+
     /// <summary>Withdraws the consent; returns <see langword="false"/> when none was in force.</summary>
     ValueTask<bool> WithdrawAsync(string subject, string agentId, DateTimeOffset now, CancellationToken cancellationToken);
 }

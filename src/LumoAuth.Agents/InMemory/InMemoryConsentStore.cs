@@ -32,6 +32,10 @@ public sealed class InMemoryConsentStore : IConsentStore
         ValueTask.FromResult<IReadOnlyList<ConsentGrant>>(_grants.Values.Where(g => g.Subject == subject).OrderBy(g => g.AgentId, StringComparer.Ordinal).ToList());
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ConsentGrant>> ListByAgentAsync(string agentId, int skip, int take, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<ConsentGrant>>(_grants.Values.Where(g => g.AgentId == agentId).OrderBy(g => g.Subject, StringComparer.Ordinal).Skip(skip).Take(take).ToList());
+
+    /// <inheritdoc />
     public ValueTask<bool> WithdrawAsync(string subject, string agentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         while (_grants.TryGetValue((subject, agentId), out var grant) && grant.IsActive)

@@ -144,6 +144,8 @@ public class ServerBehaviourTests
 
         public ValueTask<IReadOnlyList<ConsentGrant>> ListAsync(string subject, CancellationToken cancellationToken) => throw Down();
 
+        public ValueTask<IReadOnlyList<ConsentGrant>> ListByAgentAsync(string agentId, int skip, int take, CancellationToken cancellationToken) => throw Down();
+
         public ValueTask<bool> WithdrawAsync(string subject, string agentId, DateTimeOffset now, CancellationToken cancellationToken) => throw Down();
 
         private static InvalidOperationException Down() => new("consent database unavailable");
