@@ -198,6 +198,62 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     }
 
     [Test]
+    public async Task An_administrator_sees_an_agents_consents_and_withdraws_one_which_is_audited()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await RegisterAsync("consented-bot", ["read:articles", "delegate:user"], canAct: true);
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "consented-bot", TestSecret, "read:articles");
+        var actor = await AgentTokenAsync("consented-bot");
+        Assert.That((await ExchangeAsync(alice, actor)).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        var list = await SendAsync(HttpMethod.Get, "/consented-bot/consents");
+        var consent = list.Body!["consents"]!.AsArray().Single()!;
+        Assert.That((string?)consent["subject"], Is.EqualTo("user:alice"));
+        Assert.That((bool)consent["active"]!, Is.True);
+
+        Assert.That((await SendAsync(HttpMethod.Delete, "/consented-bot/consents/user:alice")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await SendAsync(HttpMethod.Delete, "/consented-bot/consents/user:alice")).Status, Is.EqualTo(HttpStatusCode.NotFound), "nothing left to withdraw");
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "invalid_grant", "consent_missing");
+
+        var changes = await Server.AuditAsync(new AuditQuery { AgentId = "consented-bot", Outcome = AuditOutcome.Changed, From = since });
+        Assert.That(changes.Select(r => r.GrantType), Is.SupersetOf(new[] { "consent:grant", "consent:withdraw" }));
+    }
+
+    [Test]
+    public async Task Workload_bindings_are_read_and_replaced_with_the_registration_checks()
+    {
+        await SendAsync(HttpMethod.Post, "/", Registration("bound-api-bot"));
+        var none = await SendAsync(HttpMethod.Put, "/bound-api-bot/workload-bindings", new[] { new { issuer = "nowhere", subject = "svc", claims = new Dictionary<string, string>() } });
+        Assert.That(none.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(none.Body!["errors"]!.AsObject().Select(e => e.Key), Does.Contain("WorkloadBindings[0].Issuer"));
+        Assert.That((await SendAsync(HttpMethod.Get, "/bound-api-bot/workload-bindings")).Body!["workload_bindings"]!.AsArray(), Is.Empty, "nothing written");
+        Assert.That((await SendAsync(HttpMethod.Put, "/ghost-bot/workload-bindings", Array.Empty<object>())).Status, Is.EqualTo(HttpStatusCode.NotFound));
+
+        // The sample's dev Kubernetes issuer is trusted in Development, which the test host runs in.
+        var uid = LumoAuth.Agents.SampleHost.Workload.DevKubernetesIssuer.ServiceAccountUid("agents", "bound-api-bot");
+        var set = await SendAsync(HttpMethod.Put, "/bound-api-bot/workload-bindings", new[]
+        {
+            new
+            {
+                issuer = "kubernetes",
+                subject = "system:serviceaccount:agents:bound-api-bot",
+                claims = new Dictionary<string, string> { ["kubernetes.io/namespace"] = "agents", ["kubernetes.io/serviceaccount/uid"] = uid },
+            },
+        });
+        Assert.That(set.Status, Is.EqualTo(HttpStatusCode.NoContent), set.Body?.ToJsonString());
+        Assert.That((await SendAsync(HttpMethod.Get, "/bound-api-bot/workload-bindings")).Body!["workload_bindings"]!.AsArray(), Has.Count.EqualTo(1));
+
+        using var mint = await Client.PostAsync(new Uri("/dev/kubernetes/token", UriKind.Relative),
+            new FormUrlEncodedContent([KeyValuePair.Create("namespace", "agents"), KeyValuePair.Create("serviceaccount", "bound-api-bot")]));
+        var login = await TokenEndpoint.PostAsync(Client,
+        [
+            ("grant_type", TokenEndpoint.TokenExchange), ("subject_token", await mint.Content.ReadAsStringAsync()),
+            ("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), ("subject_issuer", "kubernetes"),
+        ]);
+        Assert.That((string?)TokenEndpoint.Payload(login.AccessToken)["sub"], Is.EqualTo("agent:bound-api-bot"));
+    }
+
+    [Test]
     public async Task The_budget_status_reads_the_ledger()
     {
         var budget = await SendAsync(HttpMethod.Get, "/research-bot/budget");
