@@ -1,0 +1,371 @@
+using System.Globalization;
+
+namespace LumoAuth.Agents.HttpSignatures.StructuredFields;
+
+/// <summary>
+/// A strict RFC 8941 (Structured Field Values) parser for dictionaries, lists and items: any deviation fails the
+/// whole field, as the RFC requires, so a signature header can never be read two ways.
+/// </summary>
+public static class SfParser
+{
+    /// <summary>Parses a dictionary; <see langword="false"/> on any syntax error. Repeated keys keep the last value (RFC 8941 §4.2.2).</summary>
+    public static bool TryParseDictionary(string input, out IReadOnlyList<KeyValuePair<string, SfMember>> dictionary)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        dictionary = [];
+        var members = new List<KeyValuePair<string, SfMember>>();
+        var i = 0;
+        SkipSp(input, ref i);
+        if (i == input.Length)
+        {
+            dictionary = members;
+            return true;
+        }
+
+        while (i < input.Length)
+        {
+            if (!TryKey(input, ref i, out var key))
+            {
+                return false;
+            }
+
+            SfMember member;
+            if (i < input.Length && input[i] == '=')
+            {
+                i++;
+                if (!TryMember(input, ref i, out member!))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                if (!TryParameters(input, ref i, out var parameters))
+                {
+                    return false;
+                }
+
+                member = new SfItem(new SfBoolean(true), parameters);
+            }
+
+            members.RemoveAll(m => m.Key == key);
+            members.Add(new(key, member));
+            SkipOws(input, ref i);
+            if (i == input.Length)
+            {
+                dictionary = members;
+                return true;
+            }
+
+            if (input[i] != ',')
+            {
+                return false;
+            }
+
+            i++;
+            SkipOws(input, ref i);
+            if (i == input.Length)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses a single item with parameters.</summary>
+    public static bool TryParseItem(string input, out SfItem item)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var i = 0;
+        SkipSp(input, ref i);
+        if (!TryItem(input, ref i, out item!))
+        {
+            return false;
+        }
+
+        SkipSp(input, ref i);
+        return i == input.Length;
+    }
+
+    private static bool TryMember(string s, ref int i, out SfMember member)
+    {
+        member = null!;
+        if (i < s.Length && s[i] == '(')
+        {
+            i++;
+            var items = new List<SfItem>();
+            while (true)
+            {
+                SkipSp(s, ref i);
+                if (i >= s.Length)
+                {
+                    return false;
+                }
+
+                if (s[i] == ')')
+                {
+                    i++;
+                    if (!TryParameters(s, ref i, out var listParameters))
+                    {
+                        return false;
+                    }
+
+                    member = new SfInnerList(items, listParameters);
+                    return true;
+                }
+
+                if (!TryItem(s, ref i, out var item))
+                {
+                    return false;
+                }
+
+                items.Add(item);
+                if (i >= s.Length || (s[i] != ' ' && s[i] != ')'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (!TryItem(s, ref i, out var single))
+        {
+            return false;
+        }
+
+        member = single;
+        return true;
+    }
+
+    private static bool TryItem(string s, ref int i, out SfItem item)
+    {
+        item = null!;
+        if (!TryBareItem(s, ref i, out var value) || !TryParameters(s, ref i, out var parameters))
+        {
+            return false;
+        }
+
+        item = new SfItem(value, parameters);
+        return true;
+    }
+
+    private static bool TryParameters(string s, ref int i, out SfParameters parameters)
+    {
+        parameters = [];
+        while (i < s.Length && s[i] == ';')
+        {
+            i++;
+            SkipSp(s, ref i);
+            if (!TryKey(s, ref i, out var key))
+            {
+                return false;
+            }
+
+            SfBareItem value = new SfBoolean(true);
+            if (i < s.Length && s[i] == '=')
+            {
+                i++;
+                if (!TryBareItem(s, ref i, out value!))
+                {
+                    return false;
+                }
+            }
+
+            parameters.RemoveAll(p => p.Key == key);
+            parameters.Add(new(key, value));
+        }
+
+        return true;
+    }
+
+    private static bool TryKey(string s, ref int i, out string key)
+    {
+        key = string.Empty;
+        if (i >= s.Length || !(s[i] is >= 'a' and <= 'z' || s[i] == '*'))
+        {
+            return false;
+        }
+
+        var start = i;
+        while (i < s.Length && (s[i] is >= 'a' and <= 'z' or >= '0' and <= '9' or '_' or '-' or '.' or '*'))
+        {
+            i++;
+        }
+
+        key = s[start..i];
+        return true;
+    }
+
+    private static bool TryBareItem(string s, ref int i, out SfBareItem value)
+    {
+        value = null!;
+        if (i >= s.Length)
+        {
+            return false;
+        }
+
+        var c = s[i];
+        if (c == '-' || char.IsAsciiDigit(c))
+        {
+            return TryNumber(s, ref i, out value);
+        }
+
+        if (c == '"')
+        {
+            var text = new System.Text.StringBuilder();
+            i++;
+            while (i < s.Length)
+            {
+                var ch = s[i++];
+                if (ch == '\\')
+                {
+                    if (i >= s.Length || (s[i] != '"' && s[i] != '\\'))
+                    {
+                        return false;
+                    }
+
+                    text.Append(s[i++]);
+                }
+                else if (ch == '"')
+                {
+                    value = new SfString(text.ToString());
+                    return true;
+                }
+                else if (ch < 0x20 || ch > 0x7E)
+                {
+                    return false;
+                }
+                else
+                {
+                    text.Append(ch);
+                }
+            }
+
+            return false;
+        }
+
+        if (c == ':')
+        {
+            var end = s.IndexOf(':', i + 1);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            var encoded = s[(i + 1)..end];
+            if (encoded.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '+' or '/' or '=')))
+            {
+                return false;
+            }
+
+            try
+            {
+                value = new SfBytes(Convert.FromBase64String(encoded));
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+
+            i = end + 1;
+            return true;
+        }
+
+        if (c == '?')
+        {
+            if (i + 1 < s.Length && s[i + 1] is '0' or '1')
+            {
+                value = new SfBoolean(s[i + 1] == '1');
+                i += 2;
+                return true;
+            }
+
+            return false;
+        }
+
+        if (char.IsAsciiLetter(c) || c == '*')
+        {
+            var start = i;
+            i++;
+            while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || "!#$%&'*+-.^_`|~:/".Contains(s[i], StringComparison.Ordinal)))
+            {
+                i++;
+            }
+
+            value = new SfToken(s[start..i]);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool TryNumber(string s, ref int i, out SfBareItem value)
+    {
+        value = null!;
+        var start = i;
+        if (s[i] == '-')
+        {
+            i++;
+        }
+
+        var digitsStart = i;
+        var isDecimal = false;
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || (s[i] == '.' && !isDecimal)))
+        {
+            if (s[i] == '.')
+            {
+                if (i - digitsStart > 12)
+                {
+                    return false;
+                }
+
+                isDecimal = true;
+            }
+
+            i++;
+        }
+
+        var text = s[start..i];
+        var digits = s[digitsStart..i];
+        if (digits.Length == 0 || digits.StartsWith('.') || digits.EndsWith('.'))
+        {
+            return false;
+        }
+
+        if (isDecimal)
+        {
+            var fraction = digits[(digits.IndexOf('.', StringComparison.Ordinal) + 1)..];
+            if (fraction.Length > 3 || digits.Length > 16)
+            {
+                return false;
+            }
+
+            value = new SfDecimal(decimal.Parse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture));
+            return true;
+        }
+
+        if (digits.Length > 15)
+        {
+            return false;
+        }
+
+        value = new SfInteger(long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+        return true;
+    }
+
+    private static void SkipSp(string s, ref int i)
+    {
+        while (i < s.Length && s[i] == ' ')
+        {
+            i++;
+        }
+    }
+
+    private static void SkipOws(string s, ref int i)
+    {
+        while (i < s.Length && s[i] is ' ' or '\t')
+        {
+            i++;
+        }
+    }
+}
