@@ -69,7 +69,7 @@ public static class LumoAgentsModelBuilderExtensions
             receipt.ToTable(tablePrefix + "BudgetReceipts");
             receipt.HasKey(r => new { r.AgentId, r.IdempotencyKey });
             receipt.Property(r => r.AgentId).HasMaxLength(63);
-            receipt.Property(r => r.IdempotencyKey).HasMaxLength(200);
+            receipt.Property(r => r.IdempotencyKey).HasMaxLength(420);
             receipt.HasIndex(r => r.CountedAt);
         });
 

@@ -43,6 +43,24 @@ internal static class DemoSeeder
             }, cancellationToken);
         }
 
+        // The LLM gateway that reports agents' usage (scope agents:usage): a service client, not an agent.
+        if (await applications.FindByClientIdAsync("llm-gateway", cancellationToken) is null)
+        {
+            await applications.CreateAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = "llm-gateway",
+                ClientSecret = LlmGatewaySecret,
+                ClientType = OpenIddictConstants.ClientTypes.Confidential,
+                DisplayName = "Acme Corp LLM gateway",
+                Permissions =
+                {
+                    OpenIddictConstants.Permissions.Endpoints.Token,
+                    OpenIddictConstants.Permissions.GrantTypes.ClientCredentials,
+                    OpenIddictConstants.Permissions.Prefixes.Scope + "agents:usage",
+                },
+            }, cancellationToken);
+        }
+
         // An administrator's console for the registry API (scope agents:admin).
         if (await applications.FindByClientIdAsync("acme-admin", cancellationToken) is null)
         {
@@ -84,15 +102,7 @@ internal static class DemoSeeder
             DefaultScopes = ["search:web"],
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
-        await RegisterOnceAsync(registry, new AgentRegistration
-        {
-            Id = "llm-gateway",
-            DisplayName = "LLM Gateway",
-            Owner = "acme-corp platform team",
-            Capabilities = ["agents:usage"],
-            DefaultScopes = ["agents:usage"],
-            ClientSecret = LlmGatewaySecret,
-        }, cancellationToken);
+
     }
 
     private static async Task RegisterOnceAsync(IAgentRegistry registry, AgentRegistration registration, CancellationToken cancellationToken)

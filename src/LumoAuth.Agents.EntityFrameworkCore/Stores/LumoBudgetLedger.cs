@@ -24,13 +24,13 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
     public async ValueTask<BudgetConsumption> ConsumeAsync(string agentId, BudgetMetric metric, long amount, long limit, DateTimeOffset now, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
         var window = BudgetWindow.For(metric, now).Start.UtcDateTime;
         var metricValue = (int)metric;
         await EnsureCounterAsync(agentId, metricValue, window, cancellationToken);
-        if (idempotencyKey is not null &&
-            await Receipts.AsNoTracking().AnyAsync(r => r.AgentId == agentId && r.IdempotencyKey == idempotencyKey, cancellationToken))
+        if (idempotencyKey is not null && await ReceiptAsync(agentId, idempotencyKey, metricValue, amount, metric, now, cancellationToken) is { } counted)
         {
-            return new BudgetConsumption(true, await ReadAsync(agentId, metric, now, cancellationToken), true);
+            return counted;
         }
 
         await using var transaction = await _context.Database.BeginTransactionAsync(cancellationToken);
@@ -44,10 +44,17 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
             }
             catch (DbUpdateException)
             {
-                // Already counted under this key (possibly by a concurrent call): count nothing more.
+                // Counted under this key by a concurrent call, if the receipt now exists; any other failure is not a
+                // duplicate and must not pass as one.
                 _context.Entry(receipt).State = EntityState.Detached;
                 await transaction.RollbackAsync(cancellationToken);
-                return new BudgetConsumption(true, await ReadAsync(agentId, metric, now, cancellationToken), true);
+                var concurrent = await ReceiptAsync(agentId, idempotencyKey, metricValue, amount, metric, now, cancellationToken);
+                if (concurrent is null)
+                {
+                    throw;
+                }
+
+                return concurrent.Value;
             }
             finally
             {
@@ -56,7 +63,7 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
         }
 
         var changed = await Counters
-            .Where(c => c.AgentId == agentId && c.Metric == metricValue && c.WindowStart == window && c.Used + amount <= limit)
+            .Where(c => c.AgentId == agentId && c.Metric == metricValue && c.WindowStart == window && c.Used <= limit - amount)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Used, c => c.Used + amount), cancellationToken);
         if (changed != 1)
         {
@@ -77,6 +84,18 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
             .Where(c => c.AgentId == agentId && c.Metric == metricValue && c.WindowStart == window)
             .Select(c => (long?)c.Used)
             .FirstOrDefaultAsync(cancellationToken) ?? 0;
+    }
+
+    private async ValueTask<BudgetConsumption?> ReceiptAsync(string agentId, string key, int metricValue, long amount, BudgetMetric metric, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var receipt = await Receipts.AsNoTracking().FirstOrDefaultAsync(r => r.AgentId == agentId && r.IdempotencyKey == key, cancellationToken);
+        if (receipt is null)
+        {
+            return null;
+        }
+
+        var reused = receipt.Metric != metricValue || receipt.Amount != amount;
+        return new BudgetConsumption(!reused, await ReadAsync(agentId, metric, now, cancellationToken), true, reused);
     }
 
     private async Task EnsureCounterAsync(string agentId, int metric, DateTime window, CancellationToken cancellationToken)

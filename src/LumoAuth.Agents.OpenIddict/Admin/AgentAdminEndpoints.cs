@@ -155,21 +155,29 @@ public static class LumoAgentsAdminEndpoints
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         if (string.IsNullOrEmpty(ifMatch))
         {
+            await audit.RecordAdminAsync(action, id, new AgentError("precondition_required", OAuthErrors.InvalidRequest, "If-Match is required."), context, http.RequestAborted);
             return Results.Problem(statusCode: 428, title: "If-Match required", detail: $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
         }
 
         try
         {
-            if (ifMatch != ETag(agent) || !await registry.SetStatusAsync(id, status, agent.Version, http.RequestAborted))
+            if (agent.Status == AgentStatus.Revoked && status != AgentStatus.Revoked)
+            {
+                await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), context, http.RequestAborted);
+                return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; a revoked agent cannot be made active again.");
+            }
+
+            if (!IfMatches(ifMatch, ETag(agent)) || !await registry.SetStatusAsync(id, status, agent.Version, http.RequestAborted))
             {
                 await audit.RecordAdminAsync(action, id, new AgentError("precondition_failed", OAuthErrors.InvalidRequest, "The agent changed since the given ETag."), context, http.RequestAborted);
                 return Results.Problem(statusCode: 412, title: "The agent changed", detail: $"Agent '{id}' changed since the given ETag; GET it again.");
             }
         }
-        catch (InvalidOperationException exception)
+        catch (InvalidOperationException)
         {
-            await audit.RecordAdminAsync(action, id, new AgentError("agent_revoked", OAuthErrors.InvalidRequest, exception.Message), context, http.RequestAborted);
-            return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: exception.Message);
+            // Revoked between the read and the change.
+            await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), context, http.RequestAborted);
+            return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; a revoked agent cannot be made active again.");
         }
 
         await audit.RecordAdminAsync(action, id, null, context, http.RequestAborted);
@@ -195,6 +203,7 @@ public static class LumoAgentsAdminEndpoints
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         if (string.IsNullOrEmpty(ifMatch))
         {
+            await audit.RecordAdminAsync("update", id, new AgentError("precondition_required", OAuthErrors.InvalidRequest, "If-Match is required."), Context(http, principal), http.RequestAborted);
             return Results.Problem(statusCode: 428, title: "If-Match required", detail: $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
         }
 
@@ -204,7 +213,7 @@ public static class LumoAgentsAdminEndpoints
         }
 
         var context = Context(http, principal);
-        var result = ifMatch == ETag(current)
+        var result = IfMatches(ifMatch, ETag(current))
             ? await registry.UpdateAsync(body.MergeInto(current), current.Version, http.RequestAborted)
             : new AgentUpdateResult { Conflict = true };
         if (result.Conflict)
@@ -277,7 +286,7 @@ public static class LumoAgentsAdminEndpoints
         });
     }
 
-    private static async Task<IResult> WithdrawConsentAsync(string id, string subject, HttpContext http, LumoAuth.Agents.Consent.ConsentRegistry consents)
+    private static async Task<IResult> WithdrawConsentAsync(string id, string subject, HttpContext http, LumoAuth.Agents.Consent.ConsentRegistry consents, AuditTrail audit)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
         if (refusal is not null)
@@ -285,9 +294,13 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
-        return await consents.WithdrawAsync(subject, id, Context(http, principal), http.RequestAborted)
-            ? Results.NoContent()
-            : Results.Problem(statusCode: 404, title: "No consent in force", detail: $"'{subject}' has no consent in force for agent '{id}'.");
+        if (await consents.WithdrawAsync(subject, id, Context(http, principal), http.RequestAborted))
+        {
+            return Results.NoContent();
+        }
+
+        await audit.RecordAdminAsync("consent_withdraw", id, new AgentError(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidRequest, $"'{subject}' has no consent in force."), Context(http, principal), http.RequestAborted);
+        return Results.Problem(statusCode: 404, title: "No consent in force", detail: $"'{subject}' has no consent in force for agent '{id}'.");
     }
 
     private static async Task<IResult> BindingsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Workload.IWorkloadBindingStore bindings)
@@ -328,6 +341,7 @@ public static class LumoAgentsAdminEndpoints
         var context = Context(http, principal);
         if (result.NotFound)
         {
+            await audit.RecordAdminAsync("workload_bindings", id, new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{id}' is registered."), context, http.RequestAborted);
             return NotFound(id);
         }
 
@@ -376,6 +390,10 @@ public static class LumoAgentsAdminEndpoints
     private static IResult NotFound(string id) => Results.Problem(statusCode: 404, title: "Unknown agent", detail: $"No agent '{id}' is registered.");
 
     private static string ETag(AgentProfile agent) => $"\"{agent.Version}\"";
+
+    /// <summary>RFC 9110 If-Match: <c>*</c>, or a list of entity tags compared strongly (weak tags never match).</summary>
+    private static bool IfMatches(string header, string etag) =>
+        header.Trim() == "*" || header.Split(',').Select(t => t.Trim()).Any(t => !t.StartsWith("W/", StringComparison.Ordinal) && t == etag);
 
     private static AuditContext Context(HttpContext http, System.Security.Claims.ClaimsPrincipal? principal) => new()
     {

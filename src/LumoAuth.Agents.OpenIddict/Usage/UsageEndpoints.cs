@@ -46,11 +46,6 @@ public static class LumoAgentsUsageEndpoints
         var reporterId = principal?.GetClaim(OpenIddictConstants.Claims.ClientId);
         if (refusal is not null)
         {
-            if (principal is not null)
-            {
-                await RecordAsync(audit, http, agentId, reporterId, "insufficient_scope", "The token lacks the 'agents:usage' scope.");
-            }
-
             return refusal;
         }
 
@@ -61,11 +56,17 @@ public static class LumoAgentsUsageEndpoints
             return Results.ValidationProblem(errors, title: "The usage report is not valid", type: "https://lumoauth.dev/agents/docs/errors#usage_report_invalid");
         }
 
-        var outcome = await reporter.ReportAsync(report, http.RequestAborted);
+        var outcome = await reporter.ReportAsync(report with { Reporter = reporterId ?? string.Empty }, http.RequestAborted);
         if (outcome.AgentUnknown)
         {
             await RecordAsync(audit, http, agentId, reporterId, outcome.Error!.Code, outcome.Error.Description);
             return Results.Problem(statusCode: 404, title: "Unknown agent", detail: outcome.Error.Description);
+        }
+
+        if (outcome.KeyReused)
+        {
+            await RecordAsync(audit, http, agentId, reporterId, outcome.Error!.Code, outcome.Error.Description);
+            return Results.Problem(statusCode: 422, title: "Idempotency key reused", detail: outcome.Error.Description, type: "https://lumoauth.dev/agents/docs/errors#idempotency_key_reused");
         }
 
         if (outcome.Error is { } error)

@@ -10,8 +10,12 @@ public static class AgentCapabilities
     public const string ToolPrefix = "tool:";
 
     /// <summary>
-    /// OpenID Connect scopes that concern a user's sign-in, never an agent's capabilities: <c>offline_access</c> would
+    /// Scopes that are never an agent's capabilities. OpenID Connect scopes concern a user's sign-in: <c>offline_access</c> would
     /// make the server issue long-lived refresh tokens beside agent tokens, <c>openid</c> ID tokens.
     /// </summary>
-    public static IReadOnlySet<string> Reserved { get; } = new HashSet<string>(StringComparer.Ordinal) { "openid", "offline_access" };
+    /// <remarks>
+    /// The administration and usage-reporting scopes of the pack's own APIs are reserved too: they belong to service
+    /// clients (an admin console, an LLM gateway), never to an agent or to a user's consent.
+    /// </remarks>
+    public static IReadOnlySet<string> Reserved { get; } = new HashSet<string>(StringComparer.Ordinal) { "openid", "offline_access", "agents:admin", "agents:usage" };
 }

@@ -10,6 +10,12 @@ namespace LumoAuth.Agents.Agents;
 /// </summary>
 public sealed partial class AgentRegistrationValidator : AbstractValidator<AgentRegistration>
 {
+    /// <summary>The largest token or call limit (10^15): far above any real budget, far below overflow.</summary>
+    public const long MaxBudgetUnits = 1_000_000_000_000_000;
+
+    /// <summary>The largest monthly cost limit: it is counted in ten-thousandths and stored as numeric(18,4).</summary>
+    public const decimal MaxCostPerMonth = 99_999_999_999_999m;
+
     /// <summary>The shortest client secret accepted.</summary>
     public const int MinimumSecretLength = 32;
 
@@ -24,7 +30,7 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleFor(r => r.Capabilities).NotEmpty().WithMessage("'Capabilities' must name at least one scope: an agent with none can hold no token.");
         RuleForEach(r => r.Capabilities)
             .Must(c => !AgentCapabilities.Reserved.Contains(c))
-            .WithMessage("'{PropertyValue}' concerns a user's sign-in and cannot be an agent capability.")
+            .WithMessage("'{PropertyValue}' is reserved (a user's sign-in, or the pack's own administration and usage APIs) and cannot be an agent capability.")
             .Must(ScopeSet.IsValidToken).WithMessage("'{PropertyValue}' is not a valid scope (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash).");
         RuleForEach(r => r.DefaultScopes)
             .Must((r, s) => r.Capabilities.Contains(s, StringComparer.Ordinal))
@@ -39,9 +45,9 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleFor(r => r.AccessTokenLifetime)
             .GreaterThan(TimeSpan.Zero)
             .LessThanOrEqualTo(AgentProfile.MaxAccessTokenLifetime).WithMessage("'Access Token Lifetime' must be at most one hour.");
-        RuleFor(r => r.Budget.MaxTokensPerDay).GreaterThan(0).When(r => r.Budget.MaxTokensPerDay is not null).OverridePropertyName("Budget.MaxTokensPerDay");
-        RuleFor(r => r.Budget.MaxApiCallsPerHour).GreaterThan(0).When(r => r.Budget.MaxApiCallsPerHour is not null).OverridePropertyName("Budget.MaxApiCallsPerHour");
-        RuleFor(r => r.Budget.MaxCostPerMonth).GreaterThan(0).When(r => r.Budget.MaxCostPerMonth is not null).OverridePropertyName("Budget.MaxCostPerMonth");
+        RuleFor(r => r.Budget.MaxTokensPerDay).InclusiveBetween(1, MaxBudgetUnits).When(r => r.Budget.MaxTokensPerDay is not null).OverridePropertyName("Budget.MaxTokensPerDay");
+        RuleFor(r => r.Budget.MaxApiCallsPerHour).InclusiveBetween(1, MaxBudgetUnits).When(r => r.Budget.MaxApiCallsPerHour is not null).OverridePropertyName("Budget.MaxApiCallsPerHour");
+        RuleFor(r => r.Budget.MaxCostPerMonth).GreaterThan(0).LessThanOrEqualTo(MaxCostPerMonth).When(r => r.Budget.MaxCostPerMonth is not null).OverridePropertyName("Budget.MaxCostPerMonth");
         RuleFor(r => r.ClientSecret)
             .MinimumLength(MinimumSecretLength).When(r => r.ClientSecret is not null)
             .WithMessage($"'Client Secret' must be at least {MinimumSecretLength} characters.");

@@ -4,7 +4,8 @@ namespace LumoAuth.Agents.Budgets;
 /// <param name="Accepted">True when the amount was counted (or had been, under the same idempotency key).</param>
 /// <param name="Used">The usage of the window after the call.</param>
 /// <param name="Duplicate">True when the idempotency key had been counted before; nothing was added.</param>
-public readonly record struct BudgetConsumption(bool Accepted, long Used, bool Duplicate);
+/// <param name="KeyReused">True when the key had been counted before for another metric or amount: a reporter bug, refused.</param>
+public readonly record struct BudgetConsumption(bool Accepted, long Used, bool Duplicate, bool KeyReused = false);
 
 /// <summary>
 /// Agents' usage counters. Every consumption is one atomic, conditional operation in the shared store (never
@@ -15,8 +16,9 @@ public interface IBudgetLedger
 {
     /// <summary>
     /// Adds <paramref name="amount"/> to the agent's usage of <paramref name="metric"/> in the window containing
-    /// <paramref name="now"/>, only if the result stays within <paramref name="limit"/>. With an
-    /// <paramref name="idempotencyKey"/>, a repeated call counts once.
+    /// <paramref name="now"/>, only if the result stays within <paramref name="limit"/> (no overflow, whatever the
+    /// amounts). With an <paramref name="idempotencyKey"/> (scope it per reporter), a repeated call counts once, and the
+    /// same key sent for another metric or amount is refused as reused.
     /// </summary>
     ValueTask<BudgetConsumption> ConsumeAsync(string agentId, BudgetMetric metric, long amount, long limit, DateTimeOffset now, string? idempotencyKey, CancellationToken cancellationToken);
 

@@ -8,7 +8,8 @@ namespace LumoAuth.Agents.Budgets;
 /// <param name="Metric">What was used.</param>
 /// <param name="Amount">How much (LLM tokens, calls, or cost in ten-thousandths of the currency unit).</param>
 /// <param name="IdempotencyKey">The reporter's key: a report sent again under the same key counts once.</param>
-public sealed record UsageReport(string AgentId, BudgetMetric Metric, long Amount, string IdempotencyKey);
+/// <param name="Reporter">The client reporting; idempotency keys are scoped to it, so two reporters never collide.</param>
+public sealed record UsageReport(string AgentId, BudgetMetric Metric, long Amount, string IdempotencyKey, string Reporter = "");
 
 /// <summary>What a report did.</summary>
 public sealed record UsageOutcome
@@ -24,6 +25,9 @@ public sealed record UsageOutcome
 
     /// <summary>The agent's limit for the metric, or <see langword="null"/> for none.</summary>
     public long? Limit { get; init; }
+
+    /// <summary>True when the key had been used for a different report: refused.</summary>
+    public bool KeyReused { get; init; }
 
     /// <summary>True when this key had been counted before and nothing was added.</summary>
     public bool Duplicate { get; init; }
@@ -68,7 +72,20 @@ public class UsageReporter
         var now = _time.GetUtcNow();
         long? limit = BudgetGate.Limits(agent.Budget).Where(l => l.Metric == report.Metric).Select(l => (long?)l.Limit).FirstOrDefault();
         var bound = report.Metric == BudgetMetric.ApiCallsPerHour ? limit ?? long.MaxValue : long.MaxValue;
-        var consumption = await _ledger.ConsumeAsync(agent.Id, report.Metric, report.Amount, bound, now, report.IdempotencyKey, cancellationToken);
+        var consumption = await _ledger.ConsumeAsync(agent.Id, report.Metric, report.Amount, bound, now, report.Reporter + "|" + report.IdempotencyKey, cancellationToken);
+        if (consumption.KeyReused)
+        {
+            return new UsageOutcome
+            {
+                Used = consumption.Used,
+                Limit = limit,
+                KeyReused = true,
+                ResetAt = BudgetWindow.For(report.Metric, now).Reset,
+                Error = new AgentError(AgentErrorCodes.IdempotencyKeyReused, OAuthErrors.InvalidRequest,
+                    $"The idempotency key '{report.IdempotencyKey}' was already used for another report; send a new key for a new report."),
+            };
+        }
+
         var reset = BudgetWindow.For(report.Metric, now).Reset;
         if (consumption.Accepted && !consumption.Duplicate)
         {
@@ -82,7 +99,9 @@ public class UsageReporter
             Duplicate = consumption.Duplicate,
             ResetAt = reset,
             Error = consumption.Accepted ? null : new AgentError(AgentErrorCodes.BudgetExhausted, OAuthErrors.TemporarilyUnavailable,
-                $"Agent '{agent.Id}' has spent its API calls per hour budget ({limit}); the call was not counted. It resets at {reset:yyyy-MM-ddTHH:mm:ssZ}."),
+                limit is null
+                    ? $"The usage of agent '{agent.Id}' cannot grow further in this window; the report was not counted."
+                    : $"Agent '{agent.Id}' has spent its {report.Metric} budget ({limit}); this report was not counted. It resets at {reset:yyyy-MM-ddTHH:mm:ssZ}."),
         };
     }
 }

@@ -109,6 +109,9 @@ public static class AgentErrorCodes
     /// <summary>The token server refused the request before the agent policy ran; the OpenIddict id is kept in the description (<c>error</c> as sent).</summary>
     public const string ProtocolError = "protocol_error";
 
+    /// <summary>A usage report reused an idempotency key already counted for a different report (HTTP 422).</summary>
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+
     /// <summary>The agent has spent a budget; no token until its window resets (HTTP 429 with <c>Retry-After</c>).</summary>
     public const string BudgetExhausted = "budget_exhausted";
 

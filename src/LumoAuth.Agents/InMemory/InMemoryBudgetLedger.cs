@@ -7,7 +7,7 @@ namespace LumoAuth.Agents.InMemory;
 public sealed class InMemoryBudgetLedger : IBudgetLedger
 {
     private readonly ConcurrentDictionary<(string, BudgetMetric, DateTimeOffset), long> _used = new();
-    private readonly ConcurrentDictionary<(string, string), bool> _receipts = new();
+    private readonly ConcurrentDictionary<(string, string), (BudgetMetric Metric, long Amount)> _receipts = new();
     private readonly object _gate = new();
 
     /// <inheritdoc />
@@ -17,12 +17,13 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         lock (_gate)
         {
             var used = _used.GetValueOrDefault(key);
-            if (idempotencyKey is not null && _receipts.ContainsKey((agentId, idempotencyKey)))
+            if (idempotencyKey is not null && _receipts.TryGetValue((agentId, idempotencyKey), out var receipt))
             {
-                return ValueTask.FromResult(new BudgetConsumption(true, used, true));
+                var reused = receipt.Metric != metric || receipt.Amount != amount;
+                return ValueTask.FromResult(new BudgetConsumption(!reused, used, true, reused));
             }
 
-            if (used + amount > limit)
+            if (amount < 0 || used > limit - amount)
             {
                 return ValueTask.FromResult(new BudgetConsumption(false, used, false));
             }
@@ -30,7 +31,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             _used[key] = used + amount;
             if (idempotencyKey is not null)
             {
-                _receipts[(agentId, idempotencyKey)] = true;
+                _receipts[(agentId, idempotencyKey)] = (metric, amount);
             }
 
             return ValueTask.FromResult(new BudgetConsumption(true, used + amount, false));

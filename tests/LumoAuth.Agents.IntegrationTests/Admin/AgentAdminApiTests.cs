@@ -153,6 +153,30 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     }
 
     [Test]
+    public async Task If_Match_accepts_a_list_of_tags_and_the_wildcard()
+    {
+        await SendAsync(HttpMethod.Post, "/", Registration("match-bot"));
+        var etag = (await SendAsync(HttpMethod.Get, "/match-bot")).Response.Headers.ETag!.ToString();
+        Assert.That((await SendAsync(HttpMethod.Post, "/match-bot/suspend", ifMatch: $"\"other\", {etag}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await SendAsync(HttpMethod.Post, "/match-bot/resume", ifMatch: "*")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await SendAsync(HttpMethod.Post, "/match-bot/suspend", ifMatch: "W/" + etag)).Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), "weak tags never match");
+    }
+
+    [Test]
+    public async Task Reserved_scopes_and_absurd_budgets_cannot_be_registered()
+    {
+        var response = await SendAsync(HttpMethod.Post, "/", new
+        {
+            id = "greedy-bot", display_name = "Greedy", owner = "x", capabilities = new[] { "agents:admin", "agents:usage" },
+            budget = new { MaxCostPerMonth = 1e15m },
+        });
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        var fields = response.Body!["errors"]!.AsObject().Select(e => e.Key).ToList();
+        Assert.That(fields, Has.Some.StartsWith("Capabilities"));
+        Assert.That(fields, Does.Contain("Budget.MaxCostPerMonth"));
+    }
+
+    [Test]
     public async Task Concurrent_changes_with_the_same_ETag_apply_once()
     {
         await SendAsync(HttpMethod.Post, "/", Registration("race-bot"));

@@ -35,7 +35,7 @@ public class BudgetAcrossInstancesTests
             Assert.That(registered.Succeeded, Is.True);
 
             using var http = first.Http();
-            var gateway = (await TokenEndpoint.ClientCredentialsAsync(http, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret)).AccessToken;
+            var gateway = (await TokenEndpoint.ClientCredentialsAsync(http, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret, "agents:usage")).AccessToken;
             var clients = servers.Select(s => s.Http()).ToList();
             var statuses = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
             {

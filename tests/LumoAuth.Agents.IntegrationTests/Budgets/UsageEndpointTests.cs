@@ -18,7 +18,7 @@ public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(data
     [OneTimeSetUp]
     public async Task GetGatewayTokenAsync()
     {
-        _gatewayToken = await AgentTokenAsync("llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret);
+        _gatewayToken = (await TokenEndpoint.ClientCredentialsAsync(Client, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret, "agents:usage")).AccessToken;
         await RegisterAsync("metered-bot", ["search:web"], budget: new BudgetPolicy { MaxApiCallsPerHour = 5, MaxTokensPerDay = 1000 });
     }
 
@@ -102,6 +102,16 @@ public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(data
         var report = await ReportAsync("chatty-bot", new { metric = "llm_tokens", amount = 1200 }, Key());
         Assert.That((long)report.Body["used"]!, Is.EqualTo(1200), "usage that happened is a fact");
         await AssertRefusedAsync(() => TokenEndpoint.ClientCredentialsAsync(Client, "chatty-bot", TestSecret), "temporarily_unavailable", "budget_exhausted");
+    }
+
+    [Test]
+    public async Task A_key_reused_for_another_metric_is_refused_and_counts_nothing()
+    {
+        var key = Key();
+        Assert.That((await ReportAsync("research-bot", new { metric = "llm_tokens", amount = 10 }, key)).Status, Is.EqualTo(HttpStatusCode.OK));
+        var reused = await ReportAsync("research-bot", new { metric = "cost", amount = 5 }, key);
+        Assert.That((int)reused.Status, Is.EqualTo(422), reused.Body.ToJsonString());
+        Assert.That((string?)reused.Body["type"], Does.EndWith("#idempotency_key_reused"));
     }
 
     [Test]

@@ -86,6 +86,8 @@ public class AgentRegistryTests
 
     [TestCase("offline_access")]
     [TestCase("openid")]
+    [TestCase("agents:admin")]
+    [TestCase("agents:usage")]
     public async Task Sign_in_scopes_cannot_be_capabilities(string scope)
     {
         var registration = Valid();

@@ -58,6 +58,28 @@ public class BudgetTests
     }
 
     [Test]
+    public async Task Amounts_near_the_maximum_never_wrap_around()
+    {
+        var ledger = new InMemoryBudgetLedger();
+        var now = DateTimeOffset.UtcNow;
+        Assert.That((await ledger.ConsumeAsync("a", BudgetMetric.CostPerMonth, long.MaxValue - 5, long.MaxValue, now, null, default)).Accepted, Is.True);
+        Assert.That((await ledger.ConsumeAsync("a", BudgetMetric.CostPerMonth, 10, long.MaxValue, now, null, default)).Accepted, Is.False);
+        Assert.That(await ledger.ReadAsync("a", BudgetMetric.CostPerMonth, now, default), Is.EqualTo(long.MaxValue - 5));
+    }
+
+    [Test]
+    public async Task A_key_reused_for_another_report_is_flagged_not_counted()
+    {
+        var ledger = new InMemoryBudgetLedger();
+        var now = DateTimeOffset.UtcNow;
+        await ledger.ConsumeAsync("a", BudgetMetric.LlmTokensPerDay, 100, long.MaxValue, now, "gw|k1", default);
+        var reused = await ledger.ConsumeAsync("a", BudgetMetric.CostPerMonth, 5, long.MaxValue, now, "gw|k1", default);
+        Assert.That(reused.KeyReused, Is.True);
+        Assert.That(reused.Accepted, Is.False);
+        Assert.That(await ledger.ReadAsync("a", BudgetMetric.CostPerMonth, now, default), Is.Zero);
+    }
+
+    [Test]
     public void Cost_limits_count_in_ten_thousandths() =>
         Assert.That(BudgetGate.Limits(new BudgetPolicy { MaxCostPerMonth = 12.34565m }).Single(), Is.EqualTo((BudgetMetric.CostPerMonth, 123456L)));
 }

@@ -198,7 +198,7 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("IdempotencyKey")
-                        .HasMaxLength(200)
+                        .HasMaxLength(420)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Amount")

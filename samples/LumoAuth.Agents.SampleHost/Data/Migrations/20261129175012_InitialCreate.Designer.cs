@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LumoAuth.Agents.SampleHost.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261129170614_InitialCreate")]
+    [Migration("20261129175012_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -201,7 +201,7 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("IdempotencyKey")
-                        .HasMaxLength(200)
+                        .HasMaxLength(420)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Amount")

@@ -124,7 +124,7 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                 columns: table => new
                 {
                     AgentId = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
-                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 420, nullable: false),
                     Metric = table.Column<int>(type: "INTEGER", nullable: false),
                     Amount = table.Column<long>(type: "INTEGER", nullable: false),
                     CountedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
