@@ -29,55 +29,15 @@ internal static class DemoSeeder
             }
         }
 
-        // The tenant's API, a resource server that introspects the tokens it receives.
+        // Service clients, not agents: the tenant's API (introspects the tokens it receives), the LLM gateway that
+        // reports agents' usage, and an administrator's console for the registry API.
         var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
-        if (await applications.FindByClientIdAsync("acme-corp-api", cancellationToken) is null)
-        {
-            await applications.CreateAsync(new OpenIddictApplicationDescriptor
-            {
-                ClientId = "acme-corp-api",
-                ClientSecret = ApiSecret,
-                ClientType = OpenIddictConstants.ClientTypes.Confidential,
-                DisplayName = "Acme Corp API",
-                Permissions = { OpenIddictConstants.Permissions.Endpoints.Introspection },
-            }, cancellationToken);
-        }
-
-        // The LLM gateway that reports agents' usage (scope agents:usage): a service client, not an agent.
-        if (await applications.FindByClientIdAsync("llm-gateway", cancellationToken) is null)
-        {
-            await applications.CreateAsync(new OpenIddictApplicationDescriptor
-            {
-                ClientId = "llm-gateway",
-                ClientSecret = LlmGatewaySecret,
-                ClientType = OpenIddictConstants.ClientTypes.Confidential,
-                DisplayName = "Acme Corp LLM gateway",
-                Permissions =
-                {
-                    OpenIddictConstants.Permissions.Endpoints.Token,
-                    OpenIddictConstants.Permissions.GrantTypes.ClientCredentials,
-                    OpenIddictConstants.Permissions.Prefixes.Scope + "agents:usage",
-                },
-            }, cancellationToken);
-        }
-
-        // An administrator's console for the registry API (scope agents:admin).
-        if (await applications.FindByClientIdAsync("acme-admin", cancellationToken) is null)
-        {
-            await applications.CreateAsync(new OpenIddictApplicationDescriptor
-            {
-                ClientId = "acme-admin",
-                ClientSecret = AdminSecret,
-                ClientType = OpenIddictConstants.ClientTypes.Confidential,
-                DisplayName = "Acme Corp agent administration",
-                Permissions =
-                {
-                    OpenIddictConstants.Permissions.Endpoints.Token,
-                    OpenIddictConstants.Permissions.GrantTypes.ClientCredentials,
-                    OpenIddictConstants.Permissions.Prefixes.Scope + "agents:admin",
-                },
-            }, cancellationToken);
-        }
+        await CreateServiceClientOnceAsync(applications, "acme-corp-api", ApiSecret, "Acme Corp API",
+            [OpenIddictConstants.Permissions.Endpoints.Introspection], cancellationToken);
+        await CreateServiceClientOnceAsync(applications, "llm-gateway", LlmGatewaySecret, "Acme Corp LLM gateway",
+            [OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, OpenIddictConstants.Permissions.Prefixes.Scope + "agents:usage"], cancellationToken);
+        await CreateServiceClientOnceAsync(applications, "acme-admin", AdminSecret, "Acme Corp agent administration",
+            [OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, OpenIddictConstants.Permissions.Prefixes.Scope + "agents:admin"], cancellationToken);
 
         var registry = services.GetRequiredService<IAgentRegistry>();
         await RegisterOnceAsync(registry, new AgentRegistration
@@ -103,6 +63,25 @@ internal static class DemoSeeder
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
 
+    }
+
+    private static async Task CreateServiceClientOnceAsync(IOpenIddictApplicationManager applications, string clientId, string secret, string name,
+        string[] permissions, CancellationToken cancellationToken)
+    {
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = clientId,
+            ClientSecret = secret,
+            ClientType = OpenIddictConstants.ClientTypes.Confidential,
+            DisplayName = name,
+        };
+        descriptor.Permissions.UnionWith(permissions);
+        await applications.CreateAsync(descriptor, cancellationToken);
     }
 
     private static async Task RegisterOnceAsync(IAgentRegistry registry, AgentRegistration registration, CancellationToken cancellationToken)
