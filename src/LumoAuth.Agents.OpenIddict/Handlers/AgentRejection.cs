@@ -1,4 +1,3 @@
-using System.Text;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Errors;
 using OpenIddict.Server;
@@ -11,18 +10,6 @@ internal static class AgentRejection
     public static void Reject(OpenIddictServerEvents.BaseValidatingContext context, AgentError error, LumoAgentsOptions options) =>
         context.Reject(error.OAuthError, WireSafe(error.Description), options.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + error.Code);
 
-    /// <summary>
-    /// RFC 6749 limits error_description to printable ASCII without '"' and '\', and OpenIddict copies it into the
-    /// WWW-Authenticate header of 401 responses, where anything else would break the response.
-    /// </summary>
-    public static string WireSafe(string description)
-    {
-        var builder = new StringBuilder(description.Length);
-        foreach (var c in description)
-        {
-            builder.Append(c is >= (char)0x20 and <= (char)0x7E and not '"' and not '\\' ? c : '?');
-        }
-
-        return builder.ToString();
-    }
+    /// <summary>The description as sent: RFC 6749's character set, since OpenIddict copies it into WWW-Authenticate on 401s.</summary>
+    public static string WireSafe(string description) => ErrorText.Printable(description, int.MaxValue);
 }

@@ -87,6 +87,25 @@ public class AuditTrail
         return record;
     }
 
+    /// <summary>Records a consent given (<c>consent:grant</c>, with its scopes) or withdrawn (<c>consent:withdraw</c>).</summary>
+    public virtual async ValueTask<AuditRecord> RecordConsentAsync(string action, string subject, string agentId, string? scopes, AuditContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var record = new AuditRecord
+        {
+            OccurredAt = _time.GetUtcNow(),
+            GrantType = action,
+            Outcome = AuditOutcome.Changed,
+            ClientId = context.ClientId,
+            AgentId = agentId,
+            Subject = subject,
+            ScopesGranted = scopes,
+            ClientIp = context.ClientIp,
+        };
+        await _store.WriteAsync(record, cancellationToken);
+        return record;
+    }
+
     /// <summary>Records an administrative action on an agent, made or refused.</summary>
     public virtual async ValueTask<AuditRecord> RecordAdminAsync(string action, string agentId, Errors.AgentError? refusal, AuditContext context, CancellationToken cancellationToken)
     {

@@ -10,11 +10,11 @@ namespace LumoAuth.Agents.Consent;
 public class ConsentRegistry
 {
     private readonly IConsentStore _store;
-    private readonly IAuditStore _audit;
+    private readonly AuditTrail _audit;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the registry.</summary>
-    public ConsentRegistry(IConsentStore store, IAuditStore audit, TimeProvider time)
+    public ConsentRegistry(IConsentStore store, AuditTrail audit, TimeProvider time)
     {
         _store = store;
         _audit = audit;
@@ -26,7 +26,7 @@ public class ConsentRegistry
     {
         ArgumentNullException.ThrowIfNull(context);
         var grant = await _store.GrantAsync(subject, agentId, scopes, _time.GetUtcNow(), cancellationToken);
-        await WriteAsync("consent:grant", subject, agentId, grant.Scopes.ToString(), context, cancellationToken);
+        await _audit.RecordConsentAsync("consent:grant", subject, agentId, grant.Scopes.ToString(), context, cancellationToken);
         return grant;
     }
 
@@ -39,20 +39,7 @@ public class ConsentRegistry
             return false;
         }
 
-        await WriteAsync("consent:withdraw", subject, agentId, null, context, cancellationToken);
+        await _audit.RecordConsentAsync("consent:withdraw", subject, agentId, null, context, cancellationToken);
         return true;
     }
-
-    private ValueTask WriteAsync(string action, string subject, string agentId, string? scopes, AuditContext context, CancellationToken cancellationToken) =>
-        _audit.WriteAsync(new AuditRecord
-        {
-            OccurredAt = _time.GetUtcNow(),
-            GrantType = action,
-            Outcome = AuditOutcome.Changed,
-            ClientId = context.ClientId,
-            AgentId = agentId,
-            Subject = subject,
-            ScopesGranted = scopes,
-            ClientIp = context.ClientIp,
-        }, cancellationToken);
 }

@@ -26,7 +26,7 @@ public static class ScopeNarrowing
         {
             if (!ScopeSet.IsValidToken(scope))
             {
-                return new AgentError(AgentErrorCodes.ScopeMalformed, OAuthErrors.InvalidScope, $"The scope value '{Printable(scope)}' is not a valid scope token.");
+                return new AgentError(AgentErrorCodes.ScopeMalformed, OAuthErrors.InvalidScope, $"The scope value '{ErrorText.Printable(scope)}' is not a valid scope token.");
             }
 
             foreach (var bound in bounds)
@@ -40,7 +40,4 @@ public static class ScopeNarrowing
 
         return null;
     }
-
-    private static string Printable(string value) =>
-        new(value.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

@@ -39,13 +39,13 @@ public class WorkloadLoginPolicy
         if (bound.Count == 0)
         {
             return decision.Refuse(AgentErrorCodes.WorkloadNotBound, OAuthErrors.InvalidGrant,
-                $"No agent is bound to workload '{Printable(identity.Subject)}' of issuer '{identity.IssuerName}'.");
+                $"No agent is bound to workload '{ErrorText.Printable(identity.Subject, 200)}' of issuer '{identity.IssuerName}'.");
         }
 
         if (bound.Count > 1)
         {
             return decision.Refuse(AgentErrorCodes.WorkloadBindingAmbiguous, OAuthErrors.InvalidGrant,
-                $"Workload '{Printable(identity.Subject)}' of issuer '{identity.IssuerName}' is bound to more than one agent.");
+                $"Workload '{ErrorText.Printable(identity.Subject, 200)}' of issuer '{identity.IssuerName}' is bound to more than one agent.");
         }
 
         var agentId = bound[0];
@@ -84,6 +84,4 @@ public class WorkloadLoginPolicy
 
         return decision with { Scopes = scopes, Audiences = audiences, IssuedAt = now, ExpiresAt = expiresAt };
     }
-
-    private static string Printable(string value) => new(value.Take(200).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }

@@ -88,7 +88,7 @@ public class WorkloadTokenValidator
 
         if (!trust.EffectiveAlgorithms.Contains(unverified.Alg, StringComparer.Ordinal))
         {
-            return Fail(AgentErrorCodes.WorkloadAlgorithmNotAllowed, $"The algorithm '{Printable(unverified.Alg)}' is not allowed for issuer '{trust.Name}'.");
+            return Fail(AgentErrorCodes.WorkloadAlgorithmNotAllowed, $"The algorithm '{ErrorText.Printable(unverified.Alg)}' is not allowed for issuer '{trust.Name}'.");
         }
 
         JsonWebKey? key;
@@ -103,12 +103,12 @@ public class WorkloadTokenValidator
 
         if (key is null)
         {
-            return Fail(AgentErrorCodes.WorkloadKeyUnknown, $"Issuer '{trust.Name}' has no signing key '{Printable(unverified.Kid)}'.");
+            return Fail(AgentErrorCodes.WorkloadKeyUnknown, $"Issuer '{trust.Name}' has no signing key '{ErrorText.Printable(unverified.Kid)}'.");
         }
 
         if (key.Alg is { Length: > 0 } keyAlg && !string.Equals(keyAlg, unverified.Alg, StringComparison.Ordinal))
         {
-            return Fail(AgentErrorCodes.WorkloadAlgorithmNotAllowed, $"The key '{Printable(key.Kid)}' is for '{keyAlg}', not '{Printable(unverified.Alg)}'.");
+            return Fail(AgentErrorCodes.WorkloadAlgorithmNotAllowed, $"The key '{ErrorText.Printable(key.Kid)}' is for '{keyAlg}', not '{ErrorText.Printable(unverified.Alg)}'.");
         }
 
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
@@ -210,7 +210,4 @@ public class WorkloadTokenValidator
 
     private static WorkloadValidation Refuse(string code, string oauthError, string description) =>
         new(null, new AgentError(code, oauthError, description));
-
-    private static string Printable(string? value) =>
-        value is null ? string.Empty : new string(value.Take(64).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }
