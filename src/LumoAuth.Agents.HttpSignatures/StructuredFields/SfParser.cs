@@ -8,8 +8,16 @@ namespace LumoAuth.Agents.HttpSignatures.StructuredFields;
 /// </summary>
 public static class SfParser
 {
-    /// <summary>Parses a dictionary; <see langword="false"/> on any syntax error. Repeated keys keep the last value (RFC 8941 §4.2.2).</summary>
-    public static bool TryParseDictionary(string input, out IReadOnlyList<KeyValuePair<string, SfMember>> dictionary)
+    /// <summary>Parses a dictionary; <see langword="false"/> on any syntax error. Repeated keys keep the last value in the first one's place (RFC 8941 §4.2.2).</summary>
+    public static bool TryParseDictionary(string input, out IReadOnlyList<KeyValuePair<string, SfMember>> dictionary) =>
+        TryParseDictionary(input, rejectRepeatedKeys: false, out dictionary);
+
+    /// <summary>
+    /// Parses a dictionary; with <paramref name="rejectRepeatedKeys"/> a key that appears twice fails the parse instead of
+    /// the later value silently winning (what a signature verifier wants: two <c>Signature-Input</c> entries under one
+    /// label must not be read as either).
+    /// </summary>
+    public static bool TryParseDictionary(string input, bool rejectRepeatedKeys, out IReadOnlyList<KeyValuePair<string, SfMember>> dictionary)
     {
         ArgumentNullException.ThrowIfNull(input);
         dictionary = [];
@@ -48,8 +56,20 @@ public static class SfParser
                 member = new SfItem(new SfBoolean(true), parameters);
             }
 
-            members.RemoveAll(m => m.Key == key);
-            members.Add(new(key, member));
+            var existing = members.FindIndex(m => m.Key == key);
+            if (existing >= 0 && rejectRepeatedKeys)
+            {
+                return false;
+            }
+
+            if (existing >= 0)
+            {
+                members[existing] = new(key, member);
+            }
+            else
+            {
+                members.Add(new(key, member));
+            }
             SkipOws(input, ref i);
             if (i == input.Length)
             {
@@ -71,6 +91,45 @@ public static class SfParser
         }
 
         return false;
+    }
+
+    /// <summary>Parses a list of items and inner lists; <see langword="false"/> on any syntax error.</summary>
+    public static bool TryParseList(string input, out IReadOnlyList<SfMember> list)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        list = [];
+        var members = new List<SfMember>();
+        var i = 0;
+        SkipSp(input, ref i);
+        while (i < input.Length)
+        {
+            if (!TryMember(input, ref i, out var member))
+            {
+                return false;
+            }
+
+            members.Add(member);
+            SkipOws(input, ref i);
+            if (i == input.Length)
+            {
+                break;
+            }
+
+            if (input[i] != ',')
+            {
+                return false;
+            }
+
+            i++;
+            SkipOws(input, ref i);
+            if (i == input.Length)
+            {
+                return false;
+            }
+        }
+
+        list = members;
+        return true;
     }
 
     /// <summary>Parses a single item with parameters.</summary>
@@ -171,8 +230,15 @@ public static class SfParser
                 }
             }
 
-            parameters.RemoveAll(p => p.Key == key);
-            parameters.Add(new(key, value));
+            var existing = parameters.FindIndex(p => p.Key == key);
+            if (existing >= 0)
+            {
+                parameters[existing] = new(key, value);
+            }
+            else
+            {
+                parameters.Add(new(key, value));
+            }
         }
 
         return true;
