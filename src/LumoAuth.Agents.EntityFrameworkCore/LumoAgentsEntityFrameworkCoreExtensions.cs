@@ -13,7 +13,7 @@ namespace LumoAuth.Agents.EntityFrameworkCore;
 public static class LumoAgentsEntityFrameworkCoreExtensions
 {
     /// <summary>
-    /// Stores agents, consents and audit records in <typeparamref name="TContext"/>, the host's own DbContext.
+    /// Stores agents, consents, audit records, workload bindings, budget counters and spent signature nonces in <typeparamref name="TContext"/>, the host's own DbContext.
     /// Its <c>OnModelCreating</c> must call <c>builder.UseLumoAgents()</c>.
     /// </summary>
     public static LumoAgentsBuilder UseEntityFrameworkCore<TContext>(this LumoAgentsBuilder builder) where TContext : DbContext
@@ -24,6 +24,7 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<HttpSignatures.Verification.ISignatureNonceStore, LumoSignatureNonceStore<TContext>>());
         return builder;
     }
 }

@@ -25,6 +25,7 @@ public static class LumoAgentsModelBuilderExtensions
             agent.Property(a => a.DefaultScopes).HasMaxLength(4000).IsRequired();
             agent.Property(a => a.AllowedTools).HasMaxLength(4000).IsRequired();
             agent.Property(a => a.MaxCostPerMonth).HasPrecision(18, 4);
+            agent.Property(a => a.SigningKeys).IsRequired();
             agent.Property(a => a.ConcurrencyStamp).HasMaxLength(50).IsConcurrencyToken();
             agent.HasIndex(a => a.Owner);
         });
@@ -83,6 +84,14 @@ public static class LumoAgentsModelBuilderExtensions
             binding.Property(b => b.Claims).HasMaxLength(4000).IsRequired();
             binding.HasIndex(b => new { b.Issuer, b.Subject });
             binding.HasIndex(b => b.AgentId);
+        });
+
+        builder.Entity<LumoSignatureNonceEntity>(nonce =>
+        {
+            nonce.ToTable(tablePrefix + "SignatureNonces");
+            nonce.HasKey(n => n.Id);
+            nonce.Property(n => n.Id).HasMaxLength(64);
+            nonce.HasIndex(n => n.KeepUntil);
         });
 
         return builder;

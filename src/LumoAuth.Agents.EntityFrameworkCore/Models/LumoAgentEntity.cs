@@ -42,6 +42,9 @@ public class LumoAgentEntity
     /// <summary>Budget: cost per month.</summary>
     public decimal? MaxCostPerMonth { get; set; }
 
+    /// <summary>The enrolled public signing keys, a JSON array of JWK texts.</summary>
+    public string SigningKeys { get; set; } = "[]";
+
     /// <summary>When the agent was registered (UTC).</summary>
     public DateTime CreatedAt { get; set; }
 

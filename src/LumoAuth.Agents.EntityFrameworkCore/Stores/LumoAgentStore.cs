@@ -71,6 +71,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             .SetProperty(a => a.MaxTokensPerDay, entity.MaxTokensPerDay)
             .SetProperty(a => a.MaxApiCallsPerHour, entity.MaxApiCallsPerHour)
             .SetProperty(a => a.MaxCostPerMonth, entity.MaxCostPerMonth)
+            .SetProperty(a => a.SigningKeys, entity.SigningKeys)
             .SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")), cancellationToken);
         return changed == 1;
     }
@@ -119,6 +120,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         entity.MaxTokensPerDay = agent.Budget.MaxTokensPerDay;
         entity.MaxApiCallsPerHour = agent.Budget.MaxApiCallsPerHour;
         entity.MaxCostPerMonth = agent.Budget.MaxCostPerMonth;
+        entity.SigningKeys = System.Text.Json.JsonSerializer.Serialize(agent.SigningKeys);
         entity.CreatedAt = agent.CreatedAt.UtcDateTime;
     }
 
@@ -139,6 +141,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             MaxApiCallsPerHour = entity.MaxApiCallsPerHour,
             MaxCostPerMonth = entity.MaxCostPerMonth,
         },
+        SigningKeys = System.Text.Json.JsonSerializer.Deserialize<List<string>>(entity.SigningKeys) ?? [],
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.CreatedAt, DateTimeKind.Utc)),
         Version = entity.ConcurrencyStamp,
     };

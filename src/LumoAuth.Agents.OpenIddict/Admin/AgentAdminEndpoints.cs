@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
@@ -413,12 +414,13 @@ public static class LumoAgentsAdminEndpoints
         [property: JsonPropertyName("max_chain_depth")] int MaxChainDepth,
         [property: JsonPropertyName("access_token_lifetime_seconds")] int AccessTokenLifetimeSeconds,
         [property: JsonPropertyName("budget")] BudgetPolicy Budget,
+        [property: JsonPropertyName("signing_keys")] IReadOnlyList<JsonElement> SigningKeys,
         [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
     {
         public static AgentView From(AgentProfile agent) => new(
             agent.Id, agent.DisplayName, agent.Owner, agent.Status.ToString().ToLowerInvariant(), [.. agent.Capabilities], [.. agent.DefaultScopes],
             [.. agent.AllowedTools.Order(StringComparer.Ordinal)], agent.Delegation.CanActForUsers, agent.Delegation.MaxChainDepth,
-            (int)agent.AccessTokenLifetime.TotalSeconds, agent.Budget, agent.CreatedAt);
+            (int)agent.AccessTokenLifetime.TotalSeconds, agent.Budget, [.. agent.SigningKeys.Select(k => JsonDocument.Parse(k).RootElement.Clone())], agent.CreatedAt);
     }
 
     /// <summary>One workload binding in the admin API.</summary>
@@ -439,6 +441,7 @@ public static class LumoAgentsAdminEndpoints
         [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
         [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
         [JsonPropertyName("budget")] public BudgetPolicy? Budget { get; init; }
+        [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
         public AgentRegistration MergeInto(AgentProfile current) => new()
         {
@@ -452,6 +455,7 @@ public static class LumoAgentsAdminEndpoints
             MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
             AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
             Budget = Budget ?? current.Budget,
+            SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
             Status = current.Status,
         };
     }
@@ -471,6 +475,7 @@ public static class LumoAgentsAdminEndpoints
         [JsonPropertyName("budget")] public BudgetPolicy? Budget { get; init; }
         [JsonPropertyName("redirect_uris")] public IList<Uri>? RedirectUris { get; init; }
         [JsonPropertyName("confidential")] public bool? Confidential { get; init; }
+        [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
         public AgentRegistration ToRegistration(string? secret) => new()
         {
@@ -485,6 +490,7 @@ public static class LumoAgentsAdminEndpoints
             AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : AgentProfile.DefaultAccessTokenLifetime,
             Budget = Budget ?? new BudgetPolicy(),
             RedirectUris = RedirectUris ?? [],
+            SigningKeys = SigningKeys?.Select(k => k.GetRawText()).ToList() ?? [],
             ClientSecret = secret,
         };
     }

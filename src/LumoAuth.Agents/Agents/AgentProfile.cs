@@ -41,6 +41,15 @@ public sealed record AgentProfile
     /// <summary>How long its access tokens live (default 5 minutes, at most 1 hour).</summary>
     public TimeSpan AccessTokenLifetime { get; init; } = DefaultAccessTokenLifetime;
 
+    /// <summary>
+    /// The public keys (JWK JSON, at most <see cref="MaxSigningKeys"/>) the agent signs HTTP requests with, for AAuth
+    /// proof of possession. A request signed with one of them proves it comes from the agent without any secret.
+    /// </summary>
+    public IReadOnlyList<string> SigningKeys { get; init; } = [];
+
+    /// <summary>The most signing keys an agent may enrol (room for a rotation).</summary>
+    public const int MaxSigningKeys = 5;
+
     /// <summary>The usage limits.</summary>
     public BudgetPolicy Budget { get; init; } = new();
 

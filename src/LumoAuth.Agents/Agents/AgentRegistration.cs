@@ -49,6 +49,12 @@ public sealed class AgentRegistration
     /// </summary>
     public IList<Workload.WorkloadBinding> WorkloadBindings { get; set; } = [];
 
+    /// <summary>
+    /// Public keys (JWK JSON: Ed25519, P-256, P-384, or RSA with <c>alg</c> PS512/RS256) the agent signs AAuth
+    /// requests with; private members are refused.
+    /// </summary>
+    public IList<string> SigningKeys { get; set; } = [];
+
     /// <summary>The initial status (default active).</summary>
     public AgentStatus Status { get; set; } = AgentStatus.Active;
 }

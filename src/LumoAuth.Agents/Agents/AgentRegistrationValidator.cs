@@ -54,6 +54,15 @@ public sealed partial class AgentRegistrationValidator : AbstractValidator<Agent
         RuleForEach(r => r.RedirectUris)
             .Must(IsAcceptableRedirectUri).WithMessage("Redirect URI '{PropertyValue}' must be absolute, without fragment, and https unless it is a loopback address.");
         RuleFor(r => r.Status).IsInEnum();
+        RuleFor(r => r.SigningKeys.Count).LessThanOrEqualTo(AgentProfile.MaxSigningKeys).OverridePropertyName("SigningKeys")
+            .WithMessage($"At most {AgentProfile.MaxSigningKeys} signing keys can be enrolled.");
+        RuleForEach(r => r.SigningKeys).Custom((jwk, context) =>
+        {
+            if (AgentSigningKeys.Check(jwk) is { } problem)
+            {
+                context.AddFailure(problem);
+            }
+        });
         RuleForEach(r => r.WorkloadBindings).ChildRules(binding =>
         {
             binding.RuleFor(b => b.Issuer).NotEmpty();

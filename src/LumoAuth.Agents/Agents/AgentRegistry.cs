@@ -201,6 +201,7 @@ public class AgentRegistry : IAgentRegistry
             Delegation = new DelegationRules { CanActForUsers = registration.CanActForUsers, MaxChainDepth = registration.MaxChainDepth },
             AccessTokenLifetime = registration.AccessTokenLifetime,
             Budget = registration.Budget,
+            SigningKeys = [.. registration.SigningKeys],
             CreatedAt = now,
         };
     }

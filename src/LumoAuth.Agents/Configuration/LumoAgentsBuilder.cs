@@ -26,6 +26,7 @@ public sealed class LumoAgentsBuilder
         Services.Replace(ServiceDescriptor.Singleton<IAuditStore, InMemoryAuditStore>());
         Services.Replace(ServiceDescriptor.Singleton<Workload.IWorkloadBindingStore, InMemoryWorkloadBindingStore>());
         Services.Replace(ServiceDescriptor.Singleton<Budgets.IBudgetLedger, InMemoryBudgetLedger>());
+        Services.Replace(ServiceDescriptor.Singleton<HttpSignatures.Verification.ISignatureNonceStore, HttpSignatures.Verification.InMemorySignatureNonceStore>());
         return this;
     }
 
@@ -50,6 +51,24 @@ public sealed class LumoAgentsBuilder
     {
         ArgumentNullException.ThrowIfNull(binding);
         Services.Configure<Workload.WorkloadOptions>(options => options.Bindings.Add(binding));
+        return this;
+    }
+
+    /// <summary>
+    /// Accepts resource tokens from <paramref name="resource"/> for AAuth (seed pattern 4): agents that list its
+    /// <see cref="LumoAuth.Agents.AAuth.AAuthResource.Id"/> among their allowed tools can get auth tokens for it.
+    /// </summary>
+    public LumoAgentsBuilder AddAAuthResource(LumoAuth.Agents.AAuth.AAuthResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        Services.Configure<LumoAuth.Agents.AAuth.AAuthOptions>(options => options.Resources.Add(resource));
+        return this;
+    }
+
+    /// <summary>Changes the AAuth lifetimes and limits.</summary>
+    public LumoAgentsBuilder ConfigureAAuth(Action<LumoAuth.Agents.AAuth.AAuthOptions> configure)
+    {
+        Services.Configure(configure);
         return this;
     }
 

@@ -60,6 +60,9 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<AuditTrail>();
         services.TryAddScoped<AuditRetention>();
         services.TryAddScoped<LumoAuth.Agents.Consent.ConsentRegistry>();
+        services.AddOptions<LumoAuth.Agents.AAuth.AAuthOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LumoAuth.Agents.AAuth.AAuthOptions>, LumoAuth.Agents.AAuth.AAuthOptionsValidator>());
+        services.TryAddScoped<LumoAuth.Agents.AAuth.AAuthPolicy>();
         return new LumoAgentsBuilder(services);
     }
 }

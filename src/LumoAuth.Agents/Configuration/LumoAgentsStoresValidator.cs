@@ -14,7 +14,7 @@ internal sealed class LumoAgentsStoresValidator(IServiceProviderIsService servic
 {
     public ValidateOptionsResult Validate(string? name, LumoAgentsOptions options)
     {
-        var missing = new[] { typeof(IAgentStore), typeof(IConsentStore), typeof(IAuditStore), typeof(Workload.IWorkloadBindingStore), typeof(Budgets.IBudgetLedger) }
+        var missing = new[] { typeof(IAgentStore), typeof(IConsentStore), typeof(IAuditStore), typeof(Workload.IWorkloadBindingStore), typeof(Budgets.IBudgetLedger), typeof(HttpSignatures.Verification.ISignatureNonceStore) }
             .Where(type => !services.IsService(type))
             .Select(type => type.Name)
             .ToList();

@@ -162,4 +162,37 @@ public static class AgentErrorCodes
 
     /// <summary>Workload login: bindings map this workload to more than one agent (<c>invalid_grant</c>).</summary>
     public const string WorkloadBindingAmbiguous = "workload_binding_ambiguous";
+
+    /// <summary>The AAuth request signature was refused; <c>Signature-Error</c> says why (<c>invalid_client</c>, 401).</summary>
+    public const string SignatureInvalid = "signature_invalid";
+
+    /// <summary>The agent token is malformed, not issued here, of the wrong type, or expired (<c>invalid_grant</c>).</summary>
+    public const string AgentTokenInvalid = "agent_token_invalid";
+
+    /// <summary>The key the agent signed with is not one it enrolled (<c>invalid_client</c>, 401).</summary>
+    public const string AgentKeyNotEnrolled = "agent_key_not_enrolled";
+
+    /// <summary>The AAuth <c>request_type</c> is absent or not one of agent, auth, refresh, exchange (<c>invalid_request</c>).</summary>
+    public const string RequestTypeUnsupported = "request_type_unsupported";
+
+    /// <summary>The resource token's issuer is not a resource this server knows (<c>invalid_target</c>).</summary>
+    public const string ResourceUnknown = "resource_unknown";
+
+    /// <summary>The resource token is malformed, wrongly signed, not for this server, too long-lived or expired (<c>invalid_grant</c>).</summary>
+    public const string ResourceTokenInvalid = "resource_token_invalid";
+
+    /// <summary>The resource token names another agent than the one signing (<c>invalid_grant</c>).</summary>
+    public const string ResourceTokenAgentMismatch = "resource_token_agent_mismatch";
+
+    /// <summary>The resource token names another key than the one the request is signed with (<c>invalid_grant</c>).</summary>
+    public const string KeyBindingMismatch = "key_binding_mismatch";
+
+    /// <summary>A requested scope is not among those the resource token asks for (<c>invalid_scope</c>).</summary>
+    public const string ScopeExceedsResource = "scope_exceeds_resource";
+
+    /// <summary>The refresh token is malformed, not issued here, or expired (<c>invalid_grant</c>).</summary>
+    public const string RefreshTokenInvalid = "refresh_token_invalid";
+
+    /// <summary>The upstream auth token of an exchange is malformed, not issued here, expired, or not for the exchanging agent (<c>invalid_grant</c>).</summary>
+    public const string UpstreamTokenInvalid = "upstream_token_invalid";
 }

@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using LumoAuth.Agents.EntityFrameworkCore.Models;
+using LumoAuth.Agents.HttpSignatures.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
+
+/// <summary>
+/// The EF Core <see cref="ISignatureNonceStore"/>: a nonce is spent by inserting its row under a primary key, so two
+/// server instances racing on the same signed request cannot both accept it. Expired rows are reused in place and
+/// swept now and then.
+/// </summary>
+public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore where TContext : DbContext
+{
+    private static long _reservations;
+    private readonly TContext _context;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the store.</summary>
+    public LumoSignatureNonceStore(TContext context, TimeProvider time)
+    {
+        _context = context;
+        _time = time;
+    }
+
+    private DbSet<LumoSignatureNonceEntity> Nonces => _context.Set<LumoSignatureNonceEntity>();
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryReserveAsync(string nonce, DateTimeOffset keepUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(nonce);
+        var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(nonce)));
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (Interlocked.Increment(ref _reservations) % 256 == 0)
+        {
+            await Nonces.Where(n => n.KeepUntil < now).ExecuteDeleteAsync(cancellationToken);
+        }
+
+        var row = new LumoSignatureNonceEntity { Id = id, KeepUntil = keepUntil.UtcDateTime };
+        Nonces.Add(row);
+        try
+        {
+            await _context.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // The key exists: a replay, unless the earlier use has expired (then take it over atomically).
+            var held = await Nonces.AsNoTracking().AnyAsync(n => n.Id == id, cancellationToken);
+            if (!held)
+            {
+                throw;
+            }
+
+            return await Nonces.Where(n => n.Id == id && n.KeepUntil <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.KeepUntil, keepUntil.UtcDateTime), cancellationToken) == 1;
+        }
+        finally
+        {
+            _context.Entry(row).State = EntityState.Detached;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+
+namespace LumoAuth.Agents.AAuth;
+
+/// <summary>Fails start-up on AAuth options that would weaken it or that cannot work.</summary>
+public sealed class AAuthOptionsValidator : IValidateOptions<AAuthOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AAuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.AgentTokenLifetime <= TimeSpan.Zero || options.AgentTokenLifetime > TimeSpan.FromHours(24))
+        {
+            failures.Add("AAuth: AgentTokenLifetime must be more than zero and at most 24 hours.");
+        }
+
+        if (options.RefreshTokenLifetime <= TimeSpan.Zero || options.RefreshTokenLifetime > TimeSpan.FromDays(30))
+        {
+            failures.Add("AAuth: RefreshTokenLifetime must be more than zero and at most 30 days.");
+        }
+
+        if (options.SignatureMaxAge < TimeSpan.FromSeconds(5) || options.SignatureMaxAge > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("AAuth: SignatureMaxAge must be between 5 seconds and 5 minutes.");
+        }
+
+        if (options.ResourceTokenMaxLifetime <= TimeSpan.Zero || options.ResourceTokenMaxLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add("AAuth: ResourceTokenMaxLifetime must be more than zero and at most 1 hour.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var identifiers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var resource in options.Resources)
+        {
+            if (string.IsNullOrWhiteSpace(resource.Id) || !ids.Add(resource.Id))
+            {
+                failures.Add($"AAuth: every resource needs a unique Id ('{resource.Id}').");
+            }
+
+            if (resource.Identifier is not { IsAbsoluteUri: true } identifier || identifier.Scheme is not ("https" or "http") ||
+                (identifier.Scheme == "http" && !identifier.IsLoopback) || !identifiers.Add(identifier.AbsoluteUri))
+            {
+                failures.Add($"AAuth: the resource '{resource.Id}' needs a unique absolute https Identifier (http only on loopback).");
+            }
+
+            if (resource.SigningKeys.Count == 0)
+            {
+                failures.Add($"AAuth: the resource '{resource.Id}' needs at least one public signing key (JWK) for its resource tokens.");
+            }
+
+            foreach (var key in resource.SigningKeys)
+            {
+                if (Agents.AgentSigningKeys.Check(key) is { } problem && !IsJwtKey(key))
+                {
+                    failures.Add($"AAuth: a signing key of the resource '{resource.Id}' is not usable: {problem}");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsJwtKey(string jwk)
+    {
+        try
+        {
+            var key = new Microsoft.IdentityModel.Tokens.JsonWebKey(jwk);
+            return string.IsNullOrEmpty(key.D) && key.Kty is "EC" or "RSA" or "OKP";
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
