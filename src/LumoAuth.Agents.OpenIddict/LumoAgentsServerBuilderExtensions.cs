@@ -73,6 +73,9 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuditRetentionService>());
         builder.Services.TryAddScoped<SkipForAgentRequests>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenService>();
+        builder.Services.TryAddScoped<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenEndpoint>();
+        builder.Services.TryAddScoped<LumoAuth.Agents.AspNetCore.AAuth.AAuthSignatureVerifier>();
         return builder;
     }
 }

@@ -1,0 +1,511 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LumoAuth.Agents.AAuth;
+using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Budgets;
+using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.HttpSignatures.Carriers;
+using LumoAuth.Agents.HttpSignatures.Keys;
+using LumoAuth.Agents.HttpSignatures.Verification;
+using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.Scopes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+
+namespace LumoAuth.Agents.OpenIddict.AAuth;
+
+/// <summary>
+/// The AAuth token endpoint (seed pattern 4): <c>POST .../aauth/agent/token</c> with a JSON body and a request
+/// signature (RFC 9421 headers with <c>Signature-Key</c>, or the seed's <c>Agent-Auth</c>). Request types:
+/// <c>agent</c> (an agent token for a registered agent signing with an enrolled key), <c>auth</c> (agent token +
+/// resource token + scope → key-bound auth token), <c>refresh</c>, and <c>exchange</c> (an agent called by another
+/// agent continues the chain to the next resource). Every issuance and refusal is audited before the response.
+/// </summary>
+public sealed partial class AAuthTokenEndpoint
+{
+    private readonly AAuthSignatureVerifier _verifier;
+    private readonly AAuthTokenService _tokens;
+    private readonly AAuthPolicy _policy;
+    private readonly IAgentStore _agents;
+    private readonly BudgetGate _budgets;
+    private readonly AuditTrail _trail;
+    private readonly IOptionsMonitor<AAuthOptions> _options;
+    private readonly IOptionsMonitor<OpenIddictServerOptions> _server;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AAuthTokenEndpoint> _logger;
+
+    /// <summary>Creates the endpoint.</summary>
+    public AAuthTokenEndpoint(AAuthSignatureVerifier verifier, AAuthTokenService tokens, AAuthPolicy policy, IAgentStore agents, BudgetGate budgets, AuditTrail trail,
+        IOptionsMonitor<AAuthOptions> options, IOptionsMonitor<OpenIddictServerOptions> server, TimeProvider time, ILogger<AAuthTokenEndpoint> logger)
+    {
+        _verifier = verifier;
+        _tokens = tokens;
+        _policy = policy;
+        _agents = agents;
+        _budgets = budgets;
+        _trail = trail;
+        _options = options;
+        _server = server;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The issuer of this server as seen from <paramref name="request"/>.</summary>
+    public static string IssuerOf(HttpRequest request, OpenIddictServerOptions server)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(server);
+        return server.Issuer?.AbsoluteUri ?? string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.ToUriComponent(), "/");
+    }
+
+    /// <summary>Handles one request.</summary>
+    public async Task HandleAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var ct = http.RequestAborted;
+        var audit = new AuditContext { GrantType = "aauth", ClientIp = http.Connection.RemoteIpAddress?.ToString() };
+        var outcome = await DecideAsync(http, audit, ct);
+        await RespondAsync(http, outcome, audit, ct);
+    }
+
+    private sealed record Outcome(IssuanceDecision? Decision, AgentError? ProtocolError, JsonObject? Body, int Status = 200, string? SignatureError = null, DateTimeOffset? RetryAt = null, string? TokenId = null);
+
+    private static Outcome Protocol(string code, string error, string description, int status = 400, string? signatureError = null) =>
+        new(null, new AgentError(code, error, description), null, status, signatureError);
+
+    private async Task<Outcome> DecideAsync(HttpContext http, AuditContext audit, CancellationToken ct)
+    {
+        var options = _options.CurrentValue;
+        var issuer = IssuerOf(http.Request, _server.CurrentValue);
+        if (!HttpMethods.IsPost(http.Request.Method) || http.Request.ContentType is not { } contentType ||
+            !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Protocol(AgentErrorCodes.ProtocolError, OAuthErrors.InvalidRequest, "The AAuth token endpoint takes a POST with a JSON body (Content-Type: application/json).");
+        }
+
+        if (await SignedRequestReader.ReadAsync(http.Request, ct) is not var (message, body))
+        {
+            return Protocol(AgentErrorCodes.ProtocolError, OAuthErrors.InvalidRequest, "The request body is larger than the endpoint accepts.");
+        }
+
+        if (!TryReadBody(body, out var parameters, out var bodyError, out var bodyCode))
+        {
+            return Protocol(bodyCode, OAuthErrors.InvalidRequest, bodyError);
+        }
+
+        var type = parameters.GetValueOrDefault("request_type");
+        audit = Update(audit, a => a with { GrantType = "aauth:" + (type is AAuthConstants.RequestAgent or AAuthConstants.RequestAuth or AAuthConstants.RequestRefresh or AAuthConstants.RequestExchange ? type : "unknown"), ScopesRequested = parameters.GetValueOrDefault("scope") });
+        if (type is not (AAuthConstants.RequestAgent or AAuthConstants.RequestAuth or AAuthConstants.RequestRefresh or AAuthConstants.RequestExchange))
+        {
+            return Protocol(AgentErrorCodes.RequestTypeUnsupported, OAuthErrors.InvalidRequest, "'request_type' must be one of agent, auth, refresh, exchange.");
+        }
+
+        // The signature proves the agent: its key comes from the agent token (Signature-Key jwt / Agent-Auth jwt) or,
+        // for an agent-token request, from the keys the agent enrolled.
+        string? agentId = null;
+        string? keyRefusal = null;
+        var signature = await _verifier.VerifyAsync(message, body, options.SignatureMaxAge, async (conveyed, keyId, token) =>
+        {
+            if (conveyed is { Scheme: ConveyedKey.JwtScheme, Jwt: { } jwt })
+            {
+                if (parameters.TryGetValue("agent_token", out var inBody) && !string.Equals(inBody, jwt, StringComparison.Ordinal))
+                {
+                    return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "The agent token in the body differs from the one conveyed with the signature.");
+                }
+
+                var (agentToken, error) = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, issuer, issuer);
+                if (agentToken is null || !LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out var id))
+                {
+                    keyRefusal = AgentErrorCodes.AgentTokenInvalid;
+                    return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
+                }
+
+                if (AAuthTokenService.ClaimJson(agentToken!, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jwk", out var jwk) ||
+                    !HttpSignatureKey.TryFromPublicJwk(jwk, null, out var key, out _))
+                {
+                    keyRefusal = AgentErrorCodes.AgentTokenInvalid;
+                    return ConveyedKeyResolution.Refuse("invalid_jwt", "The agent token carries no usable cnf.jwk.");
+                }
+
+                agentId = id;
+                return new ConveyedKeyResolution(key, null, null, agentToken);
+            }
+
+            if (type != AAuthConstants.RequestAgent)
+            {
+                return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "This request must convey the agent token with its signature (Signature-Key: sig=jwt;jwt=\"...\").");
+            }
+
+            if (!parameters.TryGetValue("agent_id", out var claimed) || await _agents.FindAsync(claimed, token) is not { } agent)
+            {
+                keyRefusal = AgentErrorCodes.AgentUnknown;
+                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, "An agent-token request names a registered agent in 'agent_id'.");
+            }
+
+            var thumbprint = keyId;
+            if (conveyed is { Scheme: ConveyedKey.InlineKey, Jwk: { } inline })
+            {
+                using var document = JsonDocument.Parse(inline.ToJsonString());
+                if (!HttpSignatureKey.TryFromPublicJwk(document.RootElement, null, out var conveyedKey, out var keyError))
+                {
+                    return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "The inline key is not usable: " + keyError);
+                }
+
+                using (conveyedKey)
+                {
+                    thumbprint = conveyedKey!.Thumbprint;
+                }
+            }
+
+            if (thumbprint is null || AgentSigningKeys.Find(agent, thumbprint) is not { } enrolled)
+            {
+                keyRefusal = AgentErrorCodes.AgentKeyNotEnrolled;
+                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, $"The key is not one agent '{agent.Id}' enrolled.");
+            }
+
+            agentId = agent.Id;
+            return new ConveyedKeyResolution(enrolled, null, null);
+        }, ct);
+
+        audit = Update(audit, a => a with { AgentId = agentId, ClientId = agentId });
+        if (!signature.Succeeded)
+        {
+            var description = "The request signature is refused: " + signature.Signature.Description;
+            return Protocol(keyRefusal ?? AgentErrorCodes.SignatureInvalid, OAuthErrors.InvalidClient, description, 401, signature.Signature.ToSignatureErrorHeader());
+        }
+
+        var agentProfile = await _agents.FindAsync(agentId!, ct);
+        if (agentProfile is null)
+        {
+            return Protocol(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidClient, $"No agent '{agentId}' is registered.", 401);
+        }
+
+        var key = signature.Signature.Key!;
+        var thumbprintOfKey = key.Thumbprint!;
+        var now = _time.GetUtcNow();
+        IssuanceDecision decision;
+        ResourceRequest? resourceRequest = null;
+        switch (type)
+        {
+            case AAuthConstants.RequestAgent:
+                decision = _policy.DecideAgentToken(agentProfile, options.AgentTokenLifetime);
+                if (decision.IsGranted)
+                {
+                    var agentToken = _tokens.Create(AAuthConstants.AgentTokenType, issuer, issuer, agentProfile.Subject,
+                        new Dictionary<string, object> { ["cnf"] = Json(new JsonObject { ["jwk"] = key.ToPublicJwk() }), ["client_id"] = agentProfile.Id },
+                        decision.IssuedAt, decision.ExpiresAt, out var agentTokenId);
+                    return new Outcome(decision, null, new JsonObject
+                    {
+                        ["agent_token"] = agentToken,
+                        ["token_type"] = AAuthConstants.AgentTokenType,
+                        ["expires_in"] = (long)decision.Lifetime.TotalSeconds,
+                    }, TokenId: agentTokenId);
+                }
+
+                return new Outcome(decision, null, null);
+
+            case AAuthConstants.RequestAuth or AAuthConstants.RequestExchange:
+            {
+                var resourceOutcome = await ReadResourceTokenAsync(parameters.GetValueOrDefault("resource_token"), issuer, agentProfile, thumbprintOfKey, options);
+                if (resourceOutcome.Error is { } resourceError)
+                {
+                    audit = Update(audit, a => a with { AudiencesRequested = resourceOutcome.Resource });
+                    return new Outcome(null, resourceError, null, resourceError.OAuthError == OAuthErrors.InvalidTarget ? 400 : 400);
+                }
+
+                resourceRequest = resourceOutcome.Request!;
+                TokenFacts? upstream = null;
+                if (type == AAuthConstants.RequestExchange)
+                {
+                    var self = options.Resources.FirstOrDefault(r => r.Id == agentProfile.Id);
+                    if (self is null)
+                    {
+                        return Protocol(AgentErrorCodes.UpstreamTokenInvalid, OAuthErrors.InvalidGrant, $"The agent '{agentProfile.Id}' is not registered as an AAuth resource, so no auth token can have been issued for it.");
+                    }
+
+                    var (upstreamToken, upstreamError) = await _tokens.ValidateOwnAsync(parameters.GetValueOrDefault("subject_token"), AAuthConstants.AuthTokenType, issuer, self.Identifier!.AbsoluteUri);
+                    if (upstreamToken is null || !TryFacts(upstreamToken, out upstream))
+                    {
+                        return Protocol(AgentErrorCodes.UpstreamTokenInvalid, OAuthErrors.InvalidGrant, $"The upstream auth token ('subject_token') is refused: {upstreamError ?? "its act claim is malformed"}.");
+                    }
+                }
+
+                decision = await _policy.DecideAuthAsync(agentProfile, resourceRequest, ScopesOf(parameters), upstream, ct);
+                break;
+            }
+
+            default:
+            {
+                var (refresh, refreshError) = await _tokens.ValidateOwnAsync(parameters.GetValueOrDefault("refresh_token"), AAuthConstants.RefreshTokenType, issuer, issuer);
+                if (refresh is null || !TryFacts(refresh, out var facts) || AAuthTokenService.ClaimString(refresh, AAuthConstants.AgentClaim) != agentProfile.Subject)
+                {
+                    return Protocol(AgentErrorCodes.RefreshTokenInvalid, OAuthErrors.InvalidGrant, $"The refresh token is refused: {refreshError ?? "it was not issued to this agent"}.");
+                }
+
+                if (AAuthTokenService.ClaimJson(refresh, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jkt", out var jkt) || jkt.GetString() != thumbprintOfKey)
+                {
+                    return Protocol(AgentErrorCodes.KeyBindingMismatch, OAuthErrors.InvalidGrant, "The refresh token is bound to another key than the one this request is signed with.");
+                }
+
+                var resource = options.Resources.FirstOrDefault(r => r.Identifier?.AbsoluteUri == AAuthTokenService.ClaimString(refresh, AAuthConstants.ResourceClaim));
+                if (resource is null)
+                {
+                    return Protocol(AgentErrorCodes.ResourceUnknown, OAuthErrors.InvalidTarget, "The refresh token's resource is no longer known here.");
+                }
+
+                resourceRequest = new ResourceRequest(resource, facts!.Scopes, facts.ExpiresAt ?? now);
+
+                // The current actor (this agent) is pushed again by the policy, which re-checks the whole chain.
+                var upstream = facts.Chain.Depth == 0 ? null : facts with { Chain = new ActorChain(facts.Chain.Skip(1)) };
+                decision = await _policy.DecideAuthAsync(agentProfile, resourceRequest, ScopesOf(parameters), upstream, ct);
+                break;
+            }
+        }
+
+        audit = Update(audit, a => a with { AudiencesRequested = resourceRequest?.Resource.Identifier?.AbsoluteUri });
+        if (!decision.IsGranted)
+        {
+            return new Outcome(decision, null, null);
+        }
+
+        if (await _budgets.CheckAsync(agentProfile, ct) is { } spent)
+        {
+            return new Outcome(decision with { Error = spent.Error }, null, null, 429, RetryAt: spent.ResetAt);
+        }
+
+        var claims = new Dictionary<string, object>
+        {
+            ["scope"] = decision.Scopes.ToString(),
+            ["cnf"] = Json(new JsonObject { ["jkt"] = thumbprintOfKey }),
+            [AAuthConstants.AgentClaim] = agentProfile.Subject,
+            ["client_id"] = agentProfile.Id,
+        };
+        if (decision.Chain.ToJson() is { } act)
+        {
+            claims["act"] = Json(act);
+        }
+
+        var authToken = _tokens.Create(AAuthConstants.AuthTokenType, issuer, resourceRequest!.Resource.Identifier!.AbsoluteUri, decision.Subject!, claims, decision.IssuedAt, decision.ExpiresAt, out var tokenId);
+        var response = new JsonObject
+        {
+            ["auth_token"] = authToken,
+            ["token_type"] = AAuthConstants.AuthTokenType,
+            ["expires_in"] = (long)decision.Lifetime.TotalSeconds,
+            ["scope"] = decision.Scopes.ToString(),
+        };
+        if (type != AAuthConstants.RequestRefresh)
+        {
+            var refreshClaims = new Dictionary<string, object>(claims) { [AAuthConstants.ResourceClaim] = resourceRequest.Resource.Identifier!.AbsoluteUri };
+            response["refresh_token"] = _tokens.Create(AAuthConstants.RefreshTokenType, issuer, issuer, decision.Subject!, refreshClaims, decision.IssuedAt, decision.IssuedAt + options.RefreshTokenLifetime, out _);
+        }
+
+        return new Outcome(decision, null, response, TokenId: tokenId);
+    }
+
+    private async Task RespondAsync(HttpContext http, Outcome outcome, AuditContext audit, CancellationToken ct)
+    {
+        var response = http.Response;
+        response.Headers.CacheControl = "no-store";
+        var current = Current(audit);
+        JsonObject body;
+        int status;
+        try
+        {
+            if (outcome.Decision is { } decision)
+            {
+                await _trail.RecordAsync(decision, current with { TokenId = outcome.TokenId }, ct);
+            }
+            else
+            {
+                var error = outcome.ProtocolError!;
+                await _trail.RecordProtocolRefusalAsync(error.OAuthError, error.Description, error.Code, current, ct);
+            }
+
+            var refusal = outcome.ProtocolError ?? outcome.Decision?.Error;
+            if (refusal is null)
+            {
+                body = outcome.Body!;
+                status = 200;
+                LogIssued(_logger, current.GrantType, current.AgentId, outcome.TokenId);
+            }
+            else
+            {
+                body = new JsonObject { ["error"] = refusal.OAuthError, ["error_description"] = refusal.Description, ["error_code"] = refusal.Code };
+                status = outcome.Status != 200 ? outcome.Status : refusal.OAuthError == OAuthErrors.InvalidClient ? 401 : 400;
+                if (outcome.SignatureError is { } signatureError)
+                {
+                    response.Headers[SignatureErrors.HeaderName] = signatureError;
+                }
+
+                if (outcome.RetryAt is { } retryAt)
+                {
+                    response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((retryAt - _time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                LogRefused(_logger, current.GrantType, refusal.Code, current.AgentId);
+            }
+        }
+#pragma warning disable CA1031 // Any failure to record must withhold the token.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogAuditFailed(_logger, exception);
+            body = new JsonObject
+            {
+                ["error"] = OAuthErrors.ServerError,
+                ["error_description"] = "The request could not be recorded in the audit trail, so it was not completed.",
+                ["error_code"] = "audit_unavailable",
+            };
+            status = 500;
+        }
+
+        response.StatusCode = status;
+        response.ContentType = "application/json;charset=UTF-8";
+        await response.WriteAsync(body.ToJsonString(), ct);
+    }
+
+    private static async ValueTask<(ResourceRequest? Request, AgentError? Error, string? Resource)> ReadResourceTokenAsync(string? token, string issuer, AgentProfile agent, string thumbprint, AAuthOptions options)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return (null, new AgentError(AgentErrorCodes.ParameterMissing, OAuthErrors.InvalidRequest, "'resource_token' is required: ask the resource for one."), null);
+        }
+
+        string? resourceIssuer;
+        try
+        {
+            resourceIssuer = token.Length <= AAuthTokenService.MaxTokenLength ? new JsonWebToken(token).Issuer : null;
+        }
+        catch (ArgumentException)
+        {
+            resourceIssuer = null;
+        }
+
+        if (resourceIssuer is null)
+        {
+            return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, "The resource token is not a JWT."), null);
+        }
+
+        var resource = options.Resources.FirstOrDefault(r => string.Equals(r.Identifier?.AbsoluteUri, resourceIssuer, StringComparison.Ordinal));
+        if (resource is null)
+        {
+            return (null, new AgentError(AgentErrorCodes.ResourceUnknown, OAuthErrors.InvalidTarget, $"The resource '{ErrorText.Printable(resourceIssuer)}' is not one this server issues auth tokens for."), ErrorText.Printable(resourceIssuer));
+        }
+
+        var keys = resource.SigningKeys.Select(k => (SecurityKey)new JsonWebKey(k)).ToList();
+        var (validated, error) = await AAuthTokenService.ValidateAsync(token, AAuthConstants.ResourceTokenType, resource.Identifier!.AbsoluteUri, issuer, keys);
+        if (validated is null)
+        {
+            return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, $"The resource token is refused: {error}."), resource.Identifier.AbsoluteUri);
+        }
+
+        if (validated.IssuedAt == DateTime.MinValue || validated.ValidTo - validated.IssuedAt > options.ResourceTokenMaxLifetime)
+        {
+            return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, $"The resource token must carry iat and live at most {options.ResourceTokenMaxLifetime.TotalMinutes:0} minutes."), resource.Identifier.AbsoluteUri);
+        }
+
+        if (AAuthTokenService.ClaimString(validated, AAuthConstants.AgentClaim) != agent.Subject)
+        {
+            return (null, new AgentError(AgentErrorCodes.ResourceTokenAgentMismatch, OAuthErrors.InvalidGrant, $"The resource token was minted for another agent than '{agent.Id}'."), resource.Identifier.AbsoluteUri);
+        }
+
+        if (AAuthTokenService.ClaimString(validated, AAuthConstants.AgentKeyThumbprintClaim) != thumbprint)
+        {
+            return (null, new AgentError(AgentErrorCodes.KeyBindingMismatch, OAuthErrors.InvalidGrant, "The resource token names another key than the one this request is signed with."), resource.Identifier.AbsoluteUri);
+        }
+
+        return (new ResourceRequest(resource, ScopeSet.Parse(AAuthTokenService.ClaimString(validated, "scope")), new DateTimeOffset(validated.ValidTo, TimeSpan.Zero)), null, resource.Identifier.AbsoluteUri);
+    }
+
+    private static bool TryFacts(JsonWebToken token, out TokenFacts? facts)
+    {
+        facts = null;
+        var chain = ActorChain.Empty;
+        if (AAuthTokenService.ClaimJson(token, "act") is { } act && !ActorChain.TryParse(act.GetRawText(), out chain, out _))
+        {
+            return false;
+        }
+
+        facts = new TokenFacts
+        {
+            Subject = token.Subject,
+            Issuer = token.Issuer,
+            TokenId = token.Id,
+            Scopes = ScopeSet.Parse(AAuthTokenService.ClaimString(token, "scope")),
+            ExpiresAt = new DateTimeOffset(token.ValidTo, TimeSpan.Zero),
+            Chain = chain,
+        };
+        return !string.IsNullOrEmpty(token.Subject);
+    }
+
+    private static string[]? ScopesOf(Dictionary<string, string> parameters) =>
+        parameters.TryGetValue("scope", out var scope) ? scope.Split(' ', StringSplitOptions.RemoveEmptyEntries) : null;
+
+    private static JsonElement Json(JsonNode node) => JsonDocument.Parse(node.ToJsonString()).RootElement.Clone();
+
+    private static bool TryReadBody(byte[] body, out Dictionary<string, string> parameters, out string error, out string code)
+    {
+        parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        error = string.Empty;
+        code = AgentErrorCodes.ProtocolError;
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = "The body must be a JSON object.";
+                return false;
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.String)
+                {
+                    error = $"The parameter '{ErrorText.Printable(property.Name)}' must be a string.";
+                    return false;
+                }
+
+                if (!parameters.TryAdd(property.Name, property.Value.GetString()!))
+                {
+                    (error, code) = ($"The parameter '{ErrorText.Printable(property.Name)}' appears more than once.", AgentErrorCodes.ParameterDuplicated);
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            error = "The body is not valid JSON.";
+            return false;
+        }
+    }
+
+    // The audit context is threaded through the decision as it learns the agent, scopes and resource.
+    private AuditContext? _audit;
+
+    private AuditContext Update(AuditContext audit, Func<AuditContext, AuditContext> change)
+    {
+        _audit = change(_audit ?? audit);
+        return _audit;
+    }
+
+    private AuditContext Current(AuditContext audit) => _audit ?? audit;
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "AAuth {RequestType} issued to {AgentId} (token {TokenId})")]
+    private static partial void LogIssued(ILogger logger, string requestType, string? agentId, string? tokenId);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "AAuth {RequestType} refused with {Code} for {AgentId}")]
+    private static partial void LogRefused(ILogger logger, string requestType, string code, string? agentId);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "AAuth response withheld: the audit record could not be written")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception);
+}
