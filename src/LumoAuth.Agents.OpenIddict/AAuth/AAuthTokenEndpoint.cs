@@ -128,7 +128,7 @@ public sealed partial class AAuthTokenEndpoint
                     return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
                 }
 
-                if (AAuthTokenService.ClaimJson(agentToken!, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jwk", out var jwk) ||
+                if (AAuthJwt.ClaimJson(agentToken!, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jwk", out var jwk) ||
                     !HttpSignatureKey.TryFromPublicJwk(jwk, null, out var key, out _))
                 {
                     keyRefusal = AgentErrorCodes.AgentTokenInvalid;
@@ -245,17 +245,17 @@ public sealed partial class AAuthTokenEndpoint
             default:
             {
                 var (refresh, refreshError) = await _tokens.ValidateOwnAsync(parameters.GetValueOrDefault("refresh_token"), AAuthConstants.RefreshTokenType, issuer, issuer);
-                if (refresh is null || !TryFacts(refresh, out var facts) || AAuthTokenService.ClaimString(refresh, AAuthConstants.AgentClaim) != agentProfile.Subject)
+                if (refresh is null || !TryFacts(refresh, out var facts) || AAuthJwt.ClaimString(refresh, AAuthConstants.AgentClaim) != agentProfile.Subject)
                 {
                     return Protocol(AgentErrorCodes.RefreshTokenInvalid, OAuthErrors.InvalidGrant, $"The refresh token is refused: {refreshError ?? "it was not issued to this agent"}.");
                 }
 
-                if (AAuthTokenService.ClaimJson(refresh, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jkt", out var jkt) || jkt.GetString() != thumbprintOfKey)
+                if (AAuthJwt.ClaimJson(refresh, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jkt", out var jkt) || jkt.GetString() != thumbprintOfKey)
                 {
                     return Protocol(AgentErrorCodes.KeyBindingMismatch, OAuthErrors.InvalidGrant, "The refresh token is bound to another key than the one this request is signed with.");
                 }
 
-                var resource = options.Resources.FirstOrDefault(r => r.Identifier?.AbsoluteUri == AAuthTokenService.ClaimString(refresh, AAuthConstants.ResourceClaim));
+                var resource = options.Resources.FirstOrDefault(r => r.Identifier?.AbsoluteUri == AAuthJwt.ClaimString(refresh, AAuthConstants.ResourceClaim));
                 if (resource is null)
                 {
                     return Protocol(AgentErrorCodes.ResourceUnknown, OAuthErrors.InvalidTarget, "The refresh token's resource is no longer known here.");
@@ -382,7 +382,7 @@ public sealed partial class AAuthTokenEndpoint
         string? resourceIssuer;
         try
         {
-            resourceIssuer = token.Length <= AAuthTokenService.MaxTokenLength ? new JsonWebToken(token).Issuer : null;
+            resourceIssuer = token.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(token).Issuer : null;
         }
         catch (ArgumentException)
         {
@@ -401,7 +401,7 @@ public sealed partial class AAuthTokenEndpoint
         }
 
         var keys = resource.SigningKeys.Select(k => (SecurityKey)new JsonWebKey(k)).ToList();
-        var (validated, error) = await AAuthTokenService.ValidateAsync(token, AAuthConstants.ResourceTokenType, resource.Identifier!.AbsoluteUri, issuer, keys);
+        var (validated, error) = await AAuthJwt.ValidateAsync(token, AAuthConstants.ResourceTokenType, resource.Identifier!.AbsoluteUri, issuer, keys);
         if (validated is null)
         {
             return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, $"The resource token is refused: {error}."), resource.Identifier.AbsoluteUri);
@@ -412,24 +412,24 @@ public sealed partial class AAuthTokenEndpoint
             return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, $"The resource token must carry iat and live at most {options.ResourceTokenMaxLifetime.TotalMinutes:0} minutes."), resource.Identifier.AbsoluteUri);
         }
 
-        if (AAuthTokenService.ClaimString(validated, AAuthConstants.AgentClaim) != agent.Subject)
+        if (AAuthJwt.ClaimString(validated, AAuthConstants.AgentClaim) != agent.Subject)
         {
             return (null, new AgentError(AgentErrorCodes.ResourceTokenAgentMismatch, OAuthErrors.InvalidGrant, $"The resource token was minted for another agent than '{agent.Id}'."), resource.Identifier.AbsoluteUri);
         }
 
-        if (AAuthTokenService.ClaimString(validated, AAuthConstants.AgentKeyThumbprintClaim) != thumbprint)
+        if (AAuthJwt.ClaimString(validated, AAuthConstants.AgentKeyThumbprintClaim) != thumbprint)
         {
             return (null, new AgentError(AgentErrorCodes.KeyBindingMismatch, OAuthErrors.InvalidGrant, "The resource token names another key than the one this request is signed with."), resource.Identifier.AbsoluteUri);
         }
 
-        return (new ResourceRequest(resource, ScopeSet.Parse(AAuthTokenService.ClaimString(validated, "scope")), new DateTimeOffset(validated.ValidTo, TimeSpan.Zero)), null, resource.Identifier.AbsoluteUri);
+        return (new ResourceRequest(resource, ScopeSet.Parse(AAuthJwt.ClaimString(validated, "scope")), new DateTimeOffset(validated.ValidTo, TimeSpan.Zero)), null, resource.Identifier.AbsoluteUri);
     }
 
     private static bool TryFacts(JsonWebToken token, out TokenFacts? facts)
     {
         facts = null;
         var chain = ActorChain.Empty;
-        if (AAuthTokenService.ClaimJson(token, "act") is { } act && !ActorChain.TryParse(act.GetRawText(), out chain, out _))
+        if (AAuthJwt.ClaimJson(token, "act") is { } act && !ActorChain.TryParse(act.GetRawText(), out chain, out _))
         {
             return false;
         }
@@ -439,7 +439,7 @@ public sealed partial class AAuthTokenEndpoint
             Subject = token.Subject,
             Issuer = token.Issuer,
             TokenId = token.Id,
-            Scopes = ScopeSet.Parse(AAuthTokenService.ClaimString(token, "scope")),
+            Scopes = ScopeSet.Parse(AAuthJwt.ClaimString(token, "scope")),
             ExpiresAt = new DateTimeOffset(token.ValidTo, TimeSpan.Zero),
             Chain = chain,
         };

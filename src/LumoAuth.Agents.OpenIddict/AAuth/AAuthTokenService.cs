@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using LumoAuth.Agents.AspNetCore.AAuth;
 using OpenIddict.Server;
 
 namespace LumoAuth.Agents.OpenIddict.AAuth;
@@ -18,9 +19,6 @@ public sealed class AAuthTokenService
 
     /// <summary>Creates the service.</summary>
     public AAuthTokenService(IOptionsMonitor<OpenIddictServerOptions> server) => _server = server;
-
-    /// <summary>The largest token accepted for validation.</summary>
-    public const int MaxTokenLength = 16 * 1024;
 
     /// <summary>Mints a token of <paramref name="type"/>.</summary>
     public string Create(string type, string issuer, string audience, string subject, IDictionary<string, object> claims, DateTimeOffset issuedAt, DateTimeOffset expiresAt, out string tokenId)
@@ -51,63 +49,6 @@ public sealed class AAuthTokenService
     public async ValueTask<(JsonWebToken? Token, string? Error)> ValidateOwnAsync(string? token, string type, string issuer, string? audience)
     {
         var keys = _server.CurrentValue.SigningCredentials.Select(c => c.Key).ToList();
-        return await ValidateAsync(token, type, issuer, audience, keys);
-    }
-
-    /// <summary>Validates a token with <paramref name="keys"/>: signature, <c>typ</c>, issuer, audience and lifetime.</summary>
-    public static async ValueTask<(JsonWebToken? Token, string? Error)> ValidateAsync(string? token, string type, string issuer, string? audience, IReadOnlyList<SecurityKey> keys)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
-        {
-            return (null, "it is not a signed JWT of reasonable size");
-        }
-
-        var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidTypes = [type],
-            ValidIssuer = issuer,
-            ValidateAudience = audience is not null,
-            ValidAudience = audience,
-            IssuerSigningKeys = keys,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.RsaSsaPssSha512, "EdDSA"],
-        });
-        if (!result.IsValid)
-        {
-            return (null, result.Exception switch
-            {
-                SecurityTokenExpiredException => "it has expired",
-                SecurityTokenInvalidTypeException => $"it is not of type {type}",
-                SecurityTokenInvalidIssuerException => "its issuer is not the expected one",
-                SecurityTokenInvalidAudienceException => "its audience is not the expected one",
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify",
-                SecurityTokenNotYetValidException => "it is not valid yet",
-                _ => "it does not validate",
-            });
-        }
-
-        return ((JsonWebToken)result.SecurityToken, null);
-    }
-
-    /// <summary>A claim of a validated token as JSON (for objects such as <c>cnf</c> and <c>act</c>).</summary>
-    public static JsonElement? ClaimJson(JsonWebToken token, string name)
-    {
-        ArgumentNullException.ThrowIfNull(token);
-        if (!token.TryGetPayloadValue<JsonElement>(name, out var value))
-        {
-            return null;
-        }
-
-        return value;
-    }
-
-    /// <summary>A string claim of a validated token.</summary>
-    public static string? ClaimString(JsonWebToken token, string name)
-    {
-        ArgumentNullException.ThrowIfNull(token);
-        return token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+        return await AAuthJwt.ValidateAsync(token, type, issuer, audience, keys);
     }
 }

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace LumoAuth.Agents.AspNetCore.AAuth;
+
+/// <summary>
+/// Validation of the JWTs AAuth passes around (agent, resource, auth and refresh tokens), the same strict way
+/// wherever they are checked: size bound, explicit <c>typ</c>, exact issuer and audience, an asymmetric algorithm
+/// from an allow-list, a required expiry and 30 seconds of skew.
+/// </summary>
+public static class AAuthJwt
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    /// <summary>The largest token accepted for validation.</summary>
+    public const int MaxTokenLength = 16 * 1024;
+
+    /// <summary>Validates a token with <paramref name="keys"/>: signature, <c>typ</c>, issuer, audience and lifetime.</summary>
+    public static async ValueTask<(JsonWebToken? Token, string? Error)> ValidateAsync(string? token, string type, string issuer, string? audience, IReadOnlyList<SecurityKey> keys)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
+        {
+            return (null, "it is not a signed JWT of reasonable size");
+        }
+
+        var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidTypes = [type],
+            ValidIssuer = issuer,
+            ValidateAudience = audience is not null,
+            ValidAudience = audience,
+            IssuerSigningKeys = keys,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.RsaSsaPssSha512, "EdDSA"],
+        });
+        if (!result.IsValid)
+        {
+            return (null, result.Exception switch
+            {
+                SecurityTokenExpiredException => "it has expired",
+                SecurityTokenInvalidTypeException => $"it is not of type {type}",
+                SecurityTokenInvalidIssuerException => "its issuer is not the expected one",
+                SecurityTokenInvalidAudienceException => "its audience is not the expected one",
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify",
+                SecurityTokenNotYetValidException => "it is not valid yet",
+                _ => "it does not validate",
+            });
+        }
+
+        return ((JsonWebToken)result.SecurityToken, null);
+    }
+
+    /// <summary>A claim of a validated token as JSON (for objects such as <c>cnf</c> and <c>act</c>).</summary>
+    public static JsonElement? ClaimJson(JsonWebToken token, string name)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (!token.TryGetPayloadValue<JsonElement>(name, out var value))
+        {
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>A string claim of a validated token.</summary>
+    public static string? ClaimString(JsonWebToken token, string name)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+    }
+}

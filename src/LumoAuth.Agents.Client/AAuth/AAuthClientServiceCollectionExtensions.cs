@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LumoAuth.Agents.Client.AAuth;
+
+/// <summary>Registers AAuth signing for an agent's HTTP clients.</summary>
+public static class AAuthClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the agent's AAuth identity. Add <see cref="AAuthSigningHandler"/> to the clients that call AAuth
+    /// resources: <c>services.AddHttpClient("tools").AddHttpMessageHandler&lt;AAuthSigningHandler&gt;()</c>.
+    /// </summary>
+    public static IServiceCollection AddLumoAgentAAuth(this IServiceCollection services, Action<AAuthClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<AAuthClientOptions>().Configure(configure)
+            .Validate(o => o.TokenEndpoint is { IsAbsoluteUri: true } && o.SigningKey is { CanSign: true } && o.AgentId.Length > 0,
+                "AAuth client: set TokenEndpoint, AgentId and a private SigningKey.");
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new AAuthClient(new HttpClient(), provider.GetRequiredService<IOptionsMonitor<AAuthClientOptions>>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddTransient<AAuthSigningHandler>();
+        return services;
+    }
+}
