@@ -1,3 +1,7 @@
+using LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.OpenIddict.AAuth;
+using LumoAuth.Agents.SampleHost.AAuth;
+using Microsoft.IdentityModel.Tokens;
 using LumoAuth.Agents.EntityFrameworkCore;
 using LumoAuth.Agents.SampleHost.Data;
 using LumoAuth.Agents.SampleHost.Endpoints;
@@ -36,6 +40,17 @@ builder.Services.AddAntiforgery();
 builder.Services.AddOpenApi();
 
 var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
+
+// Seed pattern 4 (AAuth): a sample resource this host serves, whose resource tokens the token server accepts.
+var resourceKey = SampleAAuth.LoadOrCreateResourceKey(dataDirectory);
+agents.AddAAuthResource(SampleAAuth.Resource(resourceKey));
+builder.Services.AddLumoAgentsAAuthResource(options =>
+{
+    options.ResourceIdentifier = SampleAAuth.ResourceIdentifier;
+    options.TokenEndpointPath = "t/acme-corp/api/v1/aauth/agent/token";
+    options.ResourceTokenSigningCredentials = new SigningCredentials(resourceKey, SecurityAlgorithms.EcdsaSha256);
+    options.TokenServerKeys.Add(LocalKeys.LoadOrCreateSigningKey(dataDirectory)); // co-hosted: the server's own key
+});
 
 // DEV ONLY: a local stand-in for a Kubernetes cluster so the seed's pattern 2 works on one machine.
 DevKubernetesIssuer? devKubernetes = null;
@@ -112,6 +127,7 @@ using (var scope = app.Services.CreateScope())
 }
 
 app.UseAuthentication();
+app.UseLumoAgentsAAuth();
 
 app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
@@ -120,6 +136,15 @@ app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/a
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
 app.MapLumoAgentsAudit("/t/acme-corp/api/v1/audit");
+app.MapLumoAgentsAAuth("/t/acme-corp/api/v1/aauth/agent/token", "/aauth/agent/token");
+
+// The sample resource: answers only AAuth-signed requests with a key-bound auth token carrying read:articles.
+app.MapGet("/sample-api/articles", (HttpContext http) => Results.Ok(new
+{
+    caller = http.User.FindFirst("agent")?.Value,
+    subject = http.User.FindFirst("sub")?.Value,
+    articles = new[] { new { id = 1, title = "Agents with their own keys" }, new { id = 2, title = "Why bearer tokens get replayed" } },
+})).RequireAAuth("read:articles");
 
 // The admin, usage and audit APIs described (OpenAPI) and explorable in the browser at /api-docs.
 app.MapOpenApi();

@@ -47,8 +47,9 @@ internal static class DemoSeeder
             Owner = "acme-corp research team",
             Capabilities = ["read:articles", "search:web", AgentCapabilities.DelegateUser],
             DefaultScopes = ["read:articles"],
-            AllowedTools = ["search-tool"],
+            AllowedTools = ["search-tool", AAuth.SampleAAuth.ResourceId],
             CanActForUsers = true,
+            SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
             Budget = new BudgetPolicy { MaxTokensPerDay = 200_000, MaxApiCallsPerHour = 1_000, MaxCostPerMonth = 50m },
             ClientSecret = ResearchBotSecret,
             RedirectUris = [new Uri(publicOrigin, "callback")],
@@ -62,6 +63,25 @@ internal static class DemoSeeder
             DefaultScopes = ["search:web"],
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
+
+        // A data folder seeded before AAuth existed gets research-bot's sample key and the sample resource now.
+        if (await registry.FindAsync("research-bot", cancellationToken) is { SigningKeys.Count: 0 } researchBot)
+        {
+            await registry.UpdateAsync(new AgentRegistration
+            {
+                Id = researchBot.Id,
+                DisplayName = researchBot.DisplayName,
+                Owner = researchBot.Owner,
+                Capabilities = [.. researchBot.Capabilities],
+                DefaultScopes = [.. researchBot.DefaultScopes],
+                AllowedTools = [.. researchBot.AllowedTools.Append(AAuth.SampleAAuth.ResourceId).Distinct()],
+                CanActForUsers = researchBot.Delegation.CanActForUsers,
+                MaxChainDepth = researchBot.Delegation.MaxChainDepth,
+                AccessTokenLifetime = researchBot.AccessTokenLifetime,
+                Budget = researchBot.Budget,
+                SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
+            }, researchBot.Version, cancellationToken);
+        }
 
     }
 

@@ -17,8 +17,8 @@ public static class AAuthResourceExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<AAuthResourceOptions>().Configure(configure).Validate(
-            o => o.ResourceIdentifier is { IsAbsoluteUri: true } && o.TokenServer is { IsAbsoluteUri: true } && o.ResourceTokenSigningCredentials is not null,
-            "AAuth resource: set ResourceIdentifier, TokenServer and ResourceTokenSigningCredentials.").ValidateOnStart();
+            o => o.ResourceIdentifier is { IsAbsoluteUri: true } && (o.TokenServer is { IsAbsoluteUri: true } || o.TokenServerKeys.Count > 0) && o.ResourceTokenSigningCredentials is not null,
+            "AAuth resource: set ResourceIdentifier, ResourceTokenSigningCredentials, and TokenServer (or, for a resource the token server hosts itself, TokenServerKeys).").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISignatureNonceStore, InMemorySignatureNonceStore>();
         services.TryAddScoped<AAuthSignatureVerifier>();

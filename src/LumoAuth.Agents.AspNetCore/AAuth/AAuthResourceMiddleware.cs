@@ -47,7 +47,7 @@ public sealed class AAuthResourceMiddleware
 
         var ct = http.RequestAborted;
         var options = optionsMonitor.CurrentValue;
-        var tokenServer = options.TokenServer!.AbsoluteUri;
+        var tokenServer = TokenServerOf(http.Request, options);
         if (await SignedRequestReader.ReadAsync(http.Request, ct) is not var (message, body))
         {
             await RefuseAsync(http, 413, "invalid_request", "The request body is too large to verify.");
@@ -96,7 +96,7 @@ public sealed class AAuthResourceMiddleware
         var authorization = http.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(authorization))
         {
-            await ChallengeAsync(http, options, agentToken!, thumbprint, requirement, time);
+            await ChallengeAsync(http, options, tokenServer, agentToken!, thumbprint, requirement, time);
             return;
         }
 
@@ -151,14 +151,22 @@ public sealed class AAuthResourceMiddleware
         await _next(http);
     }
 
-    private static async Task ChallengeAsync(HttpContext http, AAuthResourceOptions options, JsonWebToken agentToken, string thumbprint, AAuthRequirement requirement, TimeProvider time)
+    /// <summary>The token server: the configured one, or for a resource hosted by the token server itself, this host.</summary>
+    public static string TokenServerOf(HttpRequest request, AAuthResourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.TokenServer?.AbsoluteUri ?? string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.ToUriComponent(), "/");
+    }
+
+    private static async Task ChallengeAsync(HttpContext http, AAuthResourceOptions options, string tokenServer, JsonWebToken agentToken, string thumbprint, AAuthRequirement requirement, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var resourceToken = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = "resource+jwt",
             Issuer = options.ResourceIdentifier!.AbsoluteUri,
-            Audience = options.TokenServer!.AbsoluteUri,
+            Audience = tokenServer,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = (now + options.ResourceTokenLifetime).UtcDateTime,
@@ -171,7 +179,7 @@ public sealed class AAuthResourceMiddleware
             },
             SigningCredentials = options.ResourceTokenSigningCredentials ?? throw new InvalidOperationException("AAuthResourceOptions.ResourceTokenSigningCredentials is not set."),
         });
-        var authServer = new Uri(options.TokenServer, options.TokenEndpointPath.TrimStart('/')).AbsoluteUri;
+        var authServer = new Uri(new Uri(tokenServer), options.TokenEndpointPath.TrimStart('/')).AbsoluteUri;
 
         // The AAuth challenge: an sf-item naming the scheme, with the resource token and where to take it.
         var challenge = new SfItem(new SfToken("httpsig"), [new("auth-token", new SfBoolean(true)), new("resource_token", new SfString(resourceToken)), new("auth_server", new SfString(authServer))]);

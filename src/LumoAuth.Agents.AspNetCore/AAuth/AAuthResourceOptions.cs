@@ -8,7 +8,10 @@ public sealed class AAuthResourceOptions
     /// <summary>The resource's identifier: the <c>iss</c> of the resource tokens it mints and the <c>aud</c> of its auth tokens.</summary>
     public Uri? ResourceIdentifier { get; set; }
 
-    /// <summary>The token server (its issuer, with trailing slash), which issues agent and auth tokens.</summary>
+    /// <summary>
+    /// The token server (its issuer, with trailing slash), which issues agent and auth tokens. Leave it null for a
+    /// resource the token server hosts itself: the request's own origin is used, with <see cref="TokenServerKeys"/>.
+    /// </summary>
     public Uri? TokenServer { get; set; }
 
     /// <summary>The public path of the token server's AAuth endpoint, named in challenges (default <c>aauth/agent/token</c>).</summary>

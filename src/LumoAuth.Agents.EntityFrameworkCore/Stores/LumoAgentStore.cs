@@ -141,7 +141,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             MaxApiCallsPerHour = entity.MaxApiCallsPerHour,
             MaxCostPerMonth = entity.MaxCostPerMonth,
         },
-        SigningKeys = System.Text.Json.JsonSerializer.Deserialize<List<string>>(entity.SigningKeys) ?? [],
+        SigningKeys = string.IsNullOrEmpty(entity.SigningKeys) ? [] : System.Text.Json.JsonSerializer.Deserialize<List<string>>(entity.SigningKeys) ?? [],
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.CreatedAt, DateTimeKind.Utc)),
         Version = entity.ConcurrencyStamp,
     };

@@ -76,6 +76,10 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SigningKeys")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
@@ -241,6 +245,22 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     b.HasKey("Subject", "AgentId");
 
                     b.ToTable("LumoAgentsConsents", (string)null);
+                });
+
+            modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoSignatureNonceEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("KeepUntil")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeepUntil");
+
+                    b.ToTable("LumoAgentsSignatureNonces", (string)null);
                 });
 
             modelBuilder.Entity("LumoAuth.Agents.EntityFrameworkCore.Models.LumoWorkloadBindingEntity", b =>
