@@ -42,6 +42,8 @@ public abstract class AAuthFixture(DatabaseKind database)
 
     protected EcdsaSignatureKey OtherAgentKey { get; } = EcdsaSignatureKey.Generate();
 
+    protected RsaSignatureKey OtherAgentSecondKey { get; } = RsaSignatureKey.Generate(RsaSignatureKey.PssSha512);
+
     protected ECDsaSecurityKey ResourceKey { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "test-api-1" };
 
     protected ECDsaSecurityKey SearchToolResourceKey { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "search-tool-1" };
@@ -59,7 +61,7 @@ public abstract class AAuthFixture(DatabaseKind database)
             r.AllowedTools = ["test-api"];
             r.SigningKeys = [SearchToolKey.ToPublicJwk().ToJsonString()];
         });
-        await RegisterAsync("aauth-other", ["read:articles", "search:web"], ["test-api"], OtherAgentKey);
+        await RegisterAsync("aauth-other", ["read:articles", "search:web"], ["test-api"], OtherAgentKey, extraKeys: OtherAgentSecondKey);
     }
 
     [OneTimeTearDown]
@@ -70,6 +72,7 @@ public abstract class AAuthFixture(DatabaseKind database)
         ResearchBotKey.Dispose();
         SearchToolKey.Dispose();
         OtherAgentKey.Dispose();
+        OtherAgentSecondKey.Dispose();
     }
 
     /// <summary>Adds the test resources to a server's AAuth options.</summary>
@@ -112,7 +115,8 @@ public abstract class AAuthFixture(DatabaseKind database)
         Assert.That(result.Agent, Is.Not.Null, string.Join("; ", result.Errors));
     }
 
-    protected async Task RegisterAsync(string id, string[] capabilities, string[] tools, HttpSignatureKey key, AgentStatus status = AgentStatus.Active, BudgetPolicy? budget = null)
+    protected async Task RegisterAsync(string id, string[] capabilities, string[] tools, HttpSignatureKey key, AgentStatus status = AgentStatus.Active, BudgetPolicy? budget = null,
+        params HttpSignatureKey[] extraKeys)
     {
         var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
         {
@@ -122,7 +126,7 @@ public abstract class AAuthFixture(DatabaseKind database)
             Capabilities = capabilities,
             DefaultScopes = [capabilities[0]],
             AllowedTools = tools,
-            SigningKeys = [key.ToPublicJwk()!.ToJsonString()],
+            SigningKeys = [key.ToPublicJwk()!.ToJsonString(), .. extraKeys.Select(k => k.ToPublicJwk()!.ToJsonString())],
             Status = status,
             Budget = budget ?? new BudgetPolicy(),
         }).AsTask());
