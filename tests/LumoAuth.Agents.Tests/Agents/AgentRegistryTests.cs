@@ -1,4 +1,5 @@
 using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.InMemory;
 using LumoAuth.Agents.Workload;
 using Microsoft.Extensions.Time.Testing;
@@ -168,6 +169,30 @@ public class AgentRegistryTests
     [Test]
     public async Task Setting_the_status_of_an_unknown_agent_reports_false() =>
         Assert.That(await _registry.SetStatusAsync("ghost", AgentStatus.Suspended), Is.False);
+
+    [Test]
+    public async Task The_registry_refuses_private_or_unusable_signing_keys_and_too_many_of_them()
+    {
+        var registry = _registry;
+        using var key = Ed25519SignatureKey.Generate();
+        AgentRegistration Registration(params string[] keys) => new()
+        {
+            Id = "keyed-bot", DisplayName = "Keyed", Owner = "tests", Capabilities = ["read:articles"], DefaultScopes = ["read:articles"], SigningKeys = keys,
+        };
+
+        var good = await registry.RegisterAsync(Registration(key.ToPublicJwk().ToJsonString()));
+        Assert.That(good.Succeeded, Is.True, string.Join("; ", good.Errors));
+        Assert.That(AgentSigningKeys.Find(good.Agent!, key.Thumbprint!), Is.Not.Null);
+
+        var withPrivate = key.ToPublicJwk();
+        withPrivate["d"] = Base64Url.Encode(key.ExportPrivateKey());
+        var refused = await registry.RegisterAsync(Registration(withPrivate.ToJsonString()));
+        Assert.That(refused.Errors.Select(e => e.Message), Has.Some.Contains("private"));
+        Assert.That((await registry.RegisterAsync(Registration("not json"))).Errors.Select(e => e.Message), Has.Some.Contains("not JSON"));
+        var six = Enumerable.Range(0, 6).Select(_ => Ed25519SignatureKey.Generate()).ToList();
+        Assert.That((await registry.RegisterAsync(Registration([.. six.Select(k => k.ToPublicJwk().ToJsonString())]))).Errors.Select(e => e.Message), Has.Some.Contains("At most 5"));
+        six.ForEach(k => k.Dispose());
+    }
 
     private sealed class RecordingClients : IAgentClientRegistrar
     {
