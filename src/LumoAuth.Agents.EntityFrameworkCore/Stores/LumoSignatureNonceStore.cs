@@ -37,6 +37,12 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
             await Nonces.Where(n => n.KeepUntil < now).ExecuteDeleteAsync(cancellationToken);
         }
 
+        // A replay finds its nonce here without provoking a failed insert; only a true race reaches the key check.
+        if (await Nonces.AsNoTracking().AnyAsync(n => n.Id == id && n.KeepUntil > now, cancellationToken))
+        {
+            return false;
+        }
+
         var row = new LumoSignatureNonceEntity { Id = id, KeepUntil = keepUntil.UtcDateTime };
         Nonces.Add(row);
         try

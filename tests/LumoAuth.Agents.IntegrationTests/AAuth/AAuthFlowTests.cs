@@ -221,4 +221,28 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
         Assert.That(replayed.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await replayed.Content.ReadAsStringAsync());
         Assert.That(replayed.Headers.GetValues("Signature-Error").Single(), Is.EqualTo("error=replayed"));
     }
+
+    [Test]
+    public async Task The_READMEs_curl_and_openssl_steps_run_against_the_sample_host()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "LumoAuth.Agents.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.That(root, Is.Not.Null, "the repository root");
+        var script = Path.Combine(root!.FullName, "samples", "aauth-curl", "aauth-curl.sh");
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["HOST"] = Server.BaseAddress.AbsoluteUri.TrimEnd('/');
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+        var text = await output + await errors;
+        Assert.That(process.ExitCode, Is.Zero, text);
+        Assert.That(text, Does.Contain("\"caller\":\"agent:research-bot\""));
+        Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
+    }
 }
