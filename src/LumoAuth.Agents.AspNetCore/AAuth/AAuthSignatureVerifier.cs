@@ -51,12 +51,14 @@ public sealed class AAuthSignatureVerifier
 
     /// <summary>The policy AAuth requests are held to, for a given signature age.</summary>
     /// <param name="maxAge">The oldest <c>created</c> accepted.</param>
-    /// <param name="keyHeaderSent">Whether the signer sent <c>Signature-Key</c> itself (then it must be covered); not so
-    /// when the key travels inside <c>Agent-Auth</c>, which cannot cover itself.</param>
-    public static SignatureVerificationPolicy Policy(TimeSpan maxAge, bool keyHeaderSent = true) => new()
+    /// <remarks>
+    /// The conveyed key is always covered: with <c>Agent-Auth</c> the <c>Signature-Key</c> value is rebuilt
+    /// deterministically (<c>sig=jwt;jwt="…"</c>), and the signer covers that value, so the agent token cannot be swapped.
+    /// </remarks>
+    public static SignatureVerificationPolicy Policy(TimeSpan maxAge) => new()
     {
         RequiredComponents = ["@method", "@target-uri"],
-        CoveredWhenPresent = keyHeaderSent ? ["authorization", "signature-key"] : ["authorization"],
+        CoveredWhenPresent = ["authorization", "signature-key"],
         RequireContentDigestWithBody = true,
         RequireCreated = true,
         RequireNonce = true,
@@ -78,8 +80,7 @@ public sealed class AAuthSignatureVerifier
         object? state = null;
         string? keyError = null;
         string? keyDescription = null;
-        var keyHeaderSent = message.Values("Signature-Key").Any();
-        var result = await _verifier.VerifyAsync(unfolded, body, Policy(maxAge, keyHeaderSent), async (candidate, ct) =>
+        var result = await _verifier.VerifyAsync(unfolded, body, Policy(maxAge), async (candidate, ct) =>
         {
             ConveyedKey? conveyed = null;
             var keyLines = unfolded.Values("Signature-Key").ToList();

@@ -20,8 +20,9 @@ public sealed class TokenServerKeys : IDisposable
     private readonly IOptionsMonitor<AAuthResourceOptions> _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IReadOnlyList<SecurityKey> _keys = [];
-    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+    private Snapshot _snapshot = new([], DateTimeOffset.MinValue, DateTimeOffset.MinValue);
+
+    private sealed record Snapshot(IReadOnlyList<SecurityKey> Keys, DateTimeOffset FetchedAt, DateTimeOffset AttemptedAt);
 
     /// <summary>Creates the cache.</summary>
     public TokenServerKeys(IHttpClientFactory http, IOptionsMonitor<AAuthResourceOptions> options, TimeProvider time)
@@ -44,34 +45,39 @@ public sealed class TokenServerKeys : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        var stale = now - _fetchedAt > options.KeyRefreshInterval;
-        var missing = unknownKeyId is not null && _keys.All(k => k.KeyId != unknownKeyId) && now - _fetchedAt > UnknownKeyThrottle;
-        if (!stale && !missing)
+        var current = Volatile.Read(ref _snapshot);
+        var stale = now - current.FetchedAt > options.KeyRefreshInterval;
+        var missing = unknownKeyId is not null && current.Keys.All(k => k.KeyId != unknownKeyId);
+        if ((!stale && !missing) || now - current.AttemptedAt <= UnknownKeyThrottle)
         {
-            return _keys;
+            return current.Keys; // fresh enough, or tried within the throttle window (successfully or not)
         }
 
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_fetchedAt != DateTimeOffset.MinValue && _time.GetUtcNow() - _fetchedAt <= UnknownKeyThrottle)
+            current = Volatile.Read(ref _snapshot);
+            if (_time.GetUtcNow() - current.AttemptedAt <= UnknownKeyThrottle)
             {
-                return _keys;
+                return current.Keys;
             }
 
+            Volatile.Write(ref _snapshot, current with { AttemptedAt = _time.GetUtcNow() });
             var client = _http.CreateClient(HttpClientName);
             var server = options.TokenServer ?? throw new InvalidOperationException("AAuthResourceOptions.TokenServer is not set.");
             using var metadata = await client.GetFromJsonAsync<JsonDocument>(new Uri(server, ".well-known/aauth-issuer"), cancellationToken)
                 ?? throw new InvalidOperationException("The token server returned no AAuth metadata.");
             var jwksUri = metadata.RootElement.GetProperty("jwks_uri").GetString() ?? throw new InvalidOperationException("The AAuth metadata has no jwks_uri.");
             var jwks = await client.GetStringAsync(new Uri(jwksUri), cancellationToken);
-            _keys = [.. new JsonWebKeySet(jwks).GetSigningKeys()];
-            _fetchedAt = _time.GetUtcNow();
-            return _keys;
+            var keys = new JsonWebKeySet(jwks).GetSigningKeys().ToList();
+            var now2 = _time.GetUtcNow();
+            Volatile.Write(ref _snapshot, new Snapshot(keys, now2, now2));
+            return keys;
         }
-        catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException && _keys.Count > 0)
+        catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException ||
+                                          (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return _keys; // the last good keys keep serving while the token server is unreachable
+            return Volatile.Read(ref _snapshot).Keys; // the last good keys (possibly none) keep serving until the next attempt
         }
         finally
         {

@@ -48,13 +48,19 @@ public static class AAuthRequestSigner
             components.Add("authorization");
         }
 
-        if (carrier == SignatureCarrier.SignatureHeaders)
+        // The conveyed key is always covered. With Agent-Auth the verifier rebuilds Signature-Key from its jwt member,
+        // so the signer covers that same value without sending the header.
+        string? keyMember = null;
+        if (carrier == SignatureCarrier.SignatureHeaders || agentToken is not null)
         {
-            var keyMember = agentToken is null
+            keyMember = agentToken is null
                 ? ConveyedKey.ForInlineKey("sig", key.ToPublicJwk() ?? throw new ArgumentException("A shared secret cannot sign AAuth requests.", nameof(key)))
                 : ConveyedKey.ForJwt("sig", agentToken);
-            request.Headers.TryAddWithoutValidation("Signature-Key", keyMember);
             components.Add("signature-key");
+            if (carrier == SignatureCarrier.SignatureHeaders)
+            {
+                request.Headers.TryAddWithoutValidation("Signature-Key", keyMember);
+            }
         }
 
         var parameters = new SignatureParameters
@@ -63,7 +69,13 @@ public static class AAuthRequestSigner
             Nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(18)),
             KeyId = key.Thumbprint,
         };
-        var signature = HttpMessageSigner.Sign(ToMessage(request), "sig", components, parameters, key);
+        var message = ToMessage(request);
+        if (carrier == SignatureCarrier.AgentAuth && keyMember is not null)
+        {
+            message = message with { Headers = [.. message.Headers, new("Signature-Key", keyMember)] };
+        }
+
+        var signature = HttpMessageSigner.Sign(message, "sig", components, parameters, key);
         if (carrier == SignatureCarrier.SignatureHeaders)
         {
             request.Headers.TryAddWithoutValidation("Signature-Input", signature.SignatureInput);

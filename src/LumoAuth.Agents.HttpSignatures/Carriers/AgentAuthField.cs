@@ -7,7 +7,8 @@ namespace LumoAuth.Agents.HttpSignatures.Carriers;
 /// the same three things the RFC headers carry separately —
 /// <c>Agent-Auth: input=("@method" "@target-uri" ...);created=...;nonce="...";keyid="...", signature=:...:, jwt="&lt;agent token&gt;"</c>.
 /// It is unfolded into <c>Signature-Input</c>, <c>Signature</c> and <c>Signature-Key</c> under the label <c>sig</c>, so
-/// one verifier serves both carriers and the signature base is the same.
+/// one verifier serves both carriers and the signature base is the same. The rebuilt <c>Signature-Key</c> value is
+/// <c>sig=jwt;jwt="&lt;agent token&gt;"</c>; signers cover that value, so the agent token cannot be swapped in transit.
 /// </summary>
 public static class AgentAuthField
 {

@@ -27,10 +27,10 @@ public sealed class RsaSignatureKey : HttpSignatureKey
             throw new ArgumentException($"'{algorithm}' is not an RSA signature algorithm of RFC 9421.", nameof(algorithm));
         }
 
-        if (key.KeySize < 2048)
+        if (key.KeySize is < 2048 or > 8192)
         {
             key.Dispose();
-            throw new ArgumentException("RSA keys under 2048 bits are refused.", nameof(key));
+            throw new ArgumentException("RSA keys under 2048 or over 8192 bits are refused.", nameof(key));
         }
 
         _key = key;

@@ -122,11 +122,22 @@ public static class SignatureBase
         }
 
         // RFC 9421 §2.2.8: names and values are decoded, then re-encoded; a name that repeats cannot be covered.
-        var matches = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .Where(pair => FormEncode(FormDecode(pair[0])) == wanted)
-            .Select(pair => pair.Length > 1 ? FormEncode(FormDecode(pair[1])) : string.Empty)
-            .ToList();
+        // Decoding is strict: an escape that is not valid UTF-8 makes the query unsignable rather than ambiguous.
+        var matches = new List<string>();
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)))
+        {
+            if (!TryFormDecode(pair[0], out var name) || !TryFormDecode(pair.Length > 1 ? pair[1] : string.Empty, out var value))
+            {
+                error = "The query holds a percent-escape that is not valid UTF-8; it cannot be covered unambiguously.";
+                return null;
+            }
+
+            if (FormEncode(name) == wanted)
+            {
+                matches.Add(FormEncode(value));
+            }
+        }
+
         if (matches.Count != 1)
         {
             error = matches.Count == 0 ? $"The query has no parameter '{wanted}'." : $"The query repeats '{wanted}'; it cannot be covered unambiguously.";
@@ -136,7 +147,49 @@ public static class SignatureBase
         return matches[0];
     }
 
-    private static string FormDecode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    private static bool TryFormDecode(string text, out string decoded)
+    {
+        decoded = string.Empty;
+        var bytes = new List<byte>(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '+')
+            {
+                bytes.Add((byte)' ');
+            }
+            else if (c == '%')
+            {
+                if (i + 2 >= text.Length || !byte.TryParse(text.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var b))
+                {
+                    return false;
+                }
+
+                bytes.Add(b);
+                i += 2;
+            }
+            else if (c > 0x7e)
+            {
+                return false;
+            }
+            else
+            {
+                bytes.Add((byte)c);
+            }
+        }
+
+        try
+        {
+            decoded = StrictUtf8.GetString([.. bytes]);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
 
     private static string FormEncode(string text)
     {

@@ -5,6 +5,8 @@ namespace LumoAuth.Agents.HttpSignatures.Signatures;
 /// <summary>The RFC 9421 §2.3 signature parameters, in the order they are serialized.</summary>
 public sealed record SignatureParameters
 {
+    private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
     /// <summary>When the signature was created (<c>created</c>, seconds since the epoch).</summary>
     public DateTimeOffset? Created { get; init; }
 
@@ -65,10 +67,10 @@ public sealed record SignatureParameters
         {
             switch (key, value)
             {
-                case ("created", SfInteger { Value: >= 0 } created):
+                case ("created", SfInteger { Value: >= 0 and <= MaxUnixSeconds } created):
                     result = result with { Created = DateTimeOffset.FromUnixTimeSeconds(created.Value) };
                     break;
-                case ("expires", SfInteger { Value: >= 0 } expires):
+                case ("expires", SfInteger { Value: >= 0 and <= MaxUnixSeconds } expires):
                     result = result with { Expires = DateTimeOffset.FromUnixTimeSeconds(expires.Value) };
                     break;
                 case ("nonce", SfString nonce):
@@ -84,7 +86,7 @@ public sealed record SignatureParameters
                     result = result with { Tag = tag.Value };
                     break;
                 case ("created" or "expires", _):
-                    error = $"The signature parameter '{key}' must be a non-negative integer.";
+                    error = $"The signature parameter '{key}' must be a non-negative integer of seconds before the year 10000.";
                     return false;
                 case ("nonce" or "alg" or "keyid" or "tag", _):
                     error = $"The signature parameter '{key}' must be a string.";

@@ -66,6 +66,11 @@ public sealed class HttpMessageVerifier(TimeProvider timeProvider, ISignatureNon
             return SignatureVerificationResult.Fail(SignatureErrors.InvalidInput, parameterError!, label);
         }
 
+        if (components.Items.Count > policy.MaxComponents)
+        {
+            return SignatureVerificationResult.Fail(SignatureErrors.InvalidInput, $"The signature covers more than {policy.MaxComponents} components.", label);
+        }
+
         var covered = components.Items.Select(item => item.Serialize()).ToList();
         var names = components.Items.Select(item => item.Value is SfString { Value: var name } ? name : string.Empty).ToList();
         if (covered.Count == 0)

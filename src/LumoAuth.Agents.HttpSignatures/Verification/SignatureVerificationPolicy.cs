@@ -33,6 +33,9 @@ public sealed record SignatureVerificationPolicy
     /// <summary>The <c>tag</c> the signature must carry, when the application defines one.</summary>
     public string? RequiredTag { get; init; }
 
+    /// <summary>The most components a signature may cover (32 by default); more is refused before any work on them.</summary>
+    public int MaxComponents { get; init; } = 32;
+
     /// <summary>The algorithms accepted; null accepts every algorithm this library implements.</summary>
     public IReadOnlyCollection<string>? AllowedAlgorithms { get; init; }
 }

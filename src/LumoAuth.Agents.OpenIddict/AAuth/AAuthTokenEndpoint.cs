@@ -114,7 +114,7 @@ public sealed partial class AAuthTokenEndpoint
         string? keyRefusal = null;
         var signature = await _verifier.VerifyAsync(message, body, options.SignatureMaxAge, async (conveyed, keyId, token) =>
         {
-            if (conveyed is { Scheme: ConveyedKey.JwtScheme, Jwt: { } jwt })
+            if (conveyed is { Scheme: ConveyedKey.JwtScheme, Jwt: { } jwt } && type != AAuthConstants.RequestAgent)
             {
                 if (parameters.TryGetValue("agent_token", out var inBody) && !string.Equals(inBody, jwt, StringComparison.Ordinal))
                 {
@@ -144,10 +144,12 @@ public sealed partial class AAuthTokenEndpoint
                 return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "This request must convey the agent token with its signature (Signature-Key: sig=jwt;jwt=\"...\").");
             }
 
+            // One answer for an unknown agent and an unenrolled key, so the endpoint does not reveal which agents exist.
+            const string NotEnrolled = "The key is not one enrolled by the agent named in 'agent_id'.";
             if (!parameters.TryGetValue("agent_id", out var claimed) || await _agents.FindAsync(claimed, token) is not { } agent)
             {
-                keyRefusal = AgentErrorCodes.AgentUnknown;
-                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, "An agent-token request names a registered agent in 'agent_id'.");
+                keyRefusal = AgentErrorCodes.AgentKeyNotEnrolled;
+                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, NotEnrolled);
             }
 
             var thumbprint = keyId;
@@ -168,7 +170,7 @@ public sealed partial class AAuthTokenEndpoint
             if (thumbprint is null || AgentSigningKeys.Find(agent, thumbprint) is not { } enrolled)
             {
                 keyRefusal = AgentErrorCodes.AgentKeyNotEnrolled;
-                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, $"The key is not one agent '{agent.Id}' enrolled.");
+                return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, NotEnrolled);
             }
 
             agentId = agent.Id;
@@ -189,6 +191,16 @@ public sealed partial class AAuthTokenEndpoint
         }
 
         var key = signature.Signature.Key!;
+
+        // A key removed from the registry stops working at once, even under an agent token issued before.
+        using (var enrolled = AgentSigningKeys.Find(agentProfile, key.Thumbprint!))
+        {
+            if (enrolled is null)
+            {
+                return Protocol(AgentErrorCodes.AgentKeyNotEnrolled, OAuthErrors.InvalidClient, $"The key that signed is no longer enrolled for agent '{agentProfile.Id}'.", 401);
+            }
+        }
+
         var thumbprintOfKey = key.Thumbprint!;
         var now = _time.GetUtcNow();
         IssuanceDecision decision;
@@ -261,11 +273,9 @@ public sealed partial class AAuthTokenEndpoint
                     return Protocol(AgentErrorCodes.ResourceUnknown, OAuthErrors.InvalidTarget, "The refresh token's resource is no longer known here.");
                 }
 
+                // Refresh tokens are issued for an agent's own auth tokens only (never after an exchange), so there is no chain.
                 resourceRequest = new ResourceRequest(resource, facts!.Scopes, facts.ExpiresAt ?? now);
-
-                // The current actor (this agent) is pushed again by the policy, which re-checks the whole chain.
-                var upstream = facts.Chain.Depth == 0 ? null : facts with { Chain = new ActorChain(facts.Chain.Skip(1)) };
-                decision = await _policy.DecideAuthAsync(agentProfile, resourceRequest, ScopesOf(parameters), upstream, ct);
+                decision = await _policy.DecideAuthAsync(agentProfile, resourceRequest, ScopesOf(parameters), null, ct);
                 break;
             }
         }
@@ -301,7 +311,7 @@ public sealed partial class AAuthTokenEndpoint
             ["expires_in"] = (long)decision.Lifetime.TotalSeconds,
             ["scope"] = decision.Scopes.ToString(),
         };
-        if (type != AAuthConstants.RequestRefresh)
+        if (type == AAuthConstants.RequestAuth)
         {
             var refreshClaims = new Dictionary<string, object>(claims) { [AAuthConstants.ResourceClaim] = resourceRequest.Resource.Identifier!.AbsoluteUri };
             response["refresh_token"] = _tokens.Create(AAuthConstants.RefreshTokenType, issuer, issuer, decision.Subject!, refreshClaims, decision.IssuedAt, decision.IssuedAt + options.RefreshTokenLifetime, out _);

@@ -188,14 +188,20 @@ public abstract class AAuthFixture(DatabaseKind database)
         var components = signing.Components ?? [.. new[] { "@method", "@target-uri" },
             .. body is null ? Array.Empty<string>() : ["content-digest", "content-type"],
             .. authorization is null ? Array.Empty<string>() : ["authorization"],
-            .. signing.Carrier == SignatureCarrier.SignatureHeaders ? ["signature-key"] : Array.Empty<string>()];
+            .. signing.Carrier == SignatureCarrier.SignatureHeaders || agentToken is not null ? ["signature-key"] : Array.Empty<string>()];
         var parameters = signing.Parameters ?? new SignatureParameters
         {
             Created = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             Nonce = Guid.NewGuid().ToString("N"),
             KeyId = key.Thumbprint,
         };
-        var signature = HttpMessageSigner.Sign(AAuthRequestSigner.ToMessage(request), "sig", components, parameters, key);
+        var message = AAuthRequestSigner.ToMessage(request);
+        if (signing.Carrier == SignatureCarrier.AgentAuth && agentToken is not null)
+        {
+            message = message with { Headers = [.. message.Headers, new("Signature-Key", keyMember)] };
+        }
+
+        var signature = HttpMessageSigner.Sign(message, "sig", components, parameters, key);
         if (signing.Carrier == SignatureCarrier.SignatureHeaders)
         {
             request.Headers.TryAddWithoutValidation("Signature-Input", signature.SignatureInput);

@@ -189,6 +189,7 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
             Assert.That((string?)payload["agent"], Is.EqualTo("agent:search-tool"));
             Assert.That((string?)payload["cnf"]!["jkt"], Is.EqualTo(SearchToolKey.Thumbprint));
             Assert.That((string?)payload["aud"], Is.EqualTo(TestApi.AbsoluteUri));
+            Assert.That(body["refresh_token"], Is.Null, "an exchanged token gets no refresh token that could outlive the upstream one");
         });
         var records = await Server.AuditAsync(new LumoAuth.Agents.Audit.AuditQuery { AgentId = "search-tool", Outcome = LumoAuth.Agents.Audit.AuditOutcome.Issued });
         Assert.That(records.Any(r => r.GrantType == "aauth:exchange" && r.ChainDescription == "Search Tool, acting for Research Bot"), Is.True,

@@ -74,6 +74,9 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
     [TestCase("agent_token_tampered", "invalid_jwt")]
     [TestCase("auth_token_as_agent_token", "invalid_jwt")]
     [TestCase("agent_token_differs_from_body", "invalid_key")]
+    [TestCase("agent_auth_token_swapped", "invalid_signature")]
+    [TestCase("too_many_components", "invalid_input")]
+    [TestCase("created_beyond_the_calendar", "invalid_input")]
     public async Task A_tampered_signature_is_refused_with_its_signature_error(string tampering, string signatureError)
     {
         var request = await TamperAsync(tampering);
@@ -226,6 +229,30 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
                 return await SignedAsync(HttpMethod.Post, Endpoint, body, key, _agentToken);
             }
 
+            case "agent_auth_token_swapped":
+            {
+                // Another agent token bound to the same key (aauth-other's second agent token) put into Agent-Auth in transit.
+                var other = await AgentTokenAsync("aauth-other", OtherAgentKey);
+                var body = Body();
+                body.Remove("agent_token");
+                return await SignedAsync(HttpMethod.Post, Endpoint, body, key, _agentToken, new Signing
+                {
+                    Carrier = SignatureCarrier.AgentAuth,
+                    After = r => Replace(r, "Agent-Auth", v => v[..v.IndexOf(", jwt=", StringComparison.Ordinal)] + ", jwt=\"" + other + "\""),
+                });
+            }
+
+            case "too_many_components":
+                return await SignedAsync(HttpMethod.Post, new Uri(Endpoint, "?" + string.Join('&', Enumerable.Range(0, 40).Select(i => $"p{i}=x"))), Body(), key, _agentToken, new Signing
+                {
+                    Components = ["@method", "@target-uri", "content-digest", "content-type", "signature-key", .. Enumerable.Range(0, 40).Select(i => $"\"@query-param\";name=\"p{i}\"")],
+                });
+            case "created_beyond_the_calendar":
+                return await SignedAsync(HttpMethod.Post, Endpoint, Body(), key, _agentToken, new Signing
+                {
+                    After = r => Replace(r, "Signature-Input", v => System.Text.RegularExpressions.Regex.Replace(v, "created=[0-9]+", "created=999999999999999")),
+                });
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(tampering), tampering, null);
         }
@@ -258,7 +285,7 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
     [TestCase("refresh_with_another_key_of_the_same_agent", 400, "invalid_grant", "key_binding_mismatch")]
     [TestCase("exchange_without_upstream_token", 400, "invalid_grant", "upstream_token_invalid")]
     [TestCase("agent_request_with_an_unenrolled_key", 401, "invalid_client", "agent_key_not_enrolled")]
-    [TestCase("agent_request_for_an_unknown_agent", 401, "invalid_client", "agent_unknown")]
+    [TestCase("agent_request_for_an_unknown_agent", 401, "invalid_client", "agent_key_not_enrolled")]
     public async Task A_forged_or_misused_token_request_is_refused(string misuse, int status, string error, string code)
     {
         var key = OtherAgentKey;
@@ -438,6 +465,25 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
         var (addedStatus, _, addedResponse) = await SendAsync(added);
         Assert.That(addedStatus, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(addedResponse.Headers.GetValues("Signature-Error").Single(), Does.StartWith("error=invalid_input"));
+    }
+
+    [Test]
+    public async Task A_key_removed_from_the_registry_stops_working_even_under_an_agent_token_issued_before()
+    {
+        using var key = Ed25519SignatureKey.Generate();
+        using var spare = Ed25519SignatureKey.Generate();
+        await RegisterAsync("aauth-rotating", ["read:articles"], ["test-api"], key, extraKeys: spare);
+        var agentToken = await AgentTokenAsync("aauth-rotating", key);
+        await OkAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, ResourceToken("agent:aauth-rotating", key.Thumbprint!)), key, agentToken));
+
+        await UpdateAgentAsync("aauth-rotating", r => r.SigningKeys = [spare.ToPublicJwk().ToJsonString()]);
+        await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, ResourceToken("agent:aauth-rotating", key.Thumbprint!)), key, agentToken),
+            401, "invalid_client", "agent_key_not_enrolled");
+
+        // Nor can the old agent token buy a new agent token: that request needs an enrolled key.
+        await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, new JsonObject { ["request_type"] = "agent", ["agent_id"] = "aauth-rotating" }, key, agentToken),
+            401, "invalid_client", "agent_key_not_enrolled", "unknown_key");
+        Assert.That(await AgentTokenAsync("aauth-rotating", spare), Is.Not.Empty, "the remaining key still works");
     }
 
     [Test]

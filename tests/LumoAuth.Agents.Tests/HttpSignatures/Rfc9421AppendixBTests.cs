@@ -240,12 +240,14 @@ public class Rfc9421AppendixBTests
     [TestCase("\"@query-param\"", "needs a 'name'")]
     [TestCase("\"@query-param\";name=\"missing\"", "no parameter 'missing'")]
     [TestCase("\"@unknown\"", "not a derived component")]
+    [TestCase("\"@query-param\";name=\"bad\"", "not valid UTF-8")]
     [TestCase("\"absent-field\"", "not in the message")]
     [TestCase("\"Example-Header\"", "lower-case")]
     public void Components_that_cannot_be_covered_are_refused_with_the_reason(string component, string reason)
     {
         StructuredFieldTypes.Register("example-dict", StructuredFieldType.Dictionary);
-        var message = HttpMessage.ForRequest("GET", new Uri("https://example.com/a?x=1"), [new("Example-Dict", "a=1"), new("Example-Header", "v")]);
+        var message = HttpMessage.ForRequest("GET", new Uri(component.Contains("bad", StringComparison.Ordinal) ? "https://example.com/a?bad=%FF" : "https://example.com/a?x=1"),
+            [new("Example-Dict", "a=1"), new("Example-Header", "v")]);
         Assert.That(SfParser.TryParseItem(component, out var item), Is.True);
         Assert.That(SignatureBase.TryBuild(message, new SfInnerList([item], []), out _, out var error), Is.False);
         Assert.That(error, Does.Contain(reason));
