@@ -1,3 +1,5 @@
+using LumoAuth.Agents.SampleHost.Benchmarking;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using LumoAuth.Agents.AspNetCore.AAuth;
 using LumoAuth.Agents.OpenIddict.AAuth;
 using LumoAuth.Agents.SampleHost.AAuth;
@@ -90,7 +92,17 @@ builder.Services.AddOpenIddict()
         options.AddSigningKey(LocalKeys.LoadOrCreateSigningKey(dataDirectory))
                .AddEncryptionKey(LocalKeys.LoadOrCreateEncryptionKey(dataDirectory));
 
-        options.UseLumoAgents();
+        if (builder.Configuration.GetValue("Sample:Pack", "on") == "off")
+        {
+            // BENCHMARKS ONLY: OpenIddict's own token exchange without our pack, as the side-by-side peer.
+            options.AllowClientCredentialsFlow().AllowTokenExchangeFlow().AcceptAnonymousClients().DisableAccessTokenEncryption();
+            options.AddEventHandler(LumoAuth.Agents.SampleHost.Benchmarking.PeerTokenExchange.Descriptor);
+        }
+        else
+        {
+            options.UseLumoAgents();
+        }
+
         options.AddEventHandler(ServiceClientCredentials.Descriptor);
 
         var aspNetCore = options.UseAspNetCore().EnableAuthorizationEndpointPassthrough();
@@ -106,6 +118,8 @@ builder.Services.AddOpenIddict()
         options.UseLocalServer();
         options.UseAspNetCore();
     });
+
+builder.Services.TryAddScoped<LumoAuth.Agents.Agents.IAgentClientRegistrar, LumoAuth.Agents.OpenIddict.Registration.OpenIddictAgentClientRegistrar>();
 
 var app = builder.Build();
 
@@ -149,6 +163,11 @@ app.MapGet("/sample-api/articles", (HttpContext http) => Results.Ok(new
 // The admin, usage and audit APIs described (OpenAPI) and explorable in the browser at /api-docs.
 app.MapOpenApi();
 app.MapScalarApiReference("/api-docs", options => options.WithTitle("LumoAuth.Agents sample APIs"));
+if (builder.Configuration.GetValue("Sample:DiagnosticsEndpoint", false))
+{
+    app.MapRuntimeDiagnostics();
+}
+
 if (devKubernetes is not null)
 {
     app.MapPost("/dev/kubernetes/token", async (HttpRequest request, TimeProvider time) =>

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using LumoAuth.Agents.Client.AAuth;
+using LumoAuth.Agents.HttpSignatures.Keys;
+using LumoAuth.Agents.LoadGenerator;
+using Microsoft.Extensions.Options;
+
+// Usage: LumoAuth.Agents.LoadGenerator --host <SampleHost.dll> --postgres <connection string> [--seconds 15] [--workers 32]
+//        [--key <research-bot key pem>] [--server-core 0]
+var options = Args.Parse(args);
+var culture = CultureInfo.InvariantCulture;
+var dataDirectory = Directory.CreateTempSubdirectory("lumo-bench-").FullName;
+var duration = TimeSpan.FromSeconds(options.Seconds);
+var settings = new Dictionary<string, string>
+{
+    ["Sample:DataDirectory"] = dataDirectory,
+    ["Sample:PublicOrigin"] = "http://127.0.0.1:5090/",
+    ["Sample:DevKubernetesIssuer"] = "true",
+    ["Sample:DiagnosticsEndpoint"] = "true",
+    ["Database:Provider"] = "PostgreSql",
+    ["ConnectionStrings:Default"] = options.Postgres,
+    ["Logging:LogLevel:Default"] = "Warning",
+    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+};
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformationText()}, server pinned to core {options.ServerCore}, load generator on the rest");
+var results = new List<ScenarioResult>();
+using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Workers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+
+string userToken, agentToken;
+await using (var host = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, settings))
+{
+    var tokenUri = new Uri(host.BaseAddress, Setup.SeedTokenPath);
+    userToken = await Setup.UserTokenAsync(host.BaseAddress);
+    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
+
+    FormUrlEncodedContent Exchange(string subject) => new(
+    [
+        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+        new("subject_token", subject), new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+        new("actor_token", agentToken), new("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+    ]);
+
+    Console.WriteLine("running: client credentials");
+    results.Add(await Load.RunAsync("client_credentials", host, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+        [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)])), options.Workers, duration));
+
+    Console.WriteLine("running: delegation exchange");
+    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
+    var delegation = await Load.RunAsync("delegation_exchange", host, http, c => c.PostAsync(tokenUri, Exchange(userToken)), options.Workers, duration);
+    results.Add(delegation);
+
+    Console.WriteLine("running: delegation exchange at 70% of its maximum rate");
+    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
+    results.Add(await Load.RunAsync("delegation_at_70pct", host, http, c => c.PostAsync(tokenUri, Exchange(userToken)), options.Workers, duration,
+        targetRps: delegation.RequestsPerSecond * 0.7));
+
+    Console.WriteLine("running: refusals (malformed token, bad signature)");
+    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
+    results.Add(await Load.RunAsync("refusal_malformed", host, http, c => c.PostAsync(tokenUri, Exchange("not-a-token")), options.Workers, duration, HttpStatusCode.BadRequest));
+    var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
+    results.Add(await Load.RunAsync("refusal_bad_signature", host, http, c => c.PostAsync(tokenUri, Exchange(badSignature)), options.Workers, duration, HttpStatusCode.BadRequest));
+
+    Console.WriteLine("running: workload exchange");
+    var workloadToken = await Setup.WorkloadTokenAsync(host.BaseAddress);
+    results.Add(await Load.RunAsync("workload_exchange", host, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+    [
+        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", workloadToken),
+        new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), new("subject_issuer", "kubernetes"),
+    ])), options.Workers, duration));
+
+    Console.WriteLine("running: AAuth auth (each request signed with ed25519)");
+    using var key = Ed25519SignatureKey.FromPrivateKeyPem(File.ReadAllText(options.Key));
+    var aauthEndpoint = new Uri(host.BaseAddress, "t/acme-corp/api/v1/aauth/agent/token");
+    var clientOptions = new StaticOptions(new AAuthClientOptions { TokenEndpoint = aauthEndpoint, AgentId = "research-bot", SigningKey = key });
+    using var aauth = new AAuthClient(new HttpClient(), clientOptions, TimeProvider.System);
+    var agent = (await aauth.GetAgentTokenAsync(CancellationToken.None)).Value;
+    using var challenge = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseAddress, "sample-api/articles"));
+    await AAuthRequestSigner.SignAsync(challenge, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+    using var challenged = await http.SendAsync(challenge);
+    var resourceToken = JsonNode.Parse(await challenged.Content.ReadAsStringAsync())!["resource_token"]!.GetValue<string>();
+    var body = new JsonObject { ["request_type"] = "auth", ["agent_token"] = agent, ["resource_token"] = resourceToken, ["scope"] = "read:articles" }.ToJsonString();
+    results.Add(await Load.RunAsync("aauth_auth", host, http, async c =>
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, aauthEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        await AAuthRequestSigner.SignAsync(request, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+        return await c.SendAsync(request);
+    }, options.Workers, duration));
+}
+
+// The peer: the same host, database and keys with our pack switched off, doing OpenIddict's own token exchange.
+Console.WriteLine("running: peer (OpenIddict's own token exchange, pack off)");
+await using (var peer = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, new Dictionary<string, string>(settings) { ["Sample:Pack"] = "off" }))
+{
+    var tokenUri = new Uri(peer.BaseAddress, Setup.SeedTokenPath);
+    results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+    [
+        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+        new("subject_token", userToken), new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+        new("actor_token", agentToken), new("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+    ])), options.Workers, duration));
+}
+
+// The machine's own ceiling for one exchange on one core: verify two RS256 tokens, sign one (the sample signs RS256).
+var ceilingRs256 = Ceiling.Measure(RSA.Create(2048), TimeSpan.FromSeconds(3));
+var ceilingEs256 = Ceiling.Measure(ECDsa.Create(ECCurve.NamedCurves.nistP256), TimeSpan.FromSeconds(3));
+
+Console.WriteLine();
+Console.WriteLine("| scenario | workers | requests/s | p50 ms | p99 ms | p99.9 ms | CPU ms/req | KB alloc/req | working set MB | failed |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var r in results)
+{
+    Console.WriteLine(string.Create(culture, $"| {r.Name} | {r.Workers} | {r.RequestsPerSecond:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.P999Ms:0.00} | {r.CpuMsPerRequest:0.000} | {r.BytesPerRequest / 1024:0.0} | {r.WorkingSetBytes / 1048576.0:0} | {r.Failed} |"));
+}
+
+Console.WriteLine(string.Create(culture, $"| crypto ceiling RS256 (sign + 2 verifies, 1 core) | 1 | {ceilingRs256:0} | | | | {1000 / ceilingRs256:0.000} | | | |"));
+Console.WriteLine(string.Create(culture, $"| crypto ceiling ES256 (sign + 2 verifies, 1 core) | 1 | {ceilingEs256:0} | | | | {1000 / ceilingEs256:0.000} | | | |"));
+foreach (var r in results.Where(r => r.FirstFailure is not null))
+{
+    Console.WriteLine($"first failure in {r.Name}: {r.FirstFailure}");
+}
+
+ScenarioResult Get(string name) => results.Single(r => r.Name == name);
+var ours = Get("delegation_exchange");
+var ratios = new (string Name, double Value, double Target, bool HigherIsBetter)[]
+{
+    ("delegation / crypto ceiling (RS256)", ours.RequestsPerSecond / ceilingRs256, 0.40, true),
+    ("delegation / OpenIddict's own exchange", ours.RequestsPerSecond / Get("peer_openiddict_exchange").RequestsPerSecond, 0.80, true),
+    ("client credentials / (10 x 120 per vCPU)", Get("client_credentials").RequestsPerSecond / 1200.0, 1.0, true),
+    ("p99 / p50 at 70% of max rate", Get("delegation_at_70pct").P99Ms / Get("delegation_at_70pct").P50Ms, 5.0, false),
+    ("KB allocated per delegation / 16 KB", ours.BytesPerRequest / 1024 / 16, 1.0, false),
+    ("working set MB / 250 MB", results.Max(r => r.WorkingSetBytes) / 1048576.0 / 250, 1.0, false),
+    ("malformed refusal CPU / accepted exchange CPU", Get("refusal_malformed").CpuMsPerRequest / ours.CpuMsPerRequest, 0.1, false),
+    ("bad-signature refusal CPU / accepted exchange CPU", Get("refusal_bad_signature").CpuMsPerRequest / ours.CpuMsPerRequest, 1.0, false),
+};
+Console.WriteLine();
+foreach (var (name, value, target, higher) in ratios)
+{
+    var met = higher ? value >= target : value <= target;
+    Console.WriteLine(string.Create(culture, $"ratio {name}: {value:0.000} (target {(higher ? ">=" : "<=")} {target:0.00}) {(met ? "met" : "NOT met")}"));
+}
+
+try
+{
+    Directory.Delete(dataDirectory, true);
+}
+catch (IOException)
+{
+}
+
+static string RuntimeInformationText() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " on " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
+internal sealed class StaticOptions(AAuthClientOptions value) : IOptionsMonitor<AAuthClientOptions>
+{
+    public AAuthClientOptions CurrentValue => value;
+
+    public AAuthClientOptions Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<AAuthClientOptions, string?> listener) => null;
+}
+
+internal static class Ceiling
+{
+    /// <summary>Exchanges per second one core can do in cryptography alone: two verifications and one signature.</summary>
+    public static double Measure(AsymmetricAlgorithm key, TimeSpan duration)
+    {
+        var payload = RandomNumberGenerator.GetBytes(600);
+        Func<byte[], byte[]> sign;
+        Func<byte[], byte[], bool> verify;
+        switch (key)
+        {
+            case RSA rsa:
+                sign = p => rsa.SignData(p, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                verify = (p, s) => rsa.VerifyData(p, s, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                break;
+            case ECDsa ecdsa:
+                sign = p => ecdsa.SignData(p, HashAlgorithmName.SHA256);
+                verify = (p, s) => ecdsa.VerifyData(p, s, HashAlgorithmName.SHA256);
+                break;
+            default:
+                throw new ArgumentException("RSA or ECDSA.", nameof(key));
+        }
+
+        var signature = sign(payload);
+        var count = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < duration)
+        {
+            if (!verify(payload, signature) || !verify(payload, signature) || sign(payload).Length == 0)
+            {
+                throw new CryptographicException("verification failed");
+            }
+
+            count++;
+        }
+
+        key.Dispose();
+        return count / watch.Elapsed.TotalSeconds;
+    }
+}
+
+internal sealed record Args(string Host, string Postgres, int Seconds, int Workers, string Key, string ServerCore)
+{
+    public static Args Parse(string[] args)
+    {
+        string Value(string name, string? fallback = null)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"--{name} is required.");
+        }
+
+        return new Args(Value("host"), Value("postgres"), int.Parse(Value("seconds", "15"), CultureInfo.InvariantCulture),
+            int.Parse(Value("workers", "32"), CultureInfo.InvariantCulture), Value("key", "research-bot.sample-key.pem"), Value("server-core", "0"));
+    }
+}
