@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 // Usage: LumoAuth.Agents.LoadGenerator --host <SampleHost.dll> --postgres <connection string> [--seconds 15] [--workers 32]
 //        [--key <research-bot key pem>] [--server-core 0]
 var options = Args.Parse(args);
+bool Want(string scenario) => options.Only is null || options.Only.Split(',').Contains(scenario);
 var culture = CultureInfo.InvariantCulture;
 var dataDirectory = Directory.CreateTempSubdirectory("lumo-bench-").FullName;
 var duration = TimeSpan.FromSeconds(options.Seconds);
@@ -32,78 +33,91 @@ var results = new List<ScenarioResult>();
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Workers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
 
-string userToken, agentToken;
+string userToken = string.Empty, agentToken = string.Empty;
+FormUrlEncodedContent Exchange(string subject, bool authenticate) => new(
+[
+    new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+    new("subject_token", subject), new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+    new("actor_token", agentToken), new("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+    .. authenticate ? new KeyValuePair<string, string>[] { new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret) } : [],
+]);
+
 await using (var host = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, settings))
 {
     var tokenUri = new Uri(host.BaseAddress, Setup.SeedTokenPath);
     userToken = await Setup.UserTokenAsync(host.BaseAddress);
-    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
 
-    FormUrlEncodedContent Exchange(string subject) => new(
-    [
-        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
-        new("subject_token", subject), new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-        new("actor_token", agentToken), new("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-    ]);
-
-    Console.WriteLine("running: client credentials");
-    results.Add(await Load.RunAsync("client_credentials", host, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
-        [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)])), options.Workers, duration));
-
-    Console.WriteLine("running: delegation exchange");
-    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
-    var delegation = await Load.RunAsync("delegation_exchange", host, http, c => c.PostAsync(tokenUri, Exchange(userToken)), options.Workers, duration);
-    results.Add(delegation);
-
-    Console.WriteLine("running: delegation exchange at 70% of its maximum rate");
-    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
-    results.Add(await Load.RunAsync("delegation_at_70pct", host, http, c => c.PostAsync(tokenUri, Exchange(userToken)), options.Workers, duration,
-        targetRps: delegation.RequestsPerSecond * 0.7));
-
-    Console.WriteLine("running: refusals (malformed token, bad signature)");
-    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
-    results.Add(await Load.RunAsync("refusal_malformed", host, http, c => c.PostAsync(tokenUri, Exchange("not-a-token")), options.Workers, duration, HttpStatusCode.BadRequest));
-    var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
-    results.Add(await Load.RunAsync("refusal_bad_signature", host, http, c => c.PostAsync(tokenUri, Exchange(badSignature)), options.Workers, duration, HttpStatusCode.BadRequest));
-
-    Console.WriteLine("running: workload exchange");
-    var workloadToken = await Setup.WorkloadTokenAsync(host.BaseAddress);
-    results.Add(await Load.RunAsync("workload_exchange", host, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
-    [
-        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", workloadToken),
-        new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), new("subject_issuer", "kubernetes"),
-    ])), options.Workers, duration));
-
-    Console.WriteLine("running: AAuth auth (each request signed with ed25519)");
-    using var key = Ed25519SignatureKey.FromPrivateKeyPem(File.ReadAllText(options.Key));
-    var aauthEndpoint = new Uri(host.BaseAddress, "t/acme-corp/api/v1/aauth/agent/token");
-    var clientOptions = new StaticOptions(new AAuthClientOptions { TokenEndpoint = aauthEndpoint, AgentId = "research-bot", SigningKey = key });
-    using var aauth = new AAuthClient(new HttpClient(), clientOptions, TimeProvider.System);
-    var agent = (await aauth.GetAgentTokenAsync(CancellationToken.None)).Value;
-    using var challenge = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseAddress, "sample-api/articles"));
-    await AAuthRequestSigner.SignAsync(challenge, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
-    using var challenged = await http.SendAsync(challenge);
-    var resourceToken = JsonNode.Parse(await challenged.Content.ReadAsStringAsync())!["resource_token"]!.GetValue<string>();
-    var body = new JsonObject { ["request_type"] = "auth", ["agent_token"] = agent, ["resource_token"] = resourceToken, ["scope"] = "read:articles" }.ToJsonString();
-    results.Add(await Load.RunAsync("aauth_auth", host, http, async c =>
+    async Task Scenario(string name, Func<HttpClient, Task<HttpResponseMessage>> send, HttpStatusCode expected = HttpStatusCode.OK, double? targetRps = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, aauthEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        await AAuthRequestSigner.SignAsync(request, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
-        return await c.SendAsync(request);
-    }, options.Workers, duration));
+        if (!Want(name))
+        {
+            return;
+        }
+
+        agentToken = await Setup.AgentTokenAsync(host.BaseAddress); // fresh for each scenario (5-minute lifetime)
+        Console.WriteLine("running: " + name);
+        results.Add(await Load.RunAsync(name, host, http, send, options.Workers, duration, expected, targetRps));
+    }
+
+    await Scenario("client_credentials", c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+        [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)])));
+    await Scenario("delegation_exchange", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false)));
+    if (results.FirstOrDefault(r => r.Name == "delegation_exchange") is { } maximum)
+    {
+        await Scenario("delegation_at_70pct", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false)), targetRps: maximum.RequestsPerSecond * 0.7);
+    }
+
+    await Scenario("delegation_exchange_client_auth", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true)));
+    await Scenario("refusal_malformed", c => c.PostAsync(tokenUri, Exchange("not-a-token", authenticate: false)), HttpStatusCode.BadRequest);
+    var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
+    await Scenario("refusal_bad_signature", c => c.PostAsync(tokenUri, Exchange(badSignature, authenticate: false)), HttpStatusCode.BadRequest);
+
+    if (Want("workload_exchange"))
+    {
+        var workloadToken = await Setup.WorkloadTokenAsync(host.BaseAddress);
+        await Scenario("workload_exchange", c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+        [
+            new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", workloadToken),
+            new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), new("subject_issuer", "kubernetes"),
+        ])));
+    }
+
+    if (Want("aauth_auth"))
+    {
+        using var key = Ed25519SignatureKey.FromPrivateKeyPem(File.ReadAllText(options.Key));
+        var aauthEndpoint = new Uri(host.BaseAddress, "t/acme-corp/api/v1/aauth/agent/token");
+        var clientOptions = new StaticOptions(new AAuthClientOptions { TokenEndpoint = aauthEndpoint, AgentId = "research-bot", SigningKey = key });
+        using var aauth = new AAuthClient(new HttpClient(), clientOptions, TimeProvider.System);
+        var agent = (await aauth.GetAgentTokenAsync(CancellationToken.None)).Value;
+        using var challenge = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseAddress, "sample-api/articles"));
+        await AAuthRequestSigner.SignAsync(challenge, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+        using var challenged = await http.SendAsync(challenge);
+        var resourceToken = JsonNode.Parse(await challenged.Content.ReadAsStringAsync())!["resource_token"]!.GetValue<string>();
+        var body = new JsonObject { ["request_type"] = "auth", ["agent_token"] = agent, ["resource_token"] = resourceToken, ["scope"] = "read:articles" }.ToJsonString();
+        await Scenario("aauth_auth", async c =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, aauthEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            await AAuthRequestSigner.SignAsync(request, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+            return await c.SendAsync(request);
+        });
+    }
+
+    if (options.Hold > 0)
+    {
+        Console.WriteLine($"holding the host for {options.Hold} s");
+        await Task.Delay(TimeSpan.FromSeconds(options.Hold));
+    }
 }
 
-// The peer: the same host, database and keys with our pack switched off, doing OpenIddict's own token exchange.
-Console.WriteLine("running: peer (OpenIddict's own token exchange, pack off)");
-await using (var peer = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, new Dictionary<string, string>(settings) { ["Sample:Pack"] = "off" }))
+// The peer: the same host, database and keys with our pack switched off, doing OpenIddict's own token exchange. OpenIddict
+// requires the client to authenticate when it redeems a token issued to it, so the like-for-like comparison is with
+// our exchange under client authentication too.
+if (Want("peer_openiddict_exchange"))
 {
+    Console.WriteLine("running: peer_openiddict_exchange (pack off)");
+    await using var peer = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, new Dictionary<string, string>(settings) { ["Sample:Pack"] = "off" });
     var tokenUri = new Uri(peer.BaseAddress, Setup.SeedTokenPath);
-    results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
-    [
-        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
-        new("subject_token", userToken), new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-        new("actor_token", agentToken), new("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-    ])), options.Workers, duration));
+    results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true)), options.Workers, duration));
 }
 
 // The machine's own ceiling for one exchange on one core: verify two RS256 tokens, sign one (the sample signs RS256).
@@ -125,12 +139,17 @@ foreach (var r in results.Where(r => r.FirstFailure is not null))
     Console.WriteLine($"first failure in {r.Name}: {r.FirstFailure}");
 }
 
+if (options.Only is not null)
+{
+    return;
+}
+
 ScenarioResult Get(string name) => results.Single(r => r.Name == name);
 var ours = Get("delegation_exchange");
 var ratios = new (string Name, double Value, double Target, bool HigherIsBetter)[]
 {
     ("delegation / crypto ceiling (RS256)", ours.RequestsPerSecond / ceilingRs256, 0.40, true),
-    ("delegation / OpenIddict's own exchange", ours.RequestsPerSecond / Get("peer_openiddict_exchange").RequestsPerSecond, 0.80, true),
+    ("delegation (client auth) / OpenIddict's own exchange (client auth)", Get("delegation_exchange_client_auth").RequestsPerSecond / Get("peer_openiddict_exchange").RequestsPerSecond, 0.80, true),
     ("client credentials / (10 x 120 per vCPU)", Get("client_credentials").RequestsPerSecond / 1200.0, 1.0, true),
     ("p99 / p50 at 70% of max rate", Get("delegation_at_70pct").P99Ms / Get("delegation_at_70pct").P50Ms, 5.0, false),
     ("KB allocated per delegation / 16 KB", ours.BytesPerRequest / 1024 / 16, 1.0, false),
@@ -204,7 +223,7 @@ internal static class Ceiling
     }
 }
 
-internal sealed record Args(string Host, string Postgres, int Seconds, int Workers, string Key, string ServerCore)
+internal sealed record Args(string Host, string Postgres, int Seconds, int Workers, string Key, string ServerCore, string? Only, int Hold)
 {
     public static Args Parse(string[] args)
     {
@@ -215,6 +234,7 @@ internal sealed record Args(string Host, string Postgres, int Seconds, int Worke
         }
 
         return new Args(Value("host"), Value("postgres"), int.Parse(Value("seconds", "15"), CultureInfo.InvariantCulture),
-            int.Parse(Value("workers", "32"), CultureInfo.InvariantCulture), Value("key", "research-bot.sample-key.pem"), Value("server-core", "0"));
+            int.Parse(Value("workers", "32"), CultureInfo.InvariantCulture), Value("key", "research-bot.sample-key.pem"), Value("server-core", "0"),
+            Array.IndexOf(args, "--only") >= 0 ? Value("only") : null, int.Parse(Value("hold", "0"), CultureInfo.InvariantCulture));
     }
 }

@@ -97,6 +97,10 @@ builder.Services.AddOpenIddict()
             // BENCHMARKS ONLY: OpenIddict's own token exchange without our pack, as the side-by-side peer.
             options.AllowClientCredentialsFlow().AllowTokenExchangeFlow().AcceptAnonymousClients().DisableAccessTokenEncryption();
             options.AddEventHandler(LumoAuth.Agents.SampleHost.Benchmarking.PeerTokenExchange.Descriptor);
+
+            // The same client-secret cache the pack installs, so the comparison isolates policy, budget and audit.
+            builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Clients.VerifiedSecretCache>();
+            builder.Services.Replace(ServiceDescriptor.Scoped(typeof(OpenIddict.Core.OpenIddictApplicationManager<>), typeof(LumoAuth.Agents.OpenIddict.Clients.CachingApplicationManager<>)));
         }
         else
         {

@@ -74,6 +74,11 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddScoped<SkipForAgentRequests>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
         builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenService>();
+
+        // Agents authenticate on every token request: remember verified client secrets briefly instead of re-running
+        // OpenIddict's PBKDF2 check each time (see VerifiedSecretCache).
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Clients.VerifiedSecretCache>();
+        builder.Services.Replace(ServiceDescriptor.Scoped(typeof(global::OpenIddict.Core.OpenIddictApplicationManager<>), typeof(LumoAuth.Agents.OpenIddict.Clients.CachingApplicationManager<>)));
         builder.Services.TryAddScoped<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenEndpoint>();
         builder.Services.TryAddScoped<LumoAuth.Agents.AspNetCore.AAuth.AAuthSignatureVerifier>();
         return builder;

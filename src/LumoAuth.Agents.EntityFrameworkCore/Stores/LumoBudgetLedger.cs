@@ -86,6 +86,22 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
             .FirstOrDefaultAsync(cancellationToken) ?? 0;
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<BudgetMetric, long>> ReadManyAsync(string agentId, IReadOnlyCollection<BudgetMetric> metrics, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+
+        // One query of fixed shape for every metric's current window (unasked metrics get a window no row has).
+        DateTime Window(BudgetMetric metric) => metrics.Contains(metric) ? BudgetWindow.For(metric, now).Start.UtcDateTime : DateTime.MinValue;
+        var (tokens, calls, cost) = (Window(BudgetMetric.LlmTokensPerDay), Window(BudgetMetric.ApiCallsPerHour), Window(BudgetMetric.CostPerMonth));
+        var (tokensMetric, callsMetric, costMetric) = ((int)BudgetMetric.LlmTokensPerDay, (int)BudgetMetric.ApiCallsPerHour, (int)BudgetMetric.CostPerMonth);
+        var rows = await Counters.AsNoTracking()
+            .Where(c => c.AgentId == agentId && ((c.Metric == tokensMetric && c.WindowStart == tokens) || (c.Metric == callsMetric && c.WindowStart == calls) || (c.Metric == costMetric && c.WindowStart == cost)))
+            .Select(c => new { c.Metric, c.Used })
+            .ToListAsync(cancellationToken);
+        return metrics.ToDictionary(m => m, m => rows.Where(r => r.Metric == (int)m).Select(r => r.Used).FirstOrDefault());
+    }
+
     private async ValueTask<BudgetConsumption?> ReceiptAsync(string agentId, string key, int metricValue, long amount, BudgetMetric metric, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var receipt = await Receipts.AsNoTracking().FirstOrDefaultAsync(r => r.AgentId == agentId && r.IdempotencyKey == key, cancellationToken);

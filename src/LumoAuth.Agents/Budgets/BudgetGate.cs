@@ -24,9 +24,16 @@ public class BudgetGate
     {
         ArgumentNullException.ThrowIfNull(agent);
         var now = _time.GetUtcNow();
-        foreach (var (metric, limit) in Limits(agent.Budget))
+        var limits = Limits(agent.Budget).ToList();
+        if (limits.Count == 0)
         {
-            if (await _ledger.ReadAsync(agent.Id, metric, now, cancellationToken) >= limit)
+            return null;
+        }
+
+        var used = await _ledger.ReadManyAsync(agent.Id, [.. limits.Select(l => l.Metric)], now, cancellationToken);
+        foreach (var (metric, limit) in limits)
+        {
+            if (used.GetValueOrDefault(metric) >= limit)
             {
                 var reset = BudgetWindow.For(metric, now).Reset;
                 return (new AgentError(AgentErrorCodes.BudgetExhausted, OAuthErrors.TemporarilyUnavailable,

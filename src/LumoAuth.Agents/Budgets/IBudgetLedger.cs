@@ -24,4 +24,20 @@ public interface IBudgetLedger
 
     /// <summary>The agent's usage of <paramref name="metric"/> in the window containing <paramref name="now"/>.</summary>
     ValueTask<long> ReadAsync(string agentId, BudgetMetric metric, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The use of several metrics in their current windows at once (one round trip where the store can). The default
+    /// reads them one by one.
+    /// </summary>
+    async ValueTask<IReadOnlyDictionary<BudgetMetric, long>> ReadManyAsync(string agentId, IReadOnlyCollection<BudgetMetric> metrics, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var used = new Dictionary<BudgetMetric, long>();
+        foreach (var metric in metrics)
+        {
+            used[metric] = await ReadAsync(agentId, metric, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return used;
+    }
 }

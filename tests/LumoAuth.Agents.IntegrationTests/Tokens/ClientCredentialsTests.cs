@@ -133,4 +133,22 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
         await AssertRefusedAsync(() => TokenEndpoint.PostAsync(Client, [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"]!)]),
             "invalid_client", "client_identification_required");
     }
+
+    [Test]
+    public async Task A_remembered_secret_verification_never_lets_a_wrong_or_replaced_secret_in()
+    {
+        await RegisterAsync("rotating-bot", ["read:articles"]);
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", TestSecret)).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", TestSecret)).Status, Is.EqualTo(HttpStatusCode.OK), "served from the cache");
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", TestSecret + "x")).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        const string Rotated = "rotated-agent-secret-0123456789abcdef";
+        await Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentClientRegistrar>(async clients =>
+        {
+            await clients.SetSecretAsync("rotating-bot", Rotated, default);
+            return true;
+        });
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", TestSecret)).Status, Is.EqualTo(HttpStatusCode.Unauthorized), "the old secret, though remembered, no longer matches");
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", Rotated)).Status, Is.EqualTo(HttpStatusCode.OK));
+    }
 }
