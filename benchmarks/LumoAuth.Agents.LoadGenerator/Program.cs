@@ -27,6 +27,11 @@ var settings = new Dictionary<string, string>
     ["Logging:LogLevel:Default"] = "Warning",
     ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
 };
+foreach (var extra in (Environment.GetEnvironmentVariable("LUMO_BENCH_SETTINGS") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+{
+    settings[extra[..extra.IndexOf('=', StringComparison.Ordinal)]] = extra[(extra.IndexOf('=', StringComparison.Ordinal) + 1)..];
+}
+
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformationText()}, server pinned to core {options.ServerCore}, load generator on the rest");
 var results = new List<ScenarioResult>();
