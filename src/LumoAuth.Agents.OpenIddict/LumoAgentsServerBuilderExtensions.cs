@@ -62,7 +62,7 @@ public static class LumoAgentsServerBuilderExtensions
             }
         });
 
-        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, ValidateWorkloadToken.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor, ApplyBudgetRefusal.Descriptor, IntrospectAgentToken.Descriptor })
+        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, ValidateWorkloadToken.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor, ApplyBudgetRefusal.Descriptor, IntrospectAgentToken.Descriptor, SkipAgentAccessTokenEntry.Descriptor })
         {
             if (!builder.Services.Any(d => d.ServiceType == descriptor.ServiceDescriptor.ServiceType))
             {

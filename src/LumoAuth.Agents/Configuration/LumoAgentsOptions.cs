@@ -23,6 +23,15 @@ public sealed class LumoAgentsOptions
     /// </summary>
     public bool RequireSubjectTokenBoundToActor { get; set; } = true;
 
+    /// <summary>
+    /// Whether the server keeps a database entry for every access token issued to an agent (off by default). Agents'
+    /// tokens are short-lived, signed, self-contained JWTs whose liveness is judged at every use by the agent's status and
+    /// the user's consent, so the entry buys nothing but a write on issuance and a read on each redemption — the
+    /// largest single cost of an exchange. Turn it on to list or revoke individual agent tokens through OpenIddict's
+    /// token manager. Authorization codes and refresh tokens always keep their entries.
+    /// </summary>
+    public bool StoreAgentAccessTokens { get; set; }
+
     /// <summary>The longest lifetime any issued token may have, whatever an agent asks for (default and ceiling 1 hour).</summary>
     public TimeSpan MaxAccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
