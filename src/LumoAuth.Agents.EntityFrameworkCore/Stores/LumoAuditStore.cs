@@ -15,10 +15,32 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
     private DbSet<LumoAuditEntity> Records => _context.Set<LumoAuditEntity>();
 
     /// <inheritdoc />
-    public async ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken) =>
+        await WriteManyAsync([record], cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask WriteManyAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var entities = records.Select(ToEntity).ToList();
+        Records.AddRange(entities);
+        try
+        {
+            await _context.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            foreach (var entity in entities)
+            {
+                _context.Entry(entity).State = EntityState.Detached;
+            }
+        }
+    }
+
+    private static LumoAuditEntity ToEntity(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var entity = new LumoAuditEntity
+        return new LumoAuditEntity
         {
             Id = record.Id,
             OccurredAt = record.OccurredAt.UtcDateTime,
@@ -41,15 +63,6 @@ public sealed class LumoAuditStore<TContext> : IAuditStore where TContext : DbCo
             WorkloadIssuer = Fit(record.WorkloadIssuer, LumoAuditEntity.Lengths.Workload),
             WorkloadSubject = Fit(record.WorkloadSubject, LumoAuditEntity.Lengths.Workload),
         };
-        Records.Add(entity);
-        try
-        {
-            await _context.SaveChangesAsync(cancellationToken);
-        }
-        finally
-        {
-            _context.Entry(entity).State = EntityState.Detached;
-        }
     }
 
     /// <inheritdoc />

@@ -16,10 +16,31 @@ public class AuditTrail
 
     /// <summary>Creates the trail.</summary>
     public AuditTrail(IAuditStore store, IAgentStore agents, TimeProvider time)
+        : this(store, agents, time, null)
+    {
+    }
+
+    /// <summary>Creates the trail; with <paramref name="writer"/>, records are group-committed (still durable before return).</summary>
+    public AuditTrail(IAuditStore store, IAgentStore agents, TimeProvider time, AuditWriter? writer)
     {
         _store = store;
         _agents = agents;
         _time = time;
+        _writer = writer;
+    }
+
+    private readonly AuditWriter? _writer;
+
+    private async ValueTask StoreAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        if (_writer is null)
+        {
+            await _store.WriteAsync(record, cancellationToken);
+        }
+        else
+        {
+            await _writer.WriteAsync(record, cancellationToken);
+        }
     }
 
     /// <summary>Records a decision of the agent policy.</summary>
@@ -61,7 +82,7 @@ public class AuditTrail
             WorkloadIssuer = decision.WorkloadIssuer,
             WorkloadSubject = decision.WorkloadSubject,
         };
-        await _store.WriteAsync(record, cancellationToken);
+        await StoreAsync(record, cancellationToken);
         return record;
     }
 
@@ -83,7 +104,7 @@ public class AuditTrail
             Audiences = context.AudiencesRequested,
             ClientIp = context.ClientIp,
         };
-        await _store.WriteAsync(record, cancellationToken);
+        await StoreAsync(record, cancellationToken);
         return record;
     }
 
@@ -102,7 +123,7 @@ public class AuditTrail
             ScopesGranted = scopes,
             ClientIp = context.ClientIp,
         };
-        await _store.WriteAsync(record, cancellationToken);
+        await StoreAsync(record, cancellationToken);
         return record;
     }
 
@@ -123,7 +144,7 @@ public class AuditTrail
             Subject = string.IsNullOrEmpty(agentId) ? null : Subjects.SubjectIdentifier.ForAgent(agentId),
             ClientIp = context.ClientIp,
         };
-        await _store.WriteAsync(record, cancellationToken);
+        await StoreAsync(record, cancellationToken);
         return record;
     }
 

@@ -9,6 +9,19 @@ public interface IAuditStore
     /// <summary>Stores a record durably.</summary>
     ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes several records durably before returning, in one commit where the store can (group commit). The
+    /// default writes them one by one.
+    /// </summary>
+    async ValueTask WriteManyAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records)
+        {
+            await WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Removes the records that occurred before <paramref name="cutoff"/>; returns how many.</summary>
     ValueTask<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 

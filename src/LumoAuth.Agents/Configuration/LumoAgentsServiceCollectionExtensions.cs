@@ -57,7 +57,9 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddSingleton<WorkloadTokenValidator>();
         services.TryAddScoped<WorkloadBindings>();
         services.TryAddScoped<WorkloadLoginPolicy>();
-        services.TryAddScoped<AuditTrail>();
+        services.TryAddSingleton<AuditWriter>();
+        services.TryAddScoped(provider => new AuditTrail(provider.GetRequiredService<IAuditStore>(), provider.GetRequiredService<IAgentStore>(),
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<AuditWriter>()));
         services.TryAddScoped<AuditRetention>();
         services.TryAddScoped<LumoAuth.Agents.Consent.ConsentRegistry>();
         services.AddOptions<LumoAuth.Agents.AAuth.AAuthOptions>().ValidateOnStart();
