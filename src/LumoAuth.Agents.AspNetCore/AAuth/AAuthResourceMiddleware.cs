@@ -62,9 +62,20 @@ public sealed class AAuthResourceMiddleware
                 return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "Convey the agent token with the signature (Signature-Key: sig=jwt;jwt=\"...\").");
             }
 
-            var keys = await serverKeys.GetAsync(null, token);
-            var (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", tokenServer, tokenServer, keys);
-            if (validated is null && error == "its signature does not verify")
+            string? claimedIssuer;
+            try
+            {
+                claimedIssuer = jwt.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(jwt).Issuer : null;
+            }
+            catch (ArgumentException)
+            {
+                claimedIssuer = null;
+            }
+
+            var fromProvider = claimedIssuer is not null && claimedIssuer != tokenServer && options.AgentProviders.ContainsKey(claimedIssuer);
+            var keys = fromProvider ? [.. options.AgentProviders[claimedIssuer!]] : await serverKeys.GetAsync(null, token);
+            var (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", fromProvider ? claimedIssuer! : tokenServer, tokenServer, keys);
+            if (validated is null && error == "its signature does not verify" && !fromProvider)
             {
                 keys = await serverKeys.GetAsync(new JsonWebToken(jwt).Kid ?? string.Empty, token);
                 (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", tokenServer, tokenServer, keys);

@@ -29,6 +29,12 @@ public sealed class AAuthResourceOptions
     /// <summary>The token server's verification keys; when empty they are read from its <c>/.well-known/aauth-issuer</c> JWKS and cached.</summary>
     public IList<SecurityKey> TokenServerKeys { get; } = [];
 
+    /// <summary>
+    /// Trusted agent providers besides the token server: their issuer and the keys of their agent tokens (which name the
+    /// token server as audience). The token server must trust the same providers.
+    /// </summary>
+    public IDictionary<string, IList<SecurityKey>> AgentProviders { get; } = new Dictionary<string, IList<SecurityKey>>(StringComparer.Ordinal);
+
     /// <summary>How long fetched token-server keys are used before they are read again (default 1 hour).</summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromHours(1);
 }

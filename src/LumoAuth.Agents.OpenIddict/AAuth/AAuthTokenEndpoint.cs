@@ -111,6 +111,8 @@ public sealed partial class AAuthTokenEndpoint
         // The signature proves the agent: its key comes from the agent token (Signature-Key jwt / Agent-Auth jwt) or,
         // for an agent-token request, from the keys the agent enrolled.
         string? agentId = null;
+        string? agentTokenSubject = null;
+        var vouchedByProvider = false;
         string? keyRefusal = null;
         var signature = await _verifier.VerifyAsync(message, body, options.SignatureMaxAge, async (conveyed, keyId, token) =>
         {
@@ -121,8 +123,30 @@ public sealed partial class AAuthTokenEndpoint
                     return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "The agent token in the body differs from the one conveyed with the signature.");
                 }
 
-                var (agentToken, error) = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, issuer, issuer);
-                if (agentToken is null || !LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out var id))
+                // This server's own agent token, or one from a trusted agent provider mapped to a registered agent.
+                JsonWebToken? agentToken;
+                string? error;
+                string? id = null;
+                var provider = options.AgentProviders.FirstOrDefault(p => p.Issuer?.AbsoluteUri == UnvalidatedIssuer(jwt) && UnvalidatedIssuer(jwt) != issuer);
+                if (provider is not null)
+                {
+                    var providerKeys = provider.SigningKeys.Select(k => (SecurityKey)new JsonWebKey(k)).ToList();
+                    (agentToken, error) = await AAuthJwt.ValidateAsync(jwt, AAuthConstants.AgentTokenType, provider.Issuer!.AbsoluteUri, issuer, providerKeys);
+                    if (agentToken is not null && !provider.Agents.TryGetValue(agentToken.Subject, out id))
+                    {
+                        (agentToken, error) = (null, "the provider's agent is not mapped to an agent registered here");
+                    }
+                }
+                else
+                {
+                    (agentToken, error) = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, issuer, issuer);
+                    if (agentToken is not null && !LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out id))
+                    {
+                        (agentToken, error) = (null, "it names no agent");
+                    }
+                }
+
+                if (agentToken is null || id is null)
                 {
                     keyRefusal = AgentErrorCodes.AgentTokenInvalid;
                     return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
@@ -136,6 +160,8 @@ public sealed partial class AAuthTokenEndpoint
                 }
 
                 agentId = id;
+                agentTokenSubject = agentToken.Subject;
+                vouchedByProvider = provider is not null;
                 return new ConveyedKeyResolution(key, null, null, agentToken);
             }
 
@@ -192,10 +218,11 @@ public sealed partial class AAuthTokenEndpoint
 
         var key = signature.Signature.Key!;
 
-        // A key removed from the registry stops working at once, even under an agent token issued before.
-        using (var enrolled = AgentSigningKeys.Find(agentProfile, key.Thumbprint!))
+        // A key removed from the registry stops working at once, even under an agent token issued before. A key a
+        // trusted provider vouches for is the provider's to manage.
+        using (var enrolled = vouchedByProvider ? null : AgentSigningKeys.Find(agentProfile, key.Thumbprint!))
         {
-            if (enrolled is null)
+            if (enrolled is null && !vouchedByProvider)
             {
                 return Protocol(AgentErrorCodes.AgentKeyNotEnrolled, OAuthErrors.InvalidClient, $"The key that signed is no longer enrolled for agent '{agentProfile.Id}'.", 401);
             }
@@ -226,7 +253,7 @@ public sealed partial class AAuthTokenEndpoint
 
             case AAuthConstants.RequestAuth or AAuthConstants.RequestExchange:
             {
-                var resourceOutcome = await ReadResourceTokenAsync(parameters.GetValueOrDefault("resource_token"), issuer, agentProfile, thumbprintOfKey, options);
+                var resourceOutcome = await ReadResourceTokenAsync(parameters.GetValueOrDefault("resource_token"), issuer, agentProfile, agentTokenSubject ?? agentProfile.Subject, thumbprintOfKey, options);
                 if (resourceOutcome.Error is { } resourceError)
                 {
                     audit = Update(audit, a => a with { AudiencesRequested = resourceOutcome.Resource });
@@ -257,7 +284,7 @@ public sealed partial class AAuthTokenEndpoint
             default:
             {
                 var (refresh, refreshError) = await _tokens.ValidateOwnAsync(parameters.GetValueOrDefault("refresh_token"), AAuthConstants.RefreshTokenType, issuer, issuer);
-                if (refresh is null || !TryFacts(refresh, out var facts) || AAuthJwt.ClaimString(refresh, AAuthConstants.AgentClaim) != agentProfile.Subject)
+                if (refresh is null || !TryFacts(refresh, out var facts) || AAuthJwt.ClaimString(refresh, "client_id") != agentProfile.Id)
                 {
                     return Protocol(AgentErrorCodes.RefreshTokenInvalid, OAuthErrors.InvalidGrant, $"The refresh token is refused: {refreshError ?? "it was not issued to this agent"}.");
                 }
@@ -295,7 +322,7 @@ public sealed partial class AAuthTokenEndpoint
         {
             ["scope"] = decision.Scopes.ToString(),
             ["cnf"] = Json(new JsonObject { ["jkt"] = thumbprintOfKey }),
-            [AAuthConstants.AgentClaim] = agentProfile.Subject,
+            [AAuthConstants.AgentClaim] = agentTokenSubject ?? agentProfile.Subject, // as the resource knows the agent: its agent token's sub
             ["client_id"] = agentProfile.Id,
         };
         if (decision.Chain.ToJson() is { } act)
@@ -382,7 +409,20 @@ public sealed partial class AAuthTokenEndpoint
         await response.WriteAsync(body.ToJsonString(), ct);
     }
 
-    private static async ValueTask<(ResourceRequest? Request, AgentError? Error, string? Resource)> ReadResourceTokenAsync(string? token, string issuer, AgentProfile agent, string thumbprint, AAuthOptions options)
+    private static string? UnvalidatedIssuer(string jwt)
+    {
+        try
+        {
+            return jwt.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(jwt).Issuer : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static async ValueTask<(ResourceRequest? Request, AgentError? Error, string? Resource)> ReadResourceTokenAsync(
+        string? token, string issuer, AgentProfile agent, string agentTokenSubject, string thumbprint, AAuthOptions options)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -422,7 +462,7 @@ public sealed partial class AAuthTokenEndpoint
             return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, $"The resource token must carry iat and live at most {options.ResourceTokenMaxLifetime.TotalMinutes:0} minutes."), resource.Identifier.AbsoluteUri);
         }
 
-        if (AAuthJwt.ClaimString(validated, AAuthConstants.AgentClaim) != agent.Subject)
+        if (AAuthJwt.ClaimString(validated, AAuthConstants.AgentClaim) != agentTokenSubject)
         {
             return (null, new AgentError(AgentErrorCodes.ResourceTokenAgentMismatch, OAuthErrors.InvalidGrant, $"The resource token was minted for another agent than '{agent.Id}'."), resource.Identifier.AbsoluteUri);
         }

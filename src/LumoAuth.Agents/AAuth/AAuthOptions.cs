@@ -20,6 +20,26 @@ public sealed class AAuthOptions
 
     /// <summary>The resources whose resource tokens are accepted, by identifier.</summary>
     public IList<AAuthResource> Resources { get; } = [];
+
+    /// <summary>Agent providers whose agent tokens are accepted in place of this server's own.</summary>
+    public IList<AAuthAgentProvider> AgentProviders { get; } = [];
+}
+
+/// <summary>
+/// A trusted agent provider: another AAuth issuer that vouches for an agent's key in its own agent tokens
+/// (<c>agent+jwt</c> with <c>cnf.jwk</c>, <c>aud</c> naming this server). Each of its agents this server serves is
+/// mapped to a registered agent, whose status, capabilities, tools and budget apply as for any other.
+/// </summary>
+public sealed class AAuthAgentProvider
+{
+    /// <summary>The provider's issuer: the <c>iss</c> of its agent tokens.</summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>The public keys (JWK JSON) its agent tokens are signed with.</summary>
+    public IList<string> SigningKeys { get; } = [];
+
+    /// <summary>The provider's agent subjects (<c>sub</c> of its agent tokens) and the registered agent each one is here.</summary>
+    public IDictionary<string, string> Agents { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary>A resource (an API or another agent) that mints resource tokens agents bring to this server.</summary>

@@ -59,6 +59,25 @@ public sealed class AAuthOptionsValidator : IValidateOptions<AAuthOptions>
             }
         }
 
+        var issuers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var provider in options.AgentProviders)
+        {
+            if (provider.Issuer is not { IsAbsoluteUri: true } issuer || !issuers.Add(issuer.AbsoluteUri))
+            {
+                failures.Add("AAuth: every agent provider needs a unique absolute Issuer.");
+            }
+
+            if (provider.SigningKeys.Count == 0 || provider.SigningKeys.Any(k => !IsJwtKey(k)))
+            {
+                failures.Add($"AAuth: the agent provider '{provider.Issuer}' needs public signing keys (JWK) for its agent tokens.");
+            }
+
+            if (provider.Agents.Count == 0)
+            {
+                failures.Add($"AAuth: the agent provider '{provider.Issuer}' maps none of its agents to a registered agent.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

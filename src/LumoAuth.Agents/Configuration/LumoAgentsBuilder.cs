@@ -65,6 +65,16 @@ public sealed class LumoAgentsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Accepts agent tokens from a trusted agent provider (another AAuth issuer) for the agents it maps to registered ones.
+    /// </summary>
+    public LumoAgentsBuilder AddAAuthAgentProvider(LumoAuth.Agents.AAuth.AAuthAgentProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        Services.Configure<LumoAuth.Agents.AAuth.AAuthOptions>(options => options.AgentProviders.Add(provider));
+        return this;
+    }
+
     /// <summary>Changes the AAuth lifetimes and limits.</summary>
     public LumoAgentsBuilder ConfigureAAuth(Action<LumoAuth.Agents.AAuth.AAuthOptions> configure)
     {

@@ -48,6 +48,11 @@ public abstract class AAuthFixture(DatabaseKind database)
 
     protected ECDsaSecurityKey SearchToolResourceKey { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "search-tool-1" };
 
+    /// <summary>A trusted agent provider's key; it vouches for "provider-agent-7", which is aauth-other here.</summary>
+    protected ECDsaSecurityKey ProviderKey { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "provider-1" };
+
+    public static readonly Uri Provider = new("https://agents.provider.example/");
+
     protected string Issuer => Server.BaseAddress.AbsoluteUri;
 
     [OneTimeSetUp]
@@ -80,7 +85,28 @@ public abstract class AAuthFixture(DatabaseKind database)
     {
         options.Resources.Add(Resource("test-api", TestApi, ResourceKey));
         options.Resources.Add(Resource("search-tool", SearchToolResource, SearchToolResourceKey));
+        var provider = new AAuthAgentProvider { Issuer = Provider };
+        provider.SigningKeys.Add(Resource("provider", Provider, ProviderKey).SigningKeys[0]);
+        provider.Agents["provider-agent-7"] = "aauth-other";
+        options.AgentProviders.Add(provider);
     });
+
+    /// <summary>An agent token as the trusted provider would mint it, vouching for <paramref name="key"/>.</summary>
+    protected string ProviderAgentToken(string subject, HttpSignatureKey key, string? audience = null, ECDsaSecurityKey? signer = null) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "agent+jwt",
+            Issuer = Provider.AbsoluteUri,
+            Audience = audience ?? Issuer,
+            Expires = DateTime.UtcNow.AddMinutes(30),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = subject,
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                ["cnf"] = System.Text.Json.JsonDocument.Parse(new JsonObject { ["jwk"] = key.ToPublicJwk() }.ToJsonString()).RootElement.Clone(),
+            },
+            SigningCredentials = new SigningCredentials(signer ?? ProviderKey, SecurityAlgorithms.EcdsaSha256),
+        });
 
     private static AAuthResource Resource(string id, Uri identifier, ECDsaSecurityKey key)
     {

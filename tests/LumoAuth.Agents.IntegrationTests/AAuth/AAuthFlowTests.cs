@@ -246,4 +246,33 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
         Assert.That(text, Does.Contain("\"caller\":\"agent:research-bot\""));
         Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
     }
+
+    [Test]
+    public async Task A_trusted_agent_providers_agent_token_works_for_the_agent_it_maps_to()
+    {
+        using var key = Ed25519SignatureKey.Generate(); // never enrolled here: the provider vouches for it
+        var agentToken = ProviderAgentToken("provider-agent-7", key);
+        var body = await OkAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, ResourceToken("provider-agent-7", key.Thumbprint!)), key, agentToken));
+        var payload = TokenEndpoint.Payload(body["auth_token"]!.GetValue<string>());
+        Assert.Multiple(() =>
+        {
+            Assert.That((string?)payload["client_id"], Is.EqualTo("aauth-other"), "the registered agent the provider's agent maps to");
+            Assert.That((string?)payload["sub"], Is.EqualTo("agent:aauth-other"));
+            Assert.That((string?)payload["agent"], Is.EqualTo("provider-agent-7"), "as the resource knows it");
+            Assert.That((string?)payload["cnf"]!["jkt"], Is.EqualTo(key.Thumbprint));
+        });
+
+        // An agent the provider does not map, a token for another audience, and a token signed by someone else: refused.
+        foreach (var (token, why) in new[]
+        {
+            (ProviderAgentToken("provider-agent-8", key), "unmapped agent"),
+            (ProviderAgentToken("provider-agent-7", key, audience: "https://elsewhere.example/"), "another audience"),
+            (ProviderAgentToken("provider-agent-7", key, signer: ResourceKey), "another signer"),
+        })
+        {
+            var (status, refused, _) = await SendAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(token, ResourceToken("provider-agent-7", key.Thumbprint!)), key, token));
+            Assert.That((int)status, Is.EqualTo(401), why);
+            Assert.That((string?)refused["error_code"], Is.EqualTo("agent_token_invalid"), why);
+        }
+    }
 }
