@@ -51,7 +51,10 @@ builder.Services.AddLumoAgentsAAuthResource(options =>
     options.ResourceIdentifier = SampleAAuth.ResourceIdentifier;
     options.TokenEndpointPath = "t/acme-corp/api/v1/aauth/agent/token";
     options.ResourceTokenSigningCredentials = new SigningCredentials(resourceKey, SecurityAlgorithms.EcdsaSha256);
-    options.TokenServerKeys.Add(LocalKeys.LoadOrCreateSigningKey(dataDirectory)); // co-hosted: the server's own key
+    foreach (var key in LocalKeys.LoadOrCreateSigningKeys(dataDirectory))
+    {
+        options.TokenServerKeys.Add(key); // co-hosted: the server's own keys
+    }
 });
 
 // DEV ONLY: a local stand-in for a Kubernetes cluster so the seed's pattern 2 works on one machine.
@@ -89,8 +92,12 @@ builder.Services.AddOpenIddict()
         // against the agent's capabilities, and the token endpoint's agent policy does the same.
         options.DisableScopeValidation();
 
-        options.AddSigningKey(LocalKeys.LoadOrCreateSigningKey(dataDirectory))
-               .AddEncryptionKey(LocalKeys.LoadOrCreateEncryptionKey(dataDirectory));
+        foreach (var key in LocalKeys.LoadOrCreateSigningKeys(dataDirectory))
+        {
+            options.AddSigningKey(key); // ES256 signs; the RSA key of earlier versions still verifies
+        }
+
+        options.AddEncryptionKey(LocalKeys.LoadOrCreateEncryptionKey(dataDirectory));
 
         if (builder.Configuration.GetValue("Sample:Pack", "on") == "off")
         {

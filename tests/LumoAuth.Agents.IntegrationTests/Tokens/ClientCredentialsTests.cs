@@ -38,6 +38,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
     public async Task The_token_verifies_against_the_published_JWKS()
     {
         var token = await AgentTokenAsync("search-tool");
+        Assert.That((string?)TokenEndpoint.Header(token)["alg"], Is.EqualTo("ES256"), "the sample signs with P-256 (see LocalKeys)");
         var jwks = new JsonWebKeySet(await Client.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative)));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
@@ -45,7 +46,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
             ValidAudience = "acme-corp-api",
             IssuerSigningKeys = jwks.GetSigningKeys(),
             ValidTypes = ["at+jwt"],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
         });
         Assert.That(result.IsValid, Is.True, result.Exception?.Message);
 
