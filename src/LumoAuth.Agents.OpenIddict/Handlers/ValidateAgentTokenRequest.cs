@@ -128,6 +128,18 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
             }
         }
 
+        // Tokens are compact JWS (or JWE, which OpenIddict then names precisely, e.g. a refresh token declared as an
+        // access token): anything else (garbage, a reference handle) is refused here, before OpenIddict would look it up
+        // in the database as a reference token.
+        foreach (var name in new[] { OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.ActorToken })
+        {
+            if ((string?)request[name] is { } token && !IsCompactJwt(token))
+            {
+                return new AgentError(Tokens.ProtocolErrorCodes.TokenInvalid, OAuthErrors.InvalidGrant,
+                    $"The '{name}' is not a JWT (compact serialization of at most 16 KB).");
+            }
+        }
+
         var anonymous = string.IsNullOrEmpty(request.ClientId);
         if (anonymous && options.RequireClientAuthenticationForExchange)
         {
@@ -142,5 +154,28 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         }
 
         return null;
+    }
+
+    private static bool IsCompactJwt(string token)
+    {
+        if (token.Length is 0 or > 16 * 1024)
+        {
+            return false;
+        }
+
+        var dots = 0;
+        foreach (var c in token)
+        {
+            if (c == '.')
+            {
+                dots++;
+            }
+            else if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        return dots is 2 or 4;
     }
 }
