@@ -54,6 +54,39 @@ public static class AAuthJwt
         return ((JsonWebToken)result.SecurityToken, null);
     }
 
+    /// <summary>The <c>iss</c> a token claims, read without validating it (to choose the keys to validate it with); null when it is not a JWT.</summary>
+    public static string? UnvalidatedIssuer(string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new JsonWebToken(token).Issuer;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The key a validated agent token vouches for (<c>cnf.jwk</c>), or false when it carries none usable.</summary>
+    public static bool TryConfirmationKey(JsonWebToken token, out LumoAuth.Agents.HttpSignatures.Keys.HttpSignatureKey? key)
+    {
+        key = null;
+        return ClaimJson(token, "cnf") is { ValueKind: JsonValueKind.Object } cnf && cnf.TryGetProperty("jwk", out var jwk) &&
+               LumoAuth.Agents.HttpSignatures.Keys.HttpSignatureKey.TryFromPublicJwk(jwk, null, out key, out _);
+    }
+
+    /// <summary>The origin of <paramref name="request"/> as an issuer: scheme, host and path base, with a trailing slash.</summary>
+    public static string OriginOf(Microsoft.AspNetCore.Http.HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.ToUriComponent(), "/");
+    }
+
     /// <summary>A claim of a validated token as JSON (for objects such as <c>cnf</c> and <c>act</c>).</summary>
     public static JsonElement? ClaimJson(JsonWebToken token, string name)
     {

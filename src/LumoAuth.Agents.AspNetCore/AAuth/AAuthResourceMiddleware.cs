@@ -62,16 +62,7 @@ public sealed class AAuthResourceMiddleware
                 return ConveyedKeyResolution.Refuse(SignatureErrors.InvalidKey, "Convey the agent token with the signature (Signature-Key: sig=jwt;jwt=\"...\").");
             }
 
-            string? claimedIssuer;
-            try
-            {
-                claimedIssuer = jwt.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(jwt).Issuer : null;
-            }
-            catch (ArgumentException)
-            {
-                claimedIssuer = null;
-            }
-
+            var claimedIssuer = AAuthJwt.UnvalidatedIssuer(jwt);
             var fromProvider = claimedIssuer is not null && claimedIssuer != tokenServer && options.AgentProviders.ContainsKey(claimedIssuer);
             var keys = fromProvider ? [.. options.AgentProviders[claimedIssuer!]] : await serverKeys.GetAsync(null, token);
             var (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", fromProvider ? claimedIssuer! : tokenServer, tokenServer, keys);
@@ -86,8 +77,7 @@ public sealed class AAuthResourceMiddleware
                 return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error}.");
             }
 
-            if (AAuthJwt.ClaimJson(validated, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jwk", out var jwk) ||
-                !HttpSignatureKey.TryFromPublicJwk(jwk, null, out var key, out _))
+            if (!AAuthJwt.TryConfirmationKey(validated, out var key))
             {
                 return ConveyedKeyResolution.Refuse("invalid_jwt", "The agent token carries no usable cnf.jwk.");
             }
@@ -167,7 +157,7 @@ public sealed class AAuthResourceMiddleware
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
-        return options.TokenServer?.AbsoluteUri ?? string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.ToUriComponent(), "/");
+        return options.TokenServer?.AbsoluteUri ?? AAuthJwt.OriginOf(request);
     }
 
     private static async Task ChallengeAsync(HttpContext http, AAuthResourceOptions options, string tokenServer, JsonWebToken agentToken, string thumbprint, AAuthRequirement requirement, TimeProvider time)

@@ -63,7 +63,7 @@ public sealed partial class AAuthTokenEndpoint
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(server);
-        return server.Issuer?.AbsoluteUri ?? string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.ToUriComponent(), "/");
+        return server.Issuer?.AbsoluteUri ?? AAuthJwt.OriginOf(request);
     }
 
     /// <summary>Handles one request.</summary>
@@ -71,9 +71,9 @@ public sealed partial class AAuthTokenEndpoint
     {
         ArgumentNullException.ThrowIfNull(http);
         var ct = http.RequestAborted;
-        var audit = new AuditContext { GrantType = "aauth", ClientIp = http.Connection.RemoteIpAddress?.ToString() };
+        var audit = new AuditNotes { Context = new AuditContext { GrantType = "aauth", ClientIp = http.Connection.RemoteIpAddress?.ToString() } };
         var outcome = await DecideAsync(http, audit, ct);
-        await RespondAsync(http, outcome, audit, ct);
+        await RespondAsync(http, outcome, audit.Context, ct);
     }
 
     private sealed record Outcome(IssuanceDecision? Decision, AgentError? ProtocolError, JsonObject? Body, int Status = 200, string? SignatureError = null, DateTimeOffset? RetryAt = null, string? TokenId = null);
@@ -81,7 +81,7 @@ public sealed partial class AAuthTokenEndpoint
     private static Outcome Protocol(string code, string error, string description, int status = 400, string? signatureError = null) =>
         new(null, new AgentError(code, error, description), null, status, signatureError);
 
-    private async Task<Outcome> DecideAsync(HttpContext http, AuditContext audit, CancellationToken ct)
+    private async Task<Outcome> DecideAsync(HttpContext http, AuditNotes audit, CancellationToken ct)
     {
         var options = _options.CurrentValue;
         var issuer = IssuerOf(http.Request, _server.CurrentValue);
@@ -102,8 +102,9 @@ public sealed partial class AAuthTokenEndpoint
         }
 
         var type = parameters.GetValueOrDefault("request_type");
-        audit = Update(audit, a => a with { GrantType = "aauth:" + (type is AAuthConstants.RequestAgent or AAuthConstants.RequestAuth or AAuthConstants.RequestRefresh or AAuthConstants.RequestExchange ? type : "unknown"), ScopesRequested = parameters.GetValueOrDefault("scope") });
-        if (type is not (AAuthConstants.RequestAgent or AAuthConstants.RequestAuth or AAuthConstants.RequestRefresh or AAuthConstants.RequestExchange))
+        var known = type is AAuthConstants.RequestAgent or AAuthConstants.RequestAuth or AAuthConstants.RequestRefresh or AAuthConstants.RequestExchange;
+        audit.Context = audit.Context with { GrantType = "aauth:" + (known ? type : "unknown"), ScopesRequested = parameters.GetValueOrDefault("scope") };
+        if (!known)
         {
             return Protocol(AgentErrorCodes.RequestTypeUnsupported, OAuthErrors.InvalidRequest, "'request_type' must be one of agent, auth, refresh, exchange.");
         }
@@ -127,7 +128,8 @@ public sealed partial class AAuthTokenEndpoint
                 JsonWebToken? agentToken;
                 string? error;
                 string? id = null;
-                var provider = options.AgentProviders.FirstOrDefault(p => p.Issuer?.AbsoluteUri == UnvalidatedIssuer(jwt) && UnvalidatedIssuer(jwt) != issuer);
+                var claimedIssuer = AAuthJwt.UnvalidatedIssuer(jwt);
+                var provider = claimedIssuer == issuer ? null : options.AgentProviders.FirstOrDefault(p => p.Issuer?.AbsoluteUri == claimedIssuer);
                 if (provider is not null)
                 {
                     var providerKeys = provider.SigningKeys.Select(k => (SecurityKey)new JsonWebKey(k)).ToList();
@@ -152,8 +154,7 @@ public sealed partial class AAuthTokenEndpoint
                     return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
                 }
 
-                if (AAuthJwt.ClaimJson(agentToken!, "cnf") is not { ValueKind: JsonValueKind.Object } cnf || !cnf.TryGetProperty("jwk", out var jwk) ||
-                    !HttpSignatureKey.TryFromPublicJwk(jwk, null, out var key, out _))
+                if (!AAuthJwt.TryConfirmationKey(agentToken, out var key))
                 {
                     keyRefusal = AgentErrorCodes.AgentTokenInvalid;
                     return ConveyedKeyResolution.Refuse("invalid_jwt", "The agent token carries no usable cnf.jwk.");
@@ -203,7 +204,7 @@ public sealed partial class AAuthTokenEndpoint
             return new ConveyedKeyResolution(enrolled, null, null);
         }, ct);
 
-        audit = Update(audit, a => a with { AgentId = agentId, ClientId = agentId });
+        audit.Context = audit.Context with { AgentId = agentId, ClientId = agentId };
         if (!signature.Succeeded)
         {
             var description = "The request signature is refused: " + signature.Signature.Description;
@@ -256,8 +257,8 @@ public sealed partial class AAuthTokenEndpoint
                 var resourceOutcome = await ReadResourceTokenAsync(parameters.GetValueOrDefault("resource_token"), issuer, agentProfile, agentTokenSubject ?? agentProfile.Subject, thumbprintOfKey, options);
                 if (resourceOutcome.Error is { } resourceError)
                 {
-                    audit = Update(audit, a => a with { AudiencesRequested = resourceOutcome.Resource });
-                    return new Outcome(null, resourceError, null, resourceError.OAuthError == OAuthErrors.InvalidTarget ? 400 : 400);
+                    audit.Context = audit.Context with { AudiencesRequested = resourceOutcome.Resource };
+                    return new Outcome(null, resourceError, null);
                 }
 
                 resourceRequest = resourceOutcome.Request!;
@@ -307,7 +308,7 @@ public sealed partial class AAuthTokenEndpoint
             }
         }
 
-        audit = Update(audit, a => a with { AudiencesRequested = resourceRequest?.Resource.Identifier?.AbsoluteUri });
+        audit.Context = audit.Context with { AudiencesRequested = resourceRequest?.Resource.Identifier?.AbsoluteUri };
         if (!decision.IsGranted)
         {
             return new Outcome(decision, null, null);
@@ -351,7 +352,7 @@ public sealed partial class AAuthTokenEndpoint
     {
         var response = http.Response;
         response.Headers.CacheControl = "no-store";
-        var current = Current(audit);
+        var current = audit;
         JsonObject body;
         int status;
         try
@@ -409,18 +410,6 @@ public sealed partial class AAuthTokenEndpoint
         await response.WriteAsync(body.ToJsonString(), ct);
     }
 
-    private static string? UnvalidatedIssuer(string jwt)
-    {
-        try
-        {
-            return jwt.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(jwt).Issuer : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
-
     private static async ValueTask<(ResourceRequest? Request, AgentError? Error, string? Resource)> ReadResourceTokenAsync(
         string? token, string issuer, AgentProfile agent, string agentTokenSubject, string thumbprint, AAuthOptions options)
     {
@@ -429,16 +418,7 @@ public sealed partial class AAuthTokenEndpoint
             return (null, new AgentError(AgentErrorCodes.ParameterMissing, OAuthErrors.InvalidRequest, "'resource_token' is required: ask the resource for one."), null);
         }
 
-        string? resourceIssuer;
-        try
-        {
-            resourceIssuer = token.Length <= AAuthJwt.MaxTokenLength ? new JsonWebToken(token).Issuer : null;
-        }
-        catch (ArgumentException)
-        {
-            resourceIssuer = null;
-        }
-
+        var resourceIssuer = AAuthJwt.UnvalidatedIssuer(token);
         if (resourceIssuer is null)
         {
             return (null, new AgentError(AgentErrorCodes.ResourceTokenInvalid, OAuthErrors.InvalidGrant, "The resource token is not a JWT."), null);
@@ -539,16 +519,11 @@ public sealed partial class AAuthTokenEndpoint
         }
     }
 
-    // The audit context is threaded through the decision as it learns the agent, scopes and resource.
-    private AuditContext? _audit;
-
-    private AuditContext Update(AuditContext audit, Func<AuditContext, AuditContext> change)
+    /// <summary>The audit context, filled in as the decision learns the request type, agent, scopes and resource.</summary>
+    private sealed class AuditNotes
     {
-        _audit = change(_audit ?? audit);
-        return _audit;
+        public required AuditContext Context { get; set; }
     }
-
-    private AuditContext Current(AuditContext audit) => _audit ?? audit;
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "AAuth {RequestType} issued to {AgentId} (token {TokenId})")]
     private static partial void LogIssued(ILogger logger, string requestType, string? agentId, string? tokenId);

@@ -50,12 +50,9 @@ public sealed class AAuthOptionsValidator : IValidateOptions<AAuthOptions>
                 failures.Add($"AAuth: the resource '{resource.Id}' needs at least one public signing key (JWK) for its resource tokens.");
             }
 
-            foreach (var key in resource.SigningKeys)
+            if (resource.SigningKeys.Any(k => !IsJwtKey(k)))
             {
-                if (Agents.AgentSigningKeys.Check(key) is { } problem && !IsJwtKey(key))
-                {
-                    failures.Add($"AAuth: a signing key of the resource '{resource.Id}' is not usable: {problem}");
-                }
+                failures.Add($"AAuth: a signing key of the resource '{resource.Id}' is not a public JWK (EC, RSA or OKP).");
             }
         }
 

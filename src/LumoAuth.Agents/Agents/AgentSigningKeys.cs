@@ -17,13 +17,13 @@ public static class AgentSigningKeys
             return $"A signing key must be a public JWK of at most {MaxJwkLength} characters.";
         }
 
-        return TryParse(jwk, out var key, out var error) ? Dispose(key) : "Signing key: " + error;
-
-        static string? Dispose(HttpSignatureKey? key)
+        if (!TryParse(jwk, out var key, out var error))
         {
-            key?.Dispose();
-            return null;
+            return "Signing key: " + error;
         }
+
+        key?.Dispose();
+        return null;
     }
 
     /// <summary>Parses an enrolled key.</summary>
