@@ -6,12 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.Client.AAuth;
 
-/// <summary>A token the client holds.</summary>
-/// <param name="Value">The token.</param>
-/// <param name="ExpiresAt">When it expires.</param>
-/// <param name="RefreshToken">The refresh token issued with it, if any.</param>
-public sealed record HeldToken(string Value, DateTimeOffset ExpiresAt, string? RefreshToken = null);
-
 /// <summary>
 /// Talks to the token server's AAuth endpoint for an agent: gets its agent token by signing with its enrolled key,
 /// exchanges resource tokens for key-bound auth tokens, and refreshes them. Tokens are cached until shortly before

@@ -1,22 +1,17 @@
 namespace LumoAuth.Agents.Client.AAuth;
 
-/// <summary>The token server or a resource refused an AAuth request; carries the OAuth error, its stable code and the signature error.</summary>
-public sealed class AAuthException : Exception
+/// <summary>The token server or a resource refused an AAuth request; adds the <c>Signature-Error</c> to the OAuth error and code.</summary>
+public sealed class AAuthException : AgentTokenException
 {
     /// <summary>Creates the exception.</summary>
     public AAuthException(int status, string? error, string? errorCode, string? description, string? signatureError)
-        : base($"{status} {error}{(errorCode is null ? string.Empty : " (" + errorCode + ")")}: {description}{(signatureError is null ? string.Empty : " [Signature-Error: " + signatureError + "]")}")
+        : base(status, error, errorCode, description, signatureError is null ? null : " [Signature-Error: " + signatureError + "]")
     {
-        Status = status;
-        Error = error;
-        ErrorCode = errorCode;
-        Description = description;
         SignatureError = signatureError;
     }
 
     /// <summary>Creates the exception.</summary>
     public AAuthException()
-        : this(0, null, null, null, null)
     {
     }
 
@@ -31,18 +26,6 @@ public sealed class AAuthException : Exception
         : base(message, innerException)
     {
     }
-
-    /// <summary>The HTTP status.</summary>
-    public int Status { get; }
-
-    /// <summary>The OAuth error (for example <c>invalid_grant</c>).</summary>
-    public string? Error { get; }
-
-    /// <summary>The stable refusal code (<c>error_code</c>).</summary>
-    public string? ErrorCode { get; }
-
-    /// <summary>The description.</summary>
-    public string? Description { get; }
 
     /// <summary>The <c>Signature-Error</c> header, when the signature was refused.</summary>
     public string? SignatureError { get; }

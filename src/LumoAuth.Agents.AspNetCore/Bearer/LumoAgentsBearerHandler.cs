@@ -1,0 +1,276 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LumoAuth.Agents.AspNetCore.Authorization;
+using LumoAuth.Agents.AspNetCore.Keys;
+using LumoAuth.Agents.Delegation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace LumoAuth.Agents.AspNetCore.Bearer;
+
+/// <summary>A bearer token was refused: the RFC 6750 error and a description for the caller.</summary>
+public sealed class BearerTokenRefusedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public BearerTokenRefusedException(string error, string description)
+        : base(description)
+    {
+        Error = error;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BearerTokenRefusedException()
+        : this("invalid_token", "The access token is refused.")
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BearerTokenRefusedException(string message)
+        : this("invalid_token", message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BearerTokenRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Error = "invalid_token";
+    }
+
+    /// <summary>The RFC 6750 error: <c>invalid_request</c> or <c>invalid_token</c>.</summary>
+    public string Error { get; }
+}
+
+/// <summary>The token server's keys for each bearer scheme, kept for the life of the application.</summary>
+public sealed class BearerSigningKeys : IDisposable
+{
+    private readonly Dictionary<string, SigningKeyCache> _caches = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly IHttpClientFactory _http;
+    private readonly IOptionsMonitor<LumoAgentsBearerOptions> _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the holder.</summary>
+    public BearerSigningKeys(IHttpClientFactory http, IOptionsMonitor<LumoAgentsBearerOptions> options, TimeProvider time)
+    {
+        _http = http;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>The cache of the scheme <paramref name="scheme"/>.</summary>
+    public SigningKeyCache For(string scheme)
+    {
+        lock (_lock)
+        {
+            if (!_caches.TryGetValue(scheme, out var cache))
+            {
+                cache = new SigningKeyCache(
+                    ct => SigningKeyCache.FetchJwksAsync(_http.CreateClient(LumoAgentsBearerDefaults.HttpClientName), _options.Get(scheme).ResolvedMetadataAddress, ct),
+                    () => _options.Get(scheme).KeyCache,
+                    _time);
+                _caches[scheme] = cache;
+            }
+
+            return cache;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var cache in _caches.Values)
+        {
+            cache.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Authenticates requests carrying the token server's access tokens (<c>Authorization: Bearer</c>, RFC 6750 §2.1
+/// only — never a query parameter), validated the strict way of RFC 9068 and RFC 8725: a signed JWT (an encrypted
+/// or unsigned one is refused), <c>typ</c> <c>at+jwt</c>, an algorithm from the allow-list, exact issuer, one of
+/// this resource's audiences, a required expiry within the configured skew, a <c>sub</c>, and a well-formed
+/// <c>act</c> chain. Refusals are 401 with <c>WWW-Authenticate: Bearer error="invalid_token"</c> (or 400
+/// <c>invalid_request</c>) and a description.
+/// </summary>
+public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<LumoAgentsBearerOptions>
+{
+    private const int MaxTokenLength = 16 * 1024;
+    private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
+    private readonly BearerSigningKeys _keys;
+
+    /// <summary>Creates the handler.</summary>
+    public LumoAgentsBearerHandler(IOptionsMonitor<LumoAgentsBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder, BearerSigningKeys keys)
+        : base(options, logger, encoder)
+    {
+        _keys = keys;
+    }
+
+    /// <inheritdoc />
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var headers = Request.Headers.Authorization;
+        var bearer = headers.FirstOrDefault(h => h is not null && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));
+        if (bearer is null)
+        {
+            return AuthenticateResult.NoResult(); // no bearer token: another scheme (or none) applies
+        }
+
+        if (headers.Count > 1)
+        {
+            return Refuse("invalid_request", "The request carries more than one Authorization header.");
+        }
+
+        var token = bearer[7..].Trim();
+        if (token.Length == 0 || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
+        {
+            return Refuse("invalid_token", "The access token is not a signed JWT of reasonable size (encrypted and unsigned tokens are not accepted).");
+        }
+
+        JsonWebToken unvalidated;
+        try
+        {
+            unvalidated = new JsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return Refuse("invalid_token", "The access token is not a well-formed JWT.");
+        }
+
+        if (!string.Equals(unvalidated.Typ, "at+jwt", StringComparison.OrdinalIgnoreCase) && !string.Equals(unvalidated.Typ, "application/at+jwt", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refuse("invalid_token", "The token is not an access token: its typ must be 'at+jwt' (RFC 9068), so an ID token or another JWT cannot be used here.");
+        }
+
+        if (!Options.Algorithms.Contains(unvalidated.Alg, StringComparer.Ordinal))
+        {
+            return Refuse("invalid_token", $"The access token's algorithm '{unvalidated.Alg}' is not accepted here.");
+        }
+
+        IReadOnlyList<SecurityKey> keys;
+        try
+        {
+            keys = Options.SigningKeys.Count > 0 ? [.. Options.SigningKeys] : await _keys.For(Scheme.Name).GetAsync(unvalidated.Kid, Context.RequestAborted);
+        }
+        catch (SigningKeysUnavailableException exception)
+        {
+            LogKeysUnavailable(Logger, exception.Message);
+            return Refuse("invalid_token", "The access token cannot be verified now: the token server's keys are not available.");
+        }
+
+        var result = await Tokens.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = Options.Issuer!.AbsoluteUri,
+            ValidAudiences = Options.Audiences,
+            IssuerSigningKeys = keys,
+            ValidAlgorithms = Options.Algorithms,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = Options.ClockSkew,
+            TryAllIssuerSigningKeys = false,
+            ValidateIssuerSigningKey = false,
+            NameClaimType = "sub",
+            RoleClaimType = "role",
+            AuthenticationType = Scheme.Name,
+        });
+        if (!result.IsValid)
+        {
+            return Refuse("invalid_token", "The access token is refused: " + result.Exception switch
+            {
+                SecurityTokenExpiredException => "it has expired.",
+                SecurityTokenNotYetValidException => "it is not valid yet.",
+                SecurityTokenInvalidIssuerException => "it was issued by another server.",
+                SecurityTokenInvalidAudienceException => $"it was not issued for this resource (audience {string.Join(", ", Options.Audiences)}).",
+                SecurityTokenNoExpirationException => "it has no expiry.",
+                SecurityTokenSignatureKeyNotFoundException => "it names a key the token server does not publish.",
+                SecurityTokenInvalidSignatureException => "its signature does not verify.",
+                SecurityTokenInvalidAlgorithmException => "its algorithm is not accepted.",
+                _ => "it does not validate.",
+            });
+        }
+
+        var validated = (JsonWebToken)result.SecurityToken;
+        if (string.IsNullOrEmpty(validated.Subject))
+        {
+            return Refuse("invalid_token", "The access token has no subject.");
+        }
+
+        var act = validated.TryGetPayloadValue<JsonElement>("act", out var actElement) ? actElement.GetRawText() : null;
+        if (!ActorChain.TryParse(act, out var chain, out var chainError))
+        {
+            return Refuse("invalid_token", "The access token's act claim is malformed: " + chainError);
+        }
+
+        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, Scheme.Name, "sub", "role");
+        var principal = new ClaimsPrincipal(identity);
+        AgentCallerExtensions.Remember(Context, principal, AgentCaller.From(validated.Subject, chain, ScopesOf(validated), ClaimOrNull(validated, "client_id")));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        var refused = result.Failure as BearerTokenRefusedException;
+        var status = refused?.Error == "invalid_request" ? 400 : 401;
+        var challenge = "Bearer" + (Options.Realm is { } realm ? $" realm=\"{realm}\"" : string.Empty);
+        if (refused is not null)
+        {
+            challenge += (Options.Realm is null ? " " : ", ") + $"error=\"{refused.Error}\", error_description=\"{Quote(refused.Message)}\"";
+        }
+
+        Response.StatusCode = status;
+        Response.Headers.WWWAuthenticate = challenge;
+        Response.Headers.CacheControl = "no-store";
+        if (refused is not null)
+        {
+            await WriteErrorAsync(Response, refused.Error, refused.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        AgentForbiddenResponse.WriteAsync(Context, "The access token does not permit this request.", null);
+
+    internal static async Task WriteErrorAsync(HttpResponse response, string error, string description)
+    {
+        response.ContentType = "application/json;charset=UTF-8";
+        await response.WriteAsync(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(), response.HttpContext.RequestAborted);
+    }
+
+    /// <summary>A value safe inside a quoted-string of an HTTP header (RFC 6750 §3 limits the characters).</summary>
+    internal static string Quote(string value) =>
+        new(value.Select(c => c is '"' or '\\' ? '\'' : c is < ' ' or > '~' ? '?' : c).ToArray());
+
+    private static string[] ScopesOf(JsonWebToken token)
+    {
+        if (token.TryGetPayloadValue<string>("scope", out var scope))
+        {
+            return scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return token.TryGetPayloadValue<string[]>("scope", out var scopes) ? scopes : [];
+    }
+
+    private static string? ClaimOrNull(JsonWebToken token, string name) => token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+
+    private AuthenticateResult Refuse(string error, string description)
+    {
+        LogRefused(Logger, error, description);
+        return AuthenticateResult.Fail(new BearerTokenRefusedException(error, description));
+    }
+
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Bearer token refused ({Error}): {Description}")]
+    private static partial void LogRefused(ILogger logger, string error, string description);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "The token server's signing keys are not available: {Reason}")]
+    private static partial void LogKeysUnavailable(ILogger logger, string reason);
+}

@@ -1,0 +1,86 @@
+using LumoAuth.Agents.AspNetCore.Keys;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.IdentityModel.Tokens;
+
+namespace LumoAuth.Agents.AspNetCore.Bearer;
+
+/// <summary>The scheme's name and the values the resource server states in its challenges.</summary>
+public static class LumoAgentsBearerDefaults
+{
+    /// <summary>The default authentication scheme name.</summary>
+    public const string AuthenticationScheme = "LumoAgents";
+
+    /// <summary>The name of the HTTP client that fetches the token server's metadata and keys.</summary>
+    public const string HttpClientName = "LumoAuth.Agents.ResourceServer";
+
+    /// <summary>The longest clock skew that may be configured (RFC 9068 leaves it to the resource; we cap it).</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// How a resource server validates the token server's access tokens (RFC 9068 JWTs): exact issuer and audience,
+/// <c>typ: at+jwt</c>, an algorithm from the allow-list, a required expiry and at most 60 seconds of skew.
+/// </summary>
+public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
+{
+    /// <summary>The token server's issuer, exactly as it appears in <c>iss</c> (for OpenIddict, with a trailing slash). Required.</summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>The audiences this resource answers to; a token must name at least one of them in <c>aud</c>. Required.</summary>
+    public IList<string> Audiences { get; } = [];
+
+    /// <summary>The signature algorithms accepted (default ES256, ES384, PS256, RS256). <c>none</c> and HMAC are never accepted.</summary>
+    public IList<string> Algorithms { get; } =
+        [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSha256];
+
+    /// <summary>The clock skew allowed on <c>exp</c>, <c>nbf</c> and <c>iat</c> (default 30 seconds, at most 60).</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Where the token server's metadata is read for its <c>jwks_uri</c> (default
+    /// <c>{Issuer}.well-known/openid-configuration</c>).
+    /// </summary>
+    public Uri? MetadataAddress { get; set; }
+
+    /// <summary>Pinned verification keys: when set, nothing is fetched.</summary>
+    public IList<SecurityKey> SigningKeys { get; } = [];
+
+    /// <summary>How fetched keys are kept.</summary>
+    public SigningKeyCacheOptions KeyCache { get; } = new();
+
+    /// <summary>The realm named in <c>WWW-Authenticate</c>, or <see langword="null"/> for none.</summary>
+    public string? Realm { get; set; }
+
+    /// <summary>The metadata address actually used.</summary>
+    internal Uri ResolvedMetadataAddress => MetadataAddress ?? new Uri(Issuer!, ".well-known/openid-configuration");
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (Issuer is not { IsAbsoluteUri: true })
+        {
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Issuer must be the token server's absolute issuer URI.");
+        }
+
+        if (Audiences.Count == 0 || Audiences.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Audiences must name the audience(s) this resource answers to.");
+        }
+
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > LumoAgentsBearerDefaults.MaxClockSkew)
+        {
+            throw new InvalidOperationException($"LumoAgentsBearerOptions.ClockSkew must be between 0 and {LumoAgentsBearerDefaults.MaxClockSkew.TotalSeconds} seconds.");
+        }
+
+        if (Algorithms.Count == 0 || Algorithms.Any(a => a is "none" || a.StartsWith("HS", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Algorithms must list asymmetric algorithms only (no 'none', no HMAC).");
+        }
+
+        if (Issuer.Scheme != Uri.UriSchemeHttps && !Issuer.IsLoopback && MetadataAddress is null && SigningKeys.Count == 0)
+        {
+            throw new InvalidOperationException("The token server's keys are fetched over HTTPS only (plain HTTP is allowed on loopback for local trials).");
+        }
+    }
+}

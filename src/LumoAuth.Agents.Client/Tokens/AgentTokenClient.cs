@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace LumoAuth.Agents.Client;
+
+/// <summary>
+/// The agent's tokens from its token server, without writing OAuth by hand: its own token (client credentials, or a
+/// workload token exchanged with no secret at all) and tokens to act for a user (RFC 8693 exchange of the user's
+/// token, with the agent's own token as the actor token). Every token is cached until shortly before it expires,
+/// and one request at a time is made per token. Refusals throw <see cref="AgentTokenException"/> with the OAuth error
+/// and the server's stable code.
+/// </summary>
+public sealed class AgentTokenClient : IDisposable
+{
+    /// <summary>The name of the HTTP client used for token requests.</summary>
+    public const string HttpClientName = "LumoAuth.Agents.TokenClient";
+
+    private const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
+    private readonly IHttpClientFactory _http;
+    private readonly IOptionsMonitor<LumoAgentClientOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly TokenCache _cache;
+    private int _requests;
+
+    /// <summary>Creates the client.</summary>
+    public AgentTokenClient(IHttpClientFactory http, IOptionsMonitor<LumoAgentClientOptions> options, TimeProvider time)
+    {
+        _http = http;
+        _options = options;
+        _time = time;
+        _cache = new TokenCache(time, () => options.CurrentValue.RenewBeforeExpiry);
+    }
+
+    /// <summary>A client with fixed options, for code that is not an agent but needs its own token the same way (a reporting API).</summary>
+    public static AgentTokenClient Create(IHttpClientFactory http, LumoAgentClientOptions options, TimeProvider time) =>
+        new(http, new FixedOptions(options ?? throw new ArgumentNullException(nameof(options))), time);
+
+    /// <summary>How many requests this client made to the token server.</summary>
+    public int TokenRequests => Volatile.Read(ref _requests);
+
+    /// <summary>The agent's own access token for <paramref name="scope"/> and <paramref name="audience"/>.</summary>
+    public async Task<string> GetAgentTokenAsync(string? scope = null, string? audience = null, CancellationToken cancellationToken = default)
+    {
+        var options = _options.CurrentValue;
+        scope ??= options.DefaultScope;
+        var held = await _cache.GetAsync($"agent|{scope}|{audience}", ct => RequestAgentTokenAsync(options, scope, audience, ct), cancellationToken);
+        return held.Value;
+    }
+
+    /// <summary>
+    /// A token for acting for the user whose access token is <paramref name="userToken"/> (the user consented to this
+    /// agent): <c>sub</c> is the user, <c>act</c> this agent. Cached per user token, scope and audience.
+    /// </summary>
+    public async Task<string> GetDelegatedTokenAsync(string userToken, string? scope = null, string? audience = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userToken);
+        var held = await _cache.GetAsync($"user|{Hash(userToken)}|{scope}|{audience}", async ct =>
+        {
+            var actorToken = await GetAgentTokenAsync(cancellationToken: ct);
+            return await ExchangeAsync(userToken, TokenTypes.AccessToken, actorToken, scope, audience, ct);
+        }, cancellationToken);
+        return held.Value;
+    }
+
+    /// <summary>
+    /// Takes a chain one hop further: exchanges <paramref name="subjectToken"/> (a token another agent holds for a user
+    /// and passed to this one as its tool) with this agent's own token as the actor. Not cached.
+    /// </summary>
+    public async Task<string> ExchangeAsActorAsync(string subjectToken, string? scope = null, string? audience = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectToken);
+        var actorToken = await GetAgentTokenAsync(cancellationToken: cancellationToken);
+        return (await ExchangeAsync(subjectToken, TokenTypes.AccessToken, actorToken, scope, audience, cancellationToken)).Value;
+    }
+
+    /// <summary>Forgets the cached token under the same scope and audience, if it is still <paramref name="token"/>.</summary>
+    public void ForgetAgentToken(string token, string? scope, string? audience) =>
+        _cache.Invalidate($"agent|{scope ?? _options.CurrentValue.DefaultScope}|{audience}", token);
+
+    /// <summary>Forgets the cached delegated token, if it is still <paramref name="token"/>.</summary>
+    public void ForgetDelegatedToken(string userToken, string token, string? scope, string? audience) =>
+        _cache.Invalidate($"user|{Hash(userToken)}|{scope}|{audience}", token);
+
+    /// <inheritdoc />
+    public void Dispose() => _cache.Dispose();
+
+    private async Task<HeldToken> RequestAgentTokenAsync(LumoAgentClientOptions options, string? scope, string? audience, CancellationToken cancellationToken)
+    {
+        if (options.UsesWorkload)
+        {
+            var workloadToken = options.WorkloadTokenSource is { } source
+                ? await source(cancellationToken)
+                : (await File.ReadAllTextAsync(options.WorkloadTokenFile!, cancellationToken)).Trim();
+            var form = Form(("grant_type", TokenExchange), ("subject_token", workloadToken), ("subject_token_type", options.WorkloadTokenType),
+                ("subject_issuer", options.WorkloadIssuer), ("scope", scope), ("audience", audience));
+            return await PostAsync(options, form, cancellationToken);
+        }
+
+        return await PostAsync(options, Form(("grant_type", "client_credentials"), ("client_id", options.ClientId), ("client_secret", options.ClientSecret),
+            ("scope", scope), ("audience", audience)), cancellationToken);
+    }
+
+    private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken)
+    {
+        var options = _options.CurrentValue;
+        return await PostAsync(options, Form(("grant_type", TokenExchange), ("subject_token", subjectToken), ("subject_token_type", subjectType),
+            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience)), cancellationToken);
+    }
+
+    private async Task<HeldToken> PostAsync(LumoAgentClientOptions options, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.RequestTimeout);
+        var client = _http.CreateClient(HttpClientName);
+        Interlocked.Increment(ref _requests);
+        using var content = new FormUrlEncodedContent(form);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.PostAsync(options.TokenEndpoint, content, timeout.Token);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new AgentTokenException($"The token server at {options.TokenEndpoint} could not be reached: {exception.Message}", exception);
+        }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AgentTokenException($"The token server at {options.TokenEndpoint} did not answer within {options.RequestTimeout.TotalSeconds} seconds.", exception);
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            JsonObject? json = null;
+            try
+            {
+                json = JsonNode.Parse(text) as JsonObject;
+            }
+            catch (JsonException)
+            {
+            }
+
+            if (!response.IsSuccessStatusCode || json?["access_token"] is not JsonValue accessToken)
+            {
+                throw new AgentTokenException((int)response.StatusCode, Text(json, "error"), Text(json, "error_code"), Text(json, "error_description") ?? text);
+            }
+
+            var lifetime = json["expires_in"] is JsonValue expires && expires.TryGetValue<long>(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(1);
+            return new HeldToken(accessToken.GetValue<string>(), _time.GetUtcNow() + lifetime);
+        }
+    }
+
+    private static string? Text(JsonObject? json, string name) => json?[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static List<KeyValuePair<string, string>> Form(params (string Name, string? Value)[] fields) =>
+        [.. fields.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => new KeyValuePair<string, string>(f.Name, f.Value!))];
+
+    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private sealed class FixedOptions(LumoAgentClientOptions value) : IOptionsMonitor<LumoAgentClientOptions>
+    {
+        public LumoAgentClientOptions CurrentValue => value;
+
+        public LumoAgentClientOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<LumoAgentClientOptions, string?> listener) => null;
+    }
+}
