@@ -15,6 +15,7 @@ internal static class DemoSeeder
     public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
     public const string LlmGatewaySecret = "llm-gateway-local-trial-secret-00001";
     public const string ApiSecret = "acme-corp-api-local-trial-secret-0001";
+    public const string DigestBotSecret = "digest-bot-local-trial-secret-000001";
     public const string AdminSecret = "acme-admin-local-trial-secret-000001";
 
     public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
@@ -29,11 +30,13 @@ internal static class DemoSeeder
             }
         }
 
-        // Service clients, not agents: the tenant's API (introspects the tokens it receives), the LLM gateway that
-        // reports agents' usage, and an administrator's console for the registry API.
+        // Service clients, not agents: the tenant's API (introspects the tokens it receives and reports agents' API
+        // calls against their budgets), the LLM gateway that reports agents' usage, and an administrator's console for
+        // the registry API.
         var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
         await CreateServiceClientOnceAsync(applications, "acme-corp-api", ApiSecret, "Acme Corp API",
-            [OpenIddictConstants.Permissions.Endpoints.Introspection], cancellationToken);
+            [OpenIddictConstants.Permissions.Endpoints.Introspection, OpenIddictConstants.Permissions.Endpoints.Token,
+             OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, OpenIddictConstants.Permissions.Prefixes.Scope + "agents:usage"], cancellationToken);
         await CreateServiceClientOnceAsync(applications, "llm-gateway", LlmGatewaySecret, "Acme Corp LLM gateway",
             [OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, OpenIddictConstants.Permissions.Prefixes.Scope + "agents:usage"], cancellationToken);
         await CreateServiceClientOnceAsync(applications, "acme-admin", AdminSecret, "Acme Corp agent administration",
@@ -64,6 +67,19 @@ internal static class DemoSeeder
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
 
+        // An agent Alice has not consented to, with a small API budget: the sample agent shows both refusals with it.
+        await RegisterOnceAsync(registry, new AgentRegistration
+        {
+            Id = "digest-bot",
+            DisplayName = "Digest Bot",
+            Owner = "acme-corp research team",
+            Capabilities = ["read:articles", AgentCapabilities.DelegateUser],
+            DefaultScopes = ["read:articles"],
+            CanActForUsers = true,
+            Budget = new BudgetPolicy { MaxApiCallsPerHour = 3 },
+            ClientSecret = DigestBotSecret,
+        }, cancellationToken);
+
         // A data folder seeded before AAuth existed gets research-bot's sample key and the sample resource now.
         if (await registry.FindAsync("research-bot", cancellationToken) is { SigningKeys.Count: 0 } researchBot)
         {
@@ -88,8 +104,17 @@ internal static class DemoSeeder
     private static async Task CreateServiceClientOnceAsync(IOpenIddictApplicationManager applications, string clientId, string secret, string name,
         string[] permissions, CancellationToken cancellationToken)
     {
-        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is not null)
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } existing)
         {
+            // A data folder from an earlier version gets the permissions added since.
+            var descriptorNow = new OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(descriptorNow, existing, cancellationToken);
+            if (!descriptorNow.Permissions.IsSupersetOf(permissions))
+            {
+                descriptorNow.Permissions.UnionWith(permissions);
+                await applications.UpdateAsync(existing, descriptorNow, cancellationToken);
+            }
+
             return;
         }
 
