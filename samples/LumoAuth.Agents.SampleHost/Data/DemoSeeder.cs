@@ -67,15 +67,14 @@ internal static class DemoSeeder
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
 
-        // An agent Alice has not consented to, with a small API budget: the sample agent shows both refusals with it.
+        // An agent with a small API budget: the sample agent shows the over-budget refusal with it.
         await RegisterOnceAsync(registry, new AgentRegistration
         {
             Id = "digest-bot",
             DisplayName = "Digest Bot",
             Owner = "acme-corp research team",
-            Capabilities = ["read:articles", AgentCapabilities.DelegateUser],
+            Capabilities = ["read:articles"],
             DefaultScopes = ["read:articles"],
-            CanActForUsers = true,
             Budget = new BudgetPolicy { MaxApiCallsPerHour = 3 },
             ClientSecret = DigestBotSecret,
         }, cancellationToken);

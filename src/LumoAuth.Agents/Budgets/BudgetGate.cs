@@ -64,7 +64,7 @@ public class BudgetGate
         }
     }
 
-    private static string Describe(BudgetMetric metric) => metric switch
+    internal static string Describe(BudgetMetric metric) => metric switch
     {
         BudgetMetric.LlmTokensPerDay => "LLM tokens per day",
         BudgetMetric.ApiCallsPerHour => "API calls per hour",

@@ -101,7 +101,7 @@ public class UsageReporter
             Error = consumption.Accepted ? null : new AgentError(AgentErrorCodes.BudgetExhausted, OAuthErrors.TemporarilyUnavailable,
                 limit is null
                     ? $"The usage of agent '{agent.Id}' cannot grow further in this window; the report was not counted."
-                    : $"Agent '{agent.Id}' has spent its {report.Metric} budget ({limit}); this report was not counted. It resets at {reset:yyyy-MM-ddTHH:mm:ssZ}."),
+                    : $"Agent '{agent.Id}' has spent its {BudgetGate.Describe(report.Metric)} budget ({limit}); this report was not counted. It resets at {reset:yyyy-MM-ddTHH:mm:ssZ}."),
         };
     }
 }
