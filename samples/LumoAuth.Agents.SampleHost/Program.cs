@@ -157,6 +157,7 @@ app.UseLumoAgentsAAuth();
 app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
 app.MapAccountEndpoints();
+app.MapAdminPages();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");

@@ -42,7 +42,7 @@ internal static class AccountEndpoints
             return Results.LocalRedirect("/account/login");
         });
 
-        app.MapGet("/account/consents", async (HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IConsentStore consents) =>
+        app.MapGet("/account/consents", async (HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IConsentStore consents, IConfiguration configuration) =>
         {
             var user = await users.GetUserAsync(http.User);
             if (user is null)
@@ -56,7 +56,10 @@ internal static class AccountEndpoints
                              (c.IsActive
                                  ? $"<form method=\"post\" action=\"/account/consents/{Uri.EscapeDataString(c.AgentId)}/withdraw\" style=\"display:inline\">{Html.Hidden(tokens.FormFieldName, tokens.RequestToken)}<button>Withdraw</button></form>"
                                  : $"(withdrawn {c.WithdrawnAt:u})") + "</li>");
-            return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>");
+            var admin = AdminPages.IsAdmin(configuration, user.UserName)
+                ? "<p>Administrator: see <a href=\"/admin/agents\">all agents</a> and the <a href=\"/admin/audit\">audit trail</a>.</p>"
+                : "";
+            return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>{admin}");
         });
 
         app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, ConsentRegistry consents) =>
