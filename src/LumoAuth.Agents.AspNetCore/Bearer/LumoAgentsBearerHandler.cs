@@ -129,6 +129,11 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         }
 
         var token = bearer[7..].Trim();
+        if (token.AsSpan().IndexOfAny(", \t") >= 0)
+        {
+            return Refuse("invalid_request", "The Authorization header carries more than one credential (a bearer token has no commas or spaces).");
+        }
+
         if (token.Length == 0 || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
         {
             return Refuse("invalid_token", "The access token is not a signed JWT of reasonable size (encrypted and unsigned tokens are not accepted).");
