@@ -185,23 +185,10 @@ public sealed class AAuthResourceMiddleware
         // The AAuth challenge: an sf-item naming the scheme, with the resource token and where to take it.
         var challenge = new SfItem(new SfToken("httpsig"), [new("auth-token", new SfBoolean(true)), new("resource_token", new SfString(resourceToken)), new("auth_server", new SfString(authServer))]);
         http.Response.Headers[AgentAuthField.HeaderName] = challenge.Serialize();
-        await WriteAsync(http, 401, new JsonObject
-        {
-            ["error"] = "auth_token_required",
-            ["error_description"] = "Take this resource token to the token server for an auth token, then repeat the request with it.",
-            ["resource_token"] = resourceToken,
-            ["auth_server"] = authServer,
-        });
+        await OAuthErrorResponse.WriteAsync(http, 401, "auth_token_required", "Take this resource token to the token server for an auth token, then repeat the request with it.",
+            new JsonObject { ["resource_token"] = resourceToken, ["auth_server"] = authServer });
     }
 
     private static Task RefuseAsync(HttpContext http, int status, string error, string description) =>
-        WriteAsync(http, status, new JsonObject { ["error"] = error, ["error_description"] = description });
-
-    private static async Task WriteAsync(HttpContext http, int status, JsonObject body)
-    {
-        http.Response.StatusCode = status;
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.ContentType = "application/json;charset=UTF-8";
-        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
-    }
+        OAuthErrorResponse.WriteAsync(http, status, error, description);
 }

@@ -93,21 +93,12 @@ public sealed partial class AgentAuthorizationResultHandler : IAuthorizationMidd
 public static class AgentForbiddenResponse
 {
     /// <summary>Writes 403 with the <c>WWW-Authenticate</c> challenge and a JSON body naming what was missing.</summary>
-    public static async Task WriteAsync(HttpContext http, string description, string? scope)
+    public static Task WriteAsync(HttpContext http, string description, string? scope)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(description);
-        http.Response.StatusCode = StatusCodes.Status403Forbidden;
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", error_description=\"{LumoAgentsBearerHandler.Quote(description)}\"" +
-            (scope is null ? string.Empty : $", scope=\"{LumoAgentsBearerHandler.Quote(scope)}\"");
-        var body = new JsonObject { ["error"] = "insufficient_scope", ["error_description"] = description };
-        if (scope is not null)
-        {
-            body["scope"] = scope;
-        }
-
-        http.Response.ContentType = "application/json;charset=UTF-8";
-        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+        http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", error_description=\"{OAuthErrorResponse.Quote(description)}\"" +
+            (scope is null ? string.Empty : $", scope=\"{OAuthErrorResponse.Quote(scope)}\"");
+        return OAuthErrorResponse.WriteAsync(http, StatusCodes.Status403Forbidden, "insufficient_scope", description, scope is null ? null : new JsonObject { ["scope"] = scope });
     }
 }

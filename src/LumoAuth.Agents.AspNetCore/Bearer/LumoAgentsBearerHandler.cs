@@ -229,31 +229,24 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         var challenge = "Bearer" + (Options.Realm is { } realm ? $" realm=\"{realm}\"" : string.Empty);
         if (refused is not null)
         {
-            challenge += (Options.Realm is null ? " " : ", ") + $"error=\"{refused.Error}\", error_description=\"{Quote(refused.Message)}\"";
+            challenge += (Options.Realm is null ? " " : ", ") + $"error=\"{refused.Error}\", error_description=\"{OAuthErrorResponse.Quote(refused.Message)}\"";
         }
 
-        Response.StatusCode = status;
         Response.Headers.WWWAuthenticate = challenge;
-        Response.Headers.CacheControl = "no-store";
         if (refused is not null)
         {
-            await WriteErrorAsync(Response, refused.Error, refused.Message);
+            await OAuthErrorResponse.WriteAsync(Context, status, refused.Error, refused.Message);
+        }
+        else
+        {
+            Response.StatusCode = status;
+            Response.Headers.CacheControl = "no-store";
         }
     }
 
     /// <inheritdoc />
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         AgentForbiddenResponse.WriteAsync(Context, "The access token does not permit this request.", null);
-
-    internal static async Task WriteErrorAsync(HttpResponse response, string error, string description)
-    {
-        response.ContentType = "application/json;charset=UTF-8";
-        await response.WriteAsync(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(), response.HttpContext.RequestAborted);
-    }
-
-    /// <summary>A value safe inside a quoted-string of an HTTP header (RFC 6750 §3 limits the characters).</summary>
-    internal static string Quote(string value) =>
-        new(value.Select(c => c is '"' or '\\' ? '\'' : c is < ' ' or > '~' ? '?' : c).ToArray());
 
     private static string[] ScopesOf(JsonWebToken token)
     {

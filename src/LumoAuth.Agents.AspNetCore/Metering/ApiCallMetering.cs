@@ -183,7 +183,7 @@ public sealed partial class ApiCallMeteringMiddleware
         {
             LogLedgerUnavailable(_logger, agentId, exception.Message);
             http.Response.Headers.RetryAfter = "5";
-            await WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "The API-call budget cannot be checked right now; try again shortly.");
+            await OAuthErrorResponse.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "The API-call budget cannot be checked right now; try again shortly.");
             return;
         }
 
@@ -192,20 +192,12 @@ public sealed partial class ApiCallMeteringMiddleware
             var retryAfter = Math.Max(1, (long)Math.Ceiling(((decision.ResetAt ?? time.GetUtcNow().AddMinutes(1)) - time.GetUtcNow()).TotalSeconds));
             http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             LogOverBudget(_logger, agentId, retryAfter);
-            await WriteAsync(http, StatusCodes.Status429TooManyRequests, "budget_exhausted",
+            await OAuthErrorResponse.WriteAsync(http, StatusCodes.Status429TooManyRequests, "budget_exhausted",
                 decision.Description ?? $"Agent '{agentId}' has spent its API calls for this hour.");
             return;
         }
 
         await _next(http);
-    }
-
-    private static async Task WriteAsync(HttpContext http, int status, string error, string description)
-    {
-        http.Response.StatusCode = status;
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.ContentType = "application/json;charset=UTF-8";
-        await http.Response.WriteAsync(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(), http.RequestAborted);
     }
 
     [LoggerMessage(EventId = 5120, Level = LogLevel.Information, Message = "Agent {AgentId} is over its API-call budget; retry after {RetryAfter} s")]
