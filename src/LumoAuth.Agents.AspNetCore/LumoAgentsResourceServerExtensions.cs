@@ -2,6 +2,7 @@ using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.AspNetCore.AAuth;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Bearer;
+using LumoAuth.Agents.AspNetCore.Keys;
 using LumoAuth.Agents.AspNetCore.Metering;
 using LumoAuth.Agents.Budgets;
 using Microsoft.AspNetCore.Authorization;
@@ -87,7 +88,7 @@ public static class LumoAgentsResourceServerExtensions
         services.AddAuthorization();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BearerSigningKeys>();
-        services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName);
+        services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName, SigningKeyCache.Bound);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AgentCallerAuthorizationHandler>());
         services.RemoveAll<IAuthorizationMiddlewareResultHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AgentAuthorizationResultHandler>();

@@ -138,7 +138,7 @@ public sealed class AAuthResourceMiddleware
             return;
         }
 
-        var identity = new ClaimsIdentity("AAuth", "sub", "scope");
+        var identity = new ClaimsIdentity("AAuth", "sub", "scope") { Label = Authorization.AgentCaller.IdentityLabel };
         identity.AddClaim(new Claim("sub", auth.Subject));
         identity.AddClaim(new Claim("agent", agentToken.Subject));
         identity.AddClaim(new Claim("scope", string.Join(' ', granted)));

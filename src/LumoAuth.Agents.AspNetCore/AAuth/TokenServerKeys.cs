@@ -24,7 +24,7 @@ public sealed class TokenServerKeys : IDisposable
         _options = options;
         _cache = new SigningKeyCache(
             ct => SigningKeyCache.FetchJwksAsync(http.CreateClient(HttpClientName),
-                new Uri(options.CurrentValue.TokenServer ?? throw new InvalidOperationException("AAuthResourceOptions.TokenServer is not set."), ".well-known/aauth-issuer"), ct),
+                SigningKeyCache.WellKnown(options.CurrentValue.TokenServer ?? throw new InvalidOperationException("AAuthResourceOptions.TokenServer is not set."), "aauth-issuer"), null, ct),
             () => new SigningKeyCacheOptions { RefreshInterval = options.CurrentValue.KeyRefreshInterval },
             time);
     }

@@ -52,6 +52,13 @@ public sealed class AgentCaller
     /// <inheritdoc />
     public override string ToString() => Describe();
 
+    /// <summary>
+    /// The <see cref="ClaimsIdentity.Label"/> of identities made from the token server's tokens (by the bearer handler
+    /// and the AAuth middleware). A caller is read only from such an identity, so another scheme's token with look-alike
+    /// claims (<c>sub</c>, <c>act</c>, <c>scope</c>) never passes for one of ours.
+    /// </summary>
+    public const string IdentityLabel = "LumoAuth.Agents";
+
     /// <summary>A readable name from a subject identifier: <c>agent:research-bot</c> → "Research Bot", <c>user:alice</c> → "Alice".</summary>
     public static string DefaultName(string subject)
     {
@@ -74,30 +81,32 @@ public sealed class AgentCaller
     }
 
     /// <summary>
-    /// Reads a caller from an authenticated principal's claims (<c>sub</c>, <c>act</c> as JSON, <c>scope</c>,
+    /// Reads a caller from the principal's identity labelled <see cref="IdentityLabel"/> (<c>sub</c>, <c>act</c> as JSON, <c>scope</c>,
     /// <c>client_id</c>; an AAuth principal's <c>agent</c> stands for its signing agent when there is no <c>act</c>),
     /// or <see langword="null"/> when it has no subject or a malformed chain.
     /// </summary>
     public static AgentCaller? FromPrincipal(ClaimsPrincipal? principal)
     {
-        if (principal?.Identity is not { IsAuthenticated: true } || principal.FindFirst("sub")?.Value is not { Length: > 0 } subject)
+        // One identity only, and one of ours: claims are never mixed across the identities of a merged principal.
+        var identity = principal?.Identities.FirstOrDefault(i => i.IsAuthenticated && i.Label == IdentityLabel);
+        if (identity?.FindFirst("sub")?.Value is not { Length: > 0 } subject)
         {
             return null;
         }
 
-        if (!ActorChain.TryParse(principal.FindFirst("act")?.Value, out var chain, out _))
+        if (!ActorChain.TryParse(identity.FindFirst("act")?.Value, out var chain, out _))
         {
             return null;
         }
 
-        var signer = principal.FindFirst("agent")?.Value;
+        var signer = identity.FindFirst("agent")?.Value;
         if (chain.Depth == 0 && signer is not null && signer != subject)
         {
             chain = chain.Push(new Actor(signer));
         }
 
-        var scopes = principal.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return From(subject, chain, scopes, principal.FindFirst("client_id")?.Value);
+        var scopes = identity.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return From(subject, chain, scopes, identity.FindFirst("client_id")?.Value);
     }
 }
 

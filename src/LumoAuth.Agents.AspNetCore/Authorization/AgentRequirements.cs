@@ -70,7 +70,10 @@ public sealed class MaxChainDepthRequirement : IAgentCallerRequirement
     }
 }
 
-/// <summary>Every actor anywhere in the chain must be one of <see cref="Actors"/> (agent ids or subject identifiers).</summary>
+/// <summary>
+/// Every actor anywhere in the chain must be one of <see cref="Actors"/> (agent ids or subject identifiers); an agent
+/// calling as itself is its own only actor.
+/// </summary>
 public sealed class AllowedActorsRequirement : IAgentCallerRequirement
 {
     /// <summary>Creates the requirement.</summary>
@@ -83,12 +86,12 @@ public sealed class AllowedActorsRequirement : IAgentCallerRequirement
     public ValueTask<string?> CheckAsync(AgentCaller caller, IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var outsider = caller.Chain.FirstOrDefault(a => !Actors.Contains(a.Subject));
+        var outsider = ActorSet.Acting(caller).FirstOrDefault(a => !Actors.Contains(a.Subject));
         return ValueTask.FromResult(outsider is null ? null : $"actors from the allowed list only ('{outsider.Subject}' is not on it)");
     }
 }
 
-/// <summary>None of <see cref="Actors"/> may appear anywhere in the chain.</summary>
+/// <summary>None of <see cref="Actors"/> may appear anywhere in the chain, nor call as itself.</summary>
 public sealed class ForbiddenActorsRequirement : IAgentCallerRequirement
 {
     /// <summary>Creates the requirement.</summary>
@@ -101,7 +104,7 @@ public sealed class ForbiddenActorsRequirement : IAgentCallerRequirement
     public ValueTask<string?> CheckAsync(AgentCaller caller, IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var banned = caller.Chain.FirstOrDefault(a => Actors.Contains(a.Subject));
+        var banned = ActorSet.Acting(caller).FirstOrDefault(a => Actors.Contains(a.Subject));
         return ValueTask.FromResult(banned is null ? null : $"a chain without '{banned.Subject}', which may not act here");
     }
 }
@@ -171,6 +174,9 @@ public sealed class StaticAgentToolDirectory : IAgentToolDirectory
 
 internal static class ActorSet
 {
+    /// <summary>Who acts in this call: the chain, or the caller itself when no one acts for anyone.</summary>
+    public static IEnumerable<LumoAuth.Agents.Delegation.Actor> Acting(AgentCaller caller) => caller.Chain.Depth > 0 ? caller.Chain : [caller.CurrentActor];
+
     /// <summary>Agent ids and subject identifiers, as subject identifiers (<c>research-bot</c> → <c>agent:research-bot</c>).</summary>
     public static IReadOnlySet<string> Of(IEnumerable<string> actors)
     {

@@ -72,7 +72,8 @@ public sealed class BearerSigningKeys : IDisposable
             if (!_caches.TryGetValue(scheme, out var cache))
             {
                 cache = new SigningKeyCache(
-                    ct => SigningKeyCache.FetchJwksAsync(_http.CreateClient(LumoAgentsBearerDefaults.HttpClientName), _options.Get(scheme).ResolvedMetadataAddress, ct),
+                    ct => SigningKeyCache.FetchJwksAsync(_http.CreateClient(LumoAgentsBearerDefaults.HttpClientName), _options.Get(scheme).ResolvedMetadataAddress,
+                        _options.Get(scheme).Issuer!.AbsoluteUri, ct),
                     () => _options.Get(scheme).KeyCache,
                     _time);
                 _caches[scheme] = cache;
@@ -193,7 +194,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
                 SecurityTokenExpiredException => "it has expired.",
                 SecurityTokenNotYetValidException => "it is not valid yet.",
                 SecurityTokenInvalidIssuerException => "it was issued by another server.",
-                SecurityTokenInvalidAudienceException => $"it was not issued for this resource (audience {string.Join(", ", Options.Audiences)}).",
+                SecurityTokenInvalidAudienceException => "it was not issued for this resource.",
                 SecurityTokenNoExpirationException => "it has no expiry.",
                 SecurityTokenSignatureKeyNotFoundException => "it names a key the token server does not publish.",
                 SecurityTokenInvalidSignatureException => "its signature does not verify.",
@@ -203,6 +204,11 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         }
 
         var validated = (JsonWebToken)result.SecurityToken;
+        if (validated.TryGetPayloadValue<long>("iat", out var issuedAt) && DateTimeOffset.FromUnixTimeSeconds(issuedAt) > TimeProvider.GetUtcNow() + Options.ClockSkew)
+        {
+            return Refuse("invalid_token", "The access token is refused: it was issued in the future.");
+        }
+
         if (string.IsNullOrEmpty(validated.Subject))
         {
             return Refuse("invalid_token", "The access token has no subject.");
@@ -214,7 +220,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
             return Refuse("invalid_token", "The access token's act claim is malformed: " + chainError);
         }
 
-        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, Scheme.Name, "sub", "role");
+        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, Scheme.Name, "sub", "role") { Label = AgentCaller.IdentityLabel };
         var principal = new ClaimsPrincipal(identity);
         AgentCallerExtensions.Remember(Context, principal, AgentCaller.From(validated.Subject, chain, ScopesOf(validated), ClaimOrNull(validated, "client_id")));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));

@@ -52,7 +52,7 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     public string? Realm { get; set; }
 
     /// <summary>The metadata address actually used.</summary>
-    internal Uri ResolvedMetadataAddress => MetadataAddress ?? new Uri(Issuer!, ".well-known/openid-configuration");
+    internal Uri ResolvedMetadataAddress => MetadataAddress ?? SigningKeyCache.WellKnown(Issuer!, "openid-configuration");
 
     /// <inheritdoc />
     public override void Validate()
@@ -78,7 +78,7 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
             throw new InvalidOperationException("LumoAgentsBearerOptions.Algorithms must list asymmetric algorithms only (no 'none', no HMAC).");
         }
 
-        if (Issuer.Scheme != Uri.UriSchemeHttps && !Issuer.IsLoopback && MetadataAddress is null && SigningKeys.Count == 0)
+        if (SigningKeys.Count == 0 && ResolvedMetadataAddress is { } metadata && metadata.Scheme != Uri.UriSchemeHttps && !metadata.IsLoopback)
         {
             throw new InvalidOperationException("The token server's keys are fetched over HTTPS only (plain HTTP is allowed on loopback for local trials).");
         }

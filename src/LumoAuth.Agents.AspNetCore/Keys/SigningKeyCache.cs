@@ -57,6 +57,7 @@ public sealed class SigningKeyCache : IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private State _state = new(null, DateTimeOffset.MinValue, DateTimeOffset.MinValue, null);
+
     private int _fetches;
 
     private sealed record State(IReadOnlyList<SecurityKey>? Keys, DateTimeOffset FetchedAt, DateTimeOffset AttemptedAt, string? LastError);
@@ -87,10 +88,19 @@ public sealed class SigningKeyCache : IDisposable
         var now = _time.GetUtcNow();
         var fresh = state.Keys is not null && now - state.FetchedAt < options.RefreshInterval;
         var held = keyId is null || (state.Keys?.Any(k => string.Equals(k.KeyId, keyId, StringComparison.Ordinal)) ?? false);
-        if (!(fresh && held) && (now - state.AttemptedAt >= options.RefreshThrottle || _gate.CurrentCount == 0))
+        var usable = state.Keys is not null && now - state.FetchedAt < options.LastKnownGoodWindow;
+        if (!(fresh && held))
         {
-            await RefreshAsync(options, now, cancellationToken);
-            state = Volatile.Read(ref _state);
+            if (_gate.CurrentCount == 0 && usable)
+            {
+                return state.Keys!; // a refresh is in flight: keep serving the good keys rather than queueing behind it
+            }
+
+            if (now - state.AttemptedAt >= options.RefreshThrottle || _gate.CurrentCount == 0)
+            {
+                await RefreshAsync(options, cancellationToken);
+                state = Volatile.Read(ref _state);
+            }
         }
 
         if (state.Keys is null || _time.GetUtcNow() - state.FetchedAt >= options.LastKnownGoodWindow)
@@ -101,28 +111,29 @@ public sealed class SigningKeyCache : IDisposable
         return state.Keys;
     }
 
-    private async Task RefreshAsync(SigningKeyCacheOptions options, DateTimeOffset asked, CancellationToken cancellationToken)
+    private async Task RefreshAsync(SigningKeyCacheOptions options, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = Volatile.Read(ref _state);
-            if (state.AttemptedAt >= asked || _time.GetUtcNow() - state.AttemptedAt < options.RefreshThrottle)
+            if (_time.GetUtcNow() - state.AttemptedAt < options.RefreshThrottle)
             {
                 return; // another caller fetched while this one waited: its result answers this one too
             }
 
             Interlocked.Increment(ref _fetches);
-            var attempted = _time.GetUtcNow();
             try
             {
                 // Not the caller's token: a caller hanging up must not abort the fetch the waiters rely on.
                 var keys = await _fetch(CancellationToken.None);
-                Volatile.Write(ref _state, new State(keys, _time.GetUtcNow(), attempted, null));
+                var done = _time.GetUtcNow();
+                Volatile.Write(ref _state, new State(keys, done, done, null));
             }
-            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or TaskCanceledException)
+            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException or OperationCanceledException)
             {
-                Volatile.Write(ref _state, state with { AttemptedAt = attempted, LastError = "The token server's signing keys could not be fetched: " + exception.Message });
+                // The throttle runs from the end of the attempt, so a fetch that hangs is not followed by another at once.
+                Volatile.Write(ref _state, state with { AttemptedAt = _time.GetUtcNow(), LastError = "The token server's signing keys could not be fetched: " + exception.Message });
             }
         }
         finally
@@ -132,17 +143,43 @@ public sealed class SigningKeyCache : IDisposable
     }
 
     /// <summary>
-    /// Reads a metadata document (<paramref name="metadata"/>, e.g. <c>/.well-known/openid-configuration</c>), follows
-    /// its <c>jwks_uri</c> and returns the signing keys of that key set.
+    /// Reads a metadata document (<paramref name="metadata"/>, e.g. <c>/.well-known/openid-configuration</c>), checks
+    /// that it speaks for <paramref name="expectedIssuer"/> (when given), follows its <c>jwks_uri</c> (HTTPS, or HTTP on
+    /// loopback) and returns the signing keys of that key set.
     /// </summary>
-    public static async Task<IReadOnlyList<SecurityKey>> FetchJwksAsync(HttpClient client, Uri metadata, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SecurityKey>> FetchJwksAsync(HttpClient client, Uri metadata, string? expectedIssuer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(metadata);
         using var document = await client.GetFromJsonAsync<JsonDocument>(metadata, cancellationToken)
             ?? throw new InvalidOperationException($"{metadata} returned no metadata.");
-        var jwksUri = document.RootElement.GetProperty("jwks_uri").GetString() ?? throw new InvalidOperationException($"{metadata} names no jwks_uri.");
-        var jwks = await client.GetStringAsync(new Uri(jwksUri), cancellationToken);
+        if (expectedIssuer is not null && (!document.RootElement.TryGetProperty("issuer", out var issuer) || issuer.GetString() != expectedIssuer))
+        {
+            throw new InvalidOperationException($"{metadata} speaks for another issuer than {expectedIssuer}.");
+        }
+
+        var jwksUri = new Uri(metadata, document.RootElement.GetProperty("jwks_uri").GetString() ?? throw new InvalidOperationException($"{metadata} names no jwks_uri."));
+        if (jwksUri.Scheme != Uri.UriSchemeHttps && !(jwksUri.Scheme == Uri.UriSchemeHttp && jwksUri.IsLoopback))
+        {
+            throw new InvalidOperationException($"The jwks_uri {jwksUri} is neither HTTPS nor loopback.");
+        }
+
+        var jwks = await client.GetStringAsync(jwksUri, cancellationToken);
         return new JsonWebKeySet(jwks).GetSigningKeys().ToList();
+    }
+
+    /// <summary>The address of a well-known document of <paramref name="issuer"/> (RFC 8414 §3 for issuers with a path: appended after it).</summary>
+    public static Uri WellKnown(Uri issuer, string document)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        return new Uri(issuer.AbsoluteUri.TrimEnd('/') + "/.well-known/" + document);
+    }
+
+    /// <summary>Sets a key-fetching HTTP client's limits: 10 seconds, 1 MB.</summary>
+    public static void Bound(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        client.Timeout = TimeSpan.FromSeconds(10);
+        client.MaxResponseContentBufferSize = 1024 * 1024;
     }
 }

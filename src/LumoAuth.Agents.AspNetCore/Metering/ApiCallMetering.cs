@@ -67,7 +67,13 @@ public sealed class LedgerApiCallMeter : IApiCallMeter
     public async ValueTask<MeteringDecision> CountAsync(string agentId, string idempotencyKey, CancellationToken cancellationToken)
     {
         var outcome = await _reporter.ReportAsync(new UsageReport(agentId, BudgetMetric.ApiCallsPerHour, 1, idempotencyKey, _options.CurrentValue.Reporter), cancellationToken);
-        return outcome.Error is null || outcome.AgentUnknown ? new MeteringDecision(true) : new MeteringDecision(false, outcome.ResetAt, outcome.Error.Description);
+        if (outcome.AgentUnknown)
+        {
+            // A valid token for an agent the ledger does not know: a store that is not the token server's. Never let it through unmetered.
+            throw new InvalidOperationException($"The ledger does not know agent '{agentId}'.");
+        }
+
+        return outcome.Error is null ? new MeteringDecision(true) : new MeteringDecision(false, outcome.ResetAt, outcome.Error.Description);
     }
 }
 
@@ -116,9 +122,9 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await client.SendAsync(request, cancellationToken);
-        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound)
+        if (response.IsSuccessStatusCode)
         {
-            return new MeteringDecision(true); // counted (or not an agent the server knows: nothing to meter)
+            return new MeteringDecision(true);
         }
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
@@ -133,6 +139,7 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
             _tokens.ForgetAgentToken(token, UsageScope, null);
         }
 
+        // Anything else (a wrong endpoint's 404 included) must not switch budgets off: the call is refused as unmeterable.
         throw new HttpRequestException($"The usage endpoint answered {(int)response.StatusCode}.", null, response.StatusCode);
     }
 }

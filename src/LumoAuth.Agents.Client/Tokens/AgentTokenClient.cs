@@ -106,8 +106,10 @@ public sealed class AgentTokenClient : IDisposable
     private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
+        // With a secret the agent authenticates on the exchange too (RFC 8693 §5), so servers may require it.
         return await PostAsync(options, Form(("grant_type", TokenExchange), ("subject_token", subjectToken), ("subject_token_type", subjectType),
-            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience)), cancellationToken);
+            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience),
+            ("client_id", options.ClientSecret is null ? null : options.ClientId), ("client_secret", options.ClientSecret)), cancellationToken);
     }
 
     private async Task<HeldToken> PostAsync(LumoAgentClientOptions options, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
@@ -145,7 +147,8 @@ public sealed class AgentTokenClient : IDisposable
 
             if (!response.IsSuccessStatusCode || json?["access_token"] is not JsonValue accessToken)
             {
-                throw new AgentTokenException((int)response.StatusCode, Text(json, "error"), Text(json, "error_code"), Text(json, "error_description") ?? text);
+                var description = Text(json, "error_description") ?? (json is null ? $"The token server answered {(int)response.StatusCode} without an OAuth error." : null);
+                throw new AgentTokenException((int)response.StatusCode, Text(json, "error"), Text(json, "error_code"), description?.Length > 500 ? description[..500] + "…" : description);
             }
 
             var lifetime = json["expires_in"] is JsonValue expires && expires.TryGetValue<long>(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(1);

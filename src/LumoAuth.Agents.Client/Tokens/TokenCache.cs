@@ -29,6 +29,9 @@ public sealed class TokenCache : IDisposable
         _maxEntries = maxEntries;
     }
 
+    /// <summary>How many keys the cache holds.</summary>
+    public int Count => _entries.Count;
+
     /// <summary>How many fetches the cache made (for diagnostics and tests).</summary>
     public int Fetches => Volatile.Read(ref _fetches);
 
@@ -54,9 +57,25 @@ public sealed class TokenCache : IDisposable
             }
 
             Interlocked.Increment(ref _fetches);
-            var token = await fetch(cancellationToken);
-            entry.Token = token;
             Trim();
+            HeldToken token;
+            try
+            {
+                token = await fetch(cancellationToken);
+            }
+            catch
+            {
+                // Nothing is kept for a failed fetch, so made-up keys (random user tokens) do not pile up.
+                if (entry.Token is null)
+                {
+                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                }
+
+                throw;
+            }
+
+            entry.Token = token;
+            _entries[key] = entry; // back in, should a failed fetch beside it have removed the entry
             return token;
         }
         finally
@@ -98,13 +117,15 @@ public sealed class TokenCache : IDisposable
             return;
         }
 
+        // Expired tokens first; if that is not enough, the ones expiring soonest (a hard cap on memory).
         var now = _time.GetUtcNow();
-        foreach (var (key, entry) in _entries)
+        var victims = _entries.Where(e => e.Value.Gate.CurrentCount == 1)
+            .OrderBy(e => e.Value.Token is null || e.Value.Token.ExpiresAt <= now ? DateTimeOffset.MinValue : e.Value.Token.ExpiresAt)
+            .Take(_entries.Count - (_maxEntries * 3 / 4))
+            .ToList();
+        foreach (var victim in victims)
         {
-            if ((entry.Token is null || entry.Token.ExpiresAt <= now) && entry.Gate.CurrentCount == 1)
-            {
-                _entries.TryRemove(key, out _); // its gate is left to the collector: a waiter may still hold it
-            }
+            _entries.TryRemove(victim); // its gate is left to the collector: a waiter may still hold it
         }
     }
 

@@ -18,6 +18,9 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
 {
     private HttpClientFactory _http = null!;
 
+    /// <summary>The strict setting: agents authenticate on exchanges too (RFC 8693 §5); the client does.</summary>
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" };
+
     [OneTimeSetUp]
     public void CreateFactory() => _http = new HttpClientFactory();
 
@@ -134,6 +137,8 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
         }
 
         Assert.That(tokens.TokenRequests, Is.EqualTo(3), "the agent token for read:articles, the actor token, one exchange: the second call reused it");
+        var anonymous = await ExchangeAsync(AliceToken, await AgentTokenAsync("research-bot"));
+        Assert.That((int)anonymous.Status, Is.AnyOf(400, 401), "this server requires client authentication on exchanges, which the client gave: " + anonymous);
         await Assert.ThrowsAsync<InvalidOperationException>(() => factory.CreateClient("for-user").GetAsync(new Uri("search", UriKind.Relative)), "no user named");
     }
 

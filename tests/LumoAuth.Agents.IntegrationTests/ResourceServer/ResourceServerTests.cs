@@ -290,6 +290,20 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         Assert.That(response.Headers.RetryAfter, Is.Not.Null);
     }
 
+    [Test]
+    public async Task A_usage_endpoint_that_answers_404_does_not_switch_budgets_off()
+    {
+        await using var wrongPath = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?>
+        {
+            ["Api:UsageEndpoint"] = new Uri(Server.BaseAddress, "t/no-such-tenant/api/v1/agents/").AbsoluteUri + "{agentId}/usage",
+        });
+        using var client = wrongPath.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _researchBot);
+        using var response = await client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+    }
+
     private async Task AssertInsufficientScopeAsync(string path, string token, string missing, string? scope = null)
     {
         var (status, challenge, body) = await GetAsync(path, token);

@@ -40,6 +40,25 @@ public sealed class TokenCacheTests
     }
 
     [Test]
+    public async Task Failed_fetches_leave_nothing_behind_and_the_cache_has_a_hard_cap()
+    {
+        using var cache = new TokenCache(_clock, () => TimeSpan.Zero, maxEntries: 8);
+        for (var i = 0; i < 100; i++)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync("random-user-token-" + i, _ => throw new InvalidOperationException("refused"), default));
+        }
+
+        Assert.That(cache.Count, Is.Zero);
+        for (var i = 0; i < 100; i++)
+        {
+            await cache.GetAsync("user-" + i, _ => Task.FromResult(new HeldToken("t", _clock.GetUtcNow().AddMinutes(5 + i))), default);
+        }
+
+        Assert.That(cache.Count, Is.LessThanOrEqualTo(9));
+        Assert.That(cache.Peek("user-99"), Is.Not.Null, "the newest stays");
+    }
+
+    [Test]
     public async Task The_handler_gets_a_new_token_once_when_the_resource_says_invalid_token()
     {
         var served = new List<string?>();

@@ -32,12 +32,20 @@ public sealed class AgentRequirementTests
     }
 
     [Test]
-    public void A_principal_with_a_malformed_act_has_no_caller()
+    public void A_caller_is_read_from_one_of_our_identities_only_and_never_with_a_malformed_act()
     {
-        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "user:alice"), new Claim("act", "{\"client_id\":\"x\"}")], "test"));
-        Assert.That(AgentCaller.FromPrincipal(principal), Is.Null);
-        var ok = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "user:alice"), new Claim("act", "{\"sub\":\"agent:a\"}"), new Claim("scope", "x y")], "test"));
+        static ClaimsIdentity Ours(params Claim[] claims) => new(claims, "test") { Label = AgentCaller.IdentityLabel };
+        Assert.That(AgentCaller.FromPrincipal(new ClaimsPrincipal(Ours(new Claim("sub", "user:alice"), new Claim("act", "{\"client_id\":\"x\"}")))), Is.Null);
+        var ok = new ClaimsPrincipal(Ours(new Claim("sub", "user:alice"), new Claim("act", "{\"sub\":\"agent:a\"}"), new Claim("scope", "x y")));
         Assert.That(AgentCaller.FromPrincipal(ok)!.Scopes, Is.EquivalentTo(new[] { "x", "y" }));
+
+        // Another scheme's identity with look-alike claims is not a caller, and claims are not mixed across identities.
+        var foreign = new ClaimsIdentity([new Claim("sub", "user:alice"), new Claim("act", "{\"sub\":\"agent:a\"}"), new Claim("scope", "admin")], "partner");
+        Assert.That(AgentCaller.FromPrincipal(new ClaimsPrincipal(foreign)), Is.Null);
+        var merged = new ClaimsPrincipal([Ours(new Claim("sub", "agent:a"), new Claim("scope", "x")), foreign]);
+        var caller = AgentCaller.FromPrincipal(merged)!;
+        Assert.That(caller.Scopes, Is.EquivalentTo(new[] { "x" }));
+        Assert.That(caller.Chain.Depth, Is.Zero);
     }
 
     [Test]
@@ -71,6 +79,11 @@ public sealed class AgentRequirementTests
         Assert.That(await Check(new AllowedActorsRequirement(["search-tool"]), TwoHops), Does.Contain("'agent:research-bot' is not on it"));
         Assert.That(await Check(new ForbiddenActorsRequirement(["research-bot"]), TwoHops), Does.Contain("without 'agent:research-bot'"));
         Assert.That(await Check(new ForbiddenActorsRequirement(["other-bot"]), TwoHops), Is.Null);
+
+        // An agent calling as itself is its own actor: it cannot slip past either list by having no chain.
+        Assert.That(await Check(new ForbiddenActorsRequirement(["research-bot"]), Direct), Does.Contain("without 'agent:research-bot'"));
+        Assert.That(await Check(new AllowedActorsRequirement(["search-tool"]), Direct), Does.Contain("'agent:research-bot' is not on it"));
+        Assert.That(await Check(new AllowedActorsRequirement(["research-bot"]), Direct), Is.Null);
     }
 
     [Test]

@@ -71,6 +71,31 @@ public sealed class SigningKeyCacheTests
     }
 
     [Test]
+    public async Task While_a_slow_refresh_is_in_flight_callers_are_served_the_good_keys_without_waiting()
+    {
+        var release = new TaskCompletionSource();
+        var calls = 0;
+        using var cache = new SigningKeyCache(async _ =>
+        {
+            if (Interlocked.Increment(ref calls) > 1)
+            {
+                await release.Task; // the token server hangs
+            }
+
+            return _published;
+        }, () => _options, _clock);
+        await cache.GetAsync(null, default);
+        _clock.Advance(TimeSpan.FromHours(2));
+        var hanging = cache.GetAsync(null, default).AsTask();
+        var served = await cache.GetAsync(null, default).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(served[0].KeyId, Is.EqualTo("k1"));
+        Assert.That(hanging.IsCompleted, Is.False);
+        release.SetResult();
+        await hanging;
+        Assert.That(calls, Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task Last_good_keys_serve_while_the_server_is_down_then_it_fails_closed()
     {
         using var cache = Cache();
