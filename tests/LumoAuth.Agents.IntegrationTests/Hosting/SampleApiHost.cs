@@ -22,7 +22,8 @@ public sealed class SampleApiHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts the API for <paramref name="server"/>; <paramref name="map"/> adds test endpoints beside the sample's.</summary>
-    public static async Task<SampleApiHost> StartAsync(SampleServer server, IDictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
+    public static async Task<SampleApiHost> StartAsync(SampleServer server, IDictionary<string, string?>? settings = null, Action<WebApplication>? map = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -36,7 +37,11 @@ public sealed class SampleApiHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = LumoAuth.Agents.SampleApi.Program.Create([], builder => builder.Configuration.AddInMemoryCollection(all));
+        var app = LumoAuth.Agents.SampleApi.Program.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(all);
+            configure?.Invoke(builder);
+        });
         map?.Invoke(app);
         await app.StartAsync();
         return new SampleApiHost(app, new Uri(app.Urls.First() + "/"));

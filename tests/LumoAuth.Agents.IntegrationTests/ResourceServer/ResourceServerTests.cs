@@ -44,7 +44,8 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
                 var caller = http.GetAgentCaller()!;
                 return Results.Ok(new { caller.Subject, current = caller.CurrentActor.Subject, chain = caller.Chain.Select(a => a.Subject), caller.AgentId, words = caller.Describe() });
             }).RequireAuthorization(p => p.RequireAuthenticatedUser());
-        });
+            app.MapControllers();
+        }, configure: builder => builder.Services.AddControllers().AddApplicationPart(typeof(ResourceServerTests).Assembly));
         _apiClient = _api.Http();
         _researchBot = await AgentTokenAsync("research-bot", scope: "read:articles search:web");
         _searchTool = await AgentTokenAsync("search-tool");
@@ -237,6 +238,16 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         await AssertInsufficientScopeAsync("test/attribute", _searchTool, "the capability 'read:articles'; and an agent acting for a user", scope: "search:web read:articles");
     }
 
+    [Test]
+    public async Task The_attribute_guards_a_controller_action_too()
+    {
+        var (status, _, body) = await GetAsync("test/controller/search", _aliceViaResearchBot);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+        Assert.That(body!["words"]!.GetValue<string>(), Is.EqualTo("Research Bot, acting for Alice"));
+        await AssertInsufficientScopeAsync("test/controller/search", _aliceViaSearchTool, "an actor chain of at most 1");
+        await AssertInsufficientScopeAsync("test/controller/search", _researchBot, "an agent acting for a user");
+    }
+
     // ---- metering (429)
 
     [Test]
@@ -400,4 +411,14 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
 
         return token;
     }
+}
+
+/// <summary>A controller guarded by the attribute, as an API built on MVC would be.</summary>
+[Microsoft.AspNetCore.Mvc.ApiController]
+[Microsoft.AspNetCore.Mvc.Route("test/controller")]
+public sealed class AgentGuardedController : Microsoft.AspNetCore.Mvc.ControllerBase
+{
+    [Microsoft.AspNetCore.Mvc.HttpGet("search")]
+    [RequireAgent(Capabilities = "search:web", ActingForUser = true, MaxChainDepth = 1)]
+    public object Search() => new { words = HttpContext.GetAgentCaller()!.Describe() };
 }
