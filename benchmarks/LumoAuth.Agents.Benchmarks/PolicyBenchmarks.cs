@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using BenchmarkDotNet.Attributes;
 using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.InMemory;
@@ -9,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace LumoAuth.Agents.Benchmarks;
 
 /// <summary>
-/// The delegation policy's decision alone (stores in memory, so the figure is the policy, not the database), and the
-/// capability check a resource makes on every call.
+/// The delegation policy's decision alone (stores in memory, so the figure is the policy, not the database), and what
+/// the resource-server package does on every call: read the caller from the validated token's claims and check the
+/// sample API's search policy (capability, acting for a user, chain depth).
 /// </summary>
 [MemoryDiagnoser]
 public class PolicyBenchmarks
@@ -18,8 +21,10 @@ public class PolicyBenchmarks
     private readonly TimeProvider _time = TimeProvider.System;
     private DelegationPolicy _policy = null!;
     private DelegationRequest _request = null!;
-    private ScopeSet _granted = null!;
-    private ScopeSet _required = null!;
+    private ClaimsPrincipal _principal = null!;
+    private AgentCaller _caller = null!;
+    private readonly IAgentCallerRequirement[] _searchPolicy =
+        [new AgentCapabilitiesRequirement(["search:web"]), new ActingForUserRequirement(), new MaxChainDepthRequirement(2)];
 
     [GlobalSetup]
     public async Task Setup()
@@ -46,15 +51,38 @@ public class PolicyBenchmarks
             AuthenticatedClientId = "research-bot",
             RequestedScopes = ["read:articles"],
         };
-        _granted = ScopeSet.Parse("read:articles search:web tool:search");
-        _required = ScopeSet.Parse("tool:search");
+        _principal = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("sub", "user:alice"), new Claim("act", "{\"sub\":\"agent:search-tool\",\"act\":{\"sub\":\"agent:research-bot\"}}", "JSON"),
+             new Claim("scope", "search:web"), new Claim("client_id", "search-tool")], "LumoAgents") { Label = AgentCaller.IdentityLabel });
+        _caller = AgentCaller.FromPrincipal(_principal)!;
     }
 
     [Benchmark(Description = "Delegation policy decision")]
     public async Task<bool> Decide() => (await _policy.DecideAsync(_request, CancellationToken.None)).IsGranted;
 
-    [Benchmark(Description = "Resource capability check")]
-    public bool CapabilityCheck() => _required.IsSubsetOf(_granted);
+    [Benchmark(Description = "Resource: caller from token claims (depth 2)")]
+    public AgentCaller? CallerFromClaims() => AgentCaller.FromPrincipal(_principal);
+
+    [Benchmark(Description = "Resource: search policy check (capability, acting for user, depth)")]
+    public async Task<bool> SearchPolicyCheck()
+    {
+        foreach (var requirement in _searchPolicy)
+        {
+            if (await requirement.CheckAsync(_caller, EmptyServices.Instance, CancellationToken.None) is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static readonly EmptyServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
 
     private sealed class Monitor(LumoAgentsOptions value) : IOptionsMonitor<LumoAgentsOptions>
     {
