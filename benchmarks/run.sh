@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark in one go (under 10 minutes on 2 cores) and prints the ratios last:
 #   1. the BenchmarkDotNet microbenchmarks (short job, memory diagnostics),
-#   2. the load generator against the sample host on PostgreSQL (durable: fsync on), server pinned to core 0 and
-#      the load generator to core 1, then the same host with the pack switched off as the peer.
+#   2. the load generator against the sample host on PostgreSQL (durable: fsync on), server pinned to core 0, the
+#      load generator and PostgreSQL to core 1, then the same host with the pack switched off as the peer.
 # Set LUMO_BENCH_POSTGRES to use a PostgreSQL of your own; otherwise a throwaway PostgreSQL 15 is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ source scripts/postgres.sh
 if [ -z "${LUMO_BENCH_POSTGRES:-}" ]; then
   # Durable: fsync and synchronous commit stay on, so every audit record is on disk before its response.
   start_throwaway_postgres lumo-bench-pg 56000 || { echo "PostgreSQL is not installed; set LUMO_BENCH_POSTGRES." >&2; exit 1; }
+  # The server under test gets core 0 to itself: the database shares core 1 with the load generator.
+  pin_throwaway_postgres 1
   LUMO_BENCH_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=lumo;Database=lumo_bench;Pooling=true;Maximum Pool Size=64"
 fi
 

@@ -36,3 +36,10 @@ start_throwaway_postgres() {
     sleep 0.2
   done
 }
+
+# Pins the throwaway server (the postmaster, its running processes, and the backends it forks later) to <cores>.
+pin_throwaway_postgres() {
+  local pid
+  pid=$(head -1 "$_pg_dir/data/postmaster.pid" 2>/dev/null) || return 0
+  for p in $pid $(pgrep -P "$pid"); do taskset -apc "$1" "$p" >/dev/null 2>&1 || true; done
+}
