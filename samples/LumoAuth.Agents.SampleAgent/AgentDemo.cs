@@ -132,9 +132,20 @@ public sealed class AgentDemo
         Heading("Refusal: over budget");
         _out.WriteLine("(Digest Bot may make 3 API calls an hour)");
         using var digestBot = AgentTokenClient.Create(http, new LumoAgentClientOptions { TokenEndpoint = TokenEndpoint, ClientId = "digest-bot", ClientSecret = DigestBotSecret }, TimeProvider.System);
-        var digest = await digestBot.GetAgentTokenAsync(cancellationToken: ct);
         var overBudget = false;
-        for (var call = 1; call <= 10 && !overBudget; call++)
+        string? digest = null;
+        try
+        {
+            digest = await digestBot.GetAgentTokenAsync(cancellationToken: ct);
+        }
+        catch (AgentTokenException refused) when (refused.ErrorCode == "budget_exhausted")
+        {
+            // Spent already (an earlier run this hour): the token server itself refuses a new token.
+            _out.WriteLine($"token server: {refused.Status} {refused.Error} ({refused.ErrorCode}): {refused.Description}");
+            overBudget = refused.Status == 429;
+        }
+
+        for (var call = 1; digest is not null && call <= 10 && !overBudget; call++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_settings.Api, "articles"));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", digest);

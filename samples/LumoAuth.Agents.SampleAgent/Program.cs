@@ -22,5 +22,10 @@ public static class Program
             await Console.Error.WriteLineAsync("  dotnet run --project samples/LumoAuth.Agents.SampleApi");
             return 2;
         }
+        catch (LumoAuth.Agents.Client.AgentTokenException exception)
+        {
+            await Console.Error.WriteLineAsync($"The token server refused a step the demo needs: {exception.Message}");
+            return 1;
+        }
     }
 }

@@ -173,6 +173,12 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
             Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
             Assert.That(text, Does.Contain("invalid_grant (consent_missing)"));
         });
+
+        // Again within the hour: Digest Bot's budget is spent, so the token server refuses it a token; every step still holds.
+        using var again = new StringWriter();
+        var second = await AgentDemo.RunAsync(new DemoSettings { Host = Server.BaseAddress, Api = api.BaseAddress, RedirectUri = new Uri(UserConsentFlow.RedirectUri) }, again, CancellationToken.None);
+        Assert.That(second.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, again.ToString());
+        Assert.That(again.ToString(), Does.Contain("429 temporarily_unavailable (budget_exhausted)"));
     }
 
     private async Task<string> DevKubernetesTokenAsync(string serviceAccount)
