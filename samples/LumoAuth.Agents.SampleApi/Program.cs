@@ -28,6 +28,7 @@ public static class Program
             {
                 options.Issuer = new Uri(api["Issuer"] ?? throw new InvalidOperationException("Set Api:Issuer to the token server's issuer."));
                 options.Audiences.Add(api["Audience"] ?? "acme-corp-api");
+                options.RequireSingleAudience = api.GetValue("RequireSingleAudience", false);
             })
             .AddApiCallMetering(options =>
             {

@@ -209,6 +209,11 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
             return Refuse("invalid_token", "The access token is refused: it was issued in the future.");
         }
 
+        if (Options.RequireSingleAudience && validated.Audiences.Count() != 1)
+        {
+            return Refuse("invalid_token", "The access token is refused: it names more than one audience, which this resource does not accept.");
+        }
+
         if (string.IsNullOrEmpty(validated.Subject))
         {
             return Refuse("invalid_token", "The access token has no subject.");

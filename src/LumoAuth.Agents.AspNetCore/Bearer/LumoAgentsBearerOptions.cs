@@ -29,6 +29,13 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     /// <summary>The audiences this resource answers to; a token must name at least one of them in <c>aud</c>. Required.</summary>
     public IList<string> Audiences { get; } = [];
 
+    /// <summary>
+    /// Refuse tokens whose <c>aud</c> names other audiences besides this resource's (RFC 8725 §3.9): a token meant for
+    /// several APIs could otherwise be replayed by one of them to another. Off by default, as the token server names
+    /// several audiences only when a client asks for them.
+    /// </summary>
+    public bool RequireSingleAudience { get; set; }
+
     /// <summary>The signature algorithms accepted (default ES256, ES384, PS256, RS256). <c>none</c> and HMAC are never accepted.</summary>
     public IList<string> Algorithms { get; } =
         [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSha256];

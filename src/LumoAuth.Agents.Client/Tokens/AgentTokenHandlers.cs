@@ -19,13 +19,21 @@ public static class AgentRequestOptions
     }
 }
 
-/// <summary>Sends requests with a token; when the resource answers 401 <c>invalid_token</c>, gets a new token and sends once more.</summary>
+/// <summary>
+/// Sends requests with a token; when the resource answers 401 <c>invalid_token</c>, gets a new token and sends once
+/// more. A token is never sent in cleartext: only over HTTPS, or plain HTTP to a loopback address (RFC 6750 §5.3).
+/// </summary>
 public abstract class AgentBearerHandlerBase : DelegatingHandler
 {
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestUri is not { IsAbsoluteUri: true } target || (target.Scheme != Uri.UriSchemeHttps && !(target.Scheme == Uri.UriSchemeHttp && target.IsLoopback)))
+        {
+            throw new InvalidOperationException($"A bearer token is sent over HTTPS only (or plain HTTP on loopback); refusing to send one to {request.RequestUri}.");
+        }
+
         if (request.Content is not null)
         {
             await request.Content.LoadIntoBufferAsync(cancellationToken); // so it can be sent twice

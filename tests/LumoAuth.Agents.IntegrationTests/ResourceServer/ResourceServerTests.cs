@@ -315,6 +315,25 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
     }
 
+    [Test]
+    public async Task A_token_for_several_audiences_is_refused_where_one_is_required()
+    {
+        var token = Forge("two audiences");
+        Assert.That((await GetAsync("articles", token)).Status, Is.EqualTo(HttpStatusCode.OK), "accepted by default: one of its audiences is this API");
+        await using var strict = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?> { ["Api:RequireSingleAudience"] = "true" });
+        using var client = strict.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("more than one audience"));
+        request.Dispose();
+        using var single = new HttpRequestMessage(HttpMethod.Get, "articles");
+        single.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Forge("valid"));
+        using var accepted = await client.SendAsync(single);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     private async Task AssertInsufficientScopeAsync(string path, string token, string missing, string? scope = null)
     {
         var (status, challenge, body) = await GetAsync(path, token);
@@ -379,7 +398,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         {
             TokenType = variant == "wrong typ" ? "JWT" : "at+jwt",
             Issuer = variant == "another issuer" ? "https://elsewhere.example/" : Server.BaseAddress.AbsoluteUri,
-            Audience = "acme-corp-api",
+            Audience = variant == "two audiences" ? null : "acme-corp-api",
             IssuedAt = now.AddMinutes(-2),
             NotBefore = variant == "not valid yet" ? now.AddMinutes(5) : now.AddMinutes(-2),
             Expires = variant switch
@@ -392,6 +411,12 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
             Claims = claims,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
         };
+        if (variant == "two audiences")
+        {
+            descriptor.Audiences.Add("acme-corp-api");
+            descriptor.Audiences.Add("billing-api");
+        }
+
         var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = variant != "no expiry" };
         if (variant == "no expiry")
         {

@@ -64,10 +64,21 @@ public sealed class TokenCacheTests
         var served = new List<string?>();
         using var handler = new CountingHandler(served) { InnerHandler = new FakeResource(served) };
         using var client = new HttpClient(handler);
-        using var response = await client.GetAsync(new Uri("http://api.example/x"));
+        using var response = await client.GetAsync(new Uri("https://api.example/x"));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(served, Is.EqualTo(new[] { "Bearer token-1", "Bearer token-2" }));
         Assert.That(handler.Forgotten, Is.EqualTo(new[] { "token-1" }));
+    }
+
+    [TestCase("http://api.example/x")]
+    [TestCase("ftp://127.0.0.1/x")]
+    public async Task The_handler_never_sends_a_token_in_cleartext(string url)
+    {
+        var served = new List<string?>();
+        using var handler = new CountingHandler(served) { InnerHandler = new FakeResource(served) };
+        using var client = new HttpClient(handler);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetAsync(new Uri(url)));
+        Assert.That(served, Is.Empty, "nothing left the process");
     }
 
     /// <summary>The handler under test, with a token source that counts (stands in for the token server).</summary>
