@@ -44,7 +44,7 @@ public sealed class LumoAgentsResourceServerBuilder
             provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiCallMeteringOptions>>().CurrentValue.UsageEndpoint is null
                 ? new LedgerApiCallMeter(provider.GetService<UsageReporter>() ?? throw new InvalidOperationException(
                     "API-call metering without a UsageEndpoint counts in this application's ledger: register AddLumoAgents() with the token server's store, or set UsageEndpoint."),
-                    provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiCallMeteringOptions>>())
+                    provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiCallMeteringOptions>>(), provider.GetService<LumoAuth.Agents.Audit.AuditTrail>())
                 : provider.GetRequiredService<UsageEndpointApiCallMeter>());
         return this;
     }

@@ -78,6 +78,7 @@ public sealed partial class AgentAuthorizationResultHandler : IAuthorizationMidd
             var who = caller?.Describe() ?? "(unknown caller)";
             LogForbidden(_logger, who, description);
             var scopes = policy.Requirements.OfType<AgentCapabilitiesRequirement>().SelectMany(r => r.Capabilities).Distinct(StringComparer.Ordinal).ToList();
+            await ResourceAudit.RecordRefusalAsync(context, "insufficient_scope", LumoAuth.Agents.Errors.AgentErrorCodes.InsufficientScope, description, caller);
             await AgentForbiddenResponse.WriteAsync(context, description, scopes.Count > 0 ? string.Join(' ', scopes) : null);
             return;
         }

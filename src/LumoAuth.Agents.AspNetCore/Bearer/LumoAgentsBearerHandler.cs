@@ -126,18 +126,18 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
 
         if (headers.Count > 1)
         {
-            return Refuse("invalid_request", "The request carries more than one Authorization header.");
+            return await RefuseAsync("invalid_request", "The request carries more than one Authorization header.");
         }
 
         var token = bearer[7..].Trim();
         if (token.AsSpan().IndexOfAny(", \t") >= 0)
         {
-            return Refuse("invalid_request", "The Authorization header carries more than one credential (a bearer token has no commas or spaces).");
+            return await RefuseAsync("invalid_request", "The Authorization header carries more than one credential (a bearer token has no commas or spaces).");
         }
 
         if (token.Length == 0 || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
         {
-            return Refuse("invalid_token", "The access token is not a signed JWT of reasonable size (encrypted and unsigned tokens are not accepted).");
+            return await RefuseAsync("invalid_token", "The access token is not a signed JWT of reasonable size (encrypted and unsigned tokens are not accepted).");
         }
 
         JsonWebToken unvalidated;
@@ -147,17 +147,17 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         }
         catch (ArgumentException)
         {
-            return Refuse("invalid_token", "The access token is not a well-formed JWT.");
+            return await RefuseAsync("invalid_token", "The access token is not a well-formed JWT.");
         }
 
         if (!string.Equals(unvalidated.Typ, "at+jwt", StringComparison.OrdinalIgnoreCase) && !string.Equals(unvalidated.Typ, "application/at+jwt", StringComparison.OrdinalIgnoreCase))
         {
-            return Refuse("invalid_token", "The token is not an access token: its typ must be 'at+jwt' (RFC 9068), so an ID token or another JWT cannot be used here.");
+            return await RefuseAsync("invalid_token", "The token is not an access token: its typ must be 'at+jwt' (RFC 9068), so an ID token or another JWT cannot be used here.");
         }
 
         if (!Options.Algorithms.Contains(unvalidated.Alg, StringComparer.Ordinal))
         {
-            return Refuse("invalid_token", $"The access token's algorithm '{unvalidated.Alg}' is not accepted here.");
+            return await RefuseAsync("invalid_token", $"The access token's algorithm '{unvalidated.Alg}' is not accepted here.");
         }
 
         IReadOnlyList<SecurityKey> keys;
@@ -168,7 +168,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         catch (SigningKeysUnavailableException exception)
         {
             LogKeysUnavailable(Logger, exception.Message);
-            return Refuse("invalid_token", "The access token cannot be verified now: the token server's keys are not available.");
+            return await RefuseAsync("invalid_token", "The access token cannot be verified now: the token server's keys are not available.");
         }
 
         var result = await Tokens.ValidateTokenAsync(token, new TokenValidationParameters
@@ -189,7 +189,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         });
         if (!result.IsValid)
         {
-            return Refuse("invalid_token", "The access token is refused: " + result.Exception switch
+            return await RefuseAsync("invalid_token", "The access token is refused: " + result.Exception switch
             {
                 SecurityTokenExpiredException => "it has expired.",
                 SecurityTokenNotYetValidException => "it is not valid yet.",
@@ -206,23 +206,23 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         var validated = (JsonWebToken)result.SecurityToken;
         if (validated.TryGetPayloadValue<long>("iat", out var issuedAt) && DateTimeOffset.FromUnixTimeSeconds(issuedAt) > TimeProvider.GetUtcNow() + Options.ClockSkew)
         {
-            return Refuse("invalid_token", "The access token is refused: it was issued in the future.");
+            return await RefuseAsync("invalid_token", "The access token is refused: it was issued in the future.");
         }
 
         if (Options.RequireSingleAudience && validated.Audiences.Count() != 1)
         {
-            return Refuse("invalid_token", "The access token is refused: it names more than one audience, which this resource does not accept.");
+            return await RefuseAsync("invalid_token", "The access token is refused: it names more than one audience, which this resource does not accept.");
         }
 
         if (string.IsNullOrEmpty(validated.Subject))
         {
-            return Refuse("invalid_token", "The access token has no subject.");
+            return await RefuseAsync("invalid_token", "The access token has no subject.");
         }
 
         var act = validated.TryGetPayloadValue<JsonElement>("act", out var actElement) ? actElement.GetRawText() : null;
         if (!ActorChain.TryParse(act, out var chain, out var chainError))
         {
-            return Refuse("invalid_token", "The access token's act claim is malformed: " + chainError);
+            return await RefuseAsync("invalid_token", "The access token's act claim is malformed: " + chainError);
         }
 
         var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, Scheme.Name, "sub", "role") { Label = AgentCaller.IdentityLabel };
@@ -271,9 +271,10 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
 
     private static string? ClaimOrNull(JsonWebToken token, string name) => token.TryGetPayloadValue<string>(name, out var value) ? value : null;
 
-    private AuthenticateResult Refuse(string error, string description)
+    private async Task<AuthenticateResult> RefuseAsync(string error, string description)
     {
         LogRefused(Logger, error, description);
+        await ResourceAudit.RecordRefusalAsync(Context, error, LumoAuth.Agents.Errors.AgentErrorCodes.AccessTokenInvalid, description, null);
         return AuthenticateResult.Fail(new BearerTokenRefusedException(error, description));
     }
 

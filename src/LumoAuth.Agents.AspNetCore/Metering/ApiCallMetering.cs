@@ -50,17 +50,19 @@ public sealed class ApiCallMeteringOptions
     public string Reporter { get; set; } = "api";
 }
 
-/// <summary>Counts in the ledger of this application (the API shares the token server's store).</summary>
+/// <summary>Counts in the ledger of this application (the API shares the token server's store); a refused call is audited there.</summary>
 public sealed class LedgerApiCallMeter : IApiCallMeter
 {
     private readonly UsageReporter _reporter;
     private readonly IOptionsMonitor<ApiCallMeteringOptions> _options;
+    private readonly LumoAuth.Agents.Audit.AuditTrail? _audit;
 
     /// <summary>Creates the meter.</summary>
-    public LedgerApiCallMeter(UsageReporter reporter, IOptionsMonitor<ApiCallMeteringOptions> options)
+    public LedgerApiCallMeter(UsageReporter reporter, IOptionsMonitor<ApiCallMeteringOptions> options, LumoAuth.Agents.Audit.AuditTrail? audit = null)
     {
         _reporter = reporter;
         _options = options;
+        _audit = audit;
     }
 
     /// <inheritdoc />
@@ -73,7 +75,18 @@ public sealed class LedgerApiCallMeter : IApiCallMeter
             throw new InvalidOperationException($"The ledger does not know agent '{agentId}'.");
         }
 
-        return outcome.Error is null ? new MeteringDecision(true) : new MeteringDecision(false, outcome.ResetAt, outcome.Error.Description);
+        if (outcome.Error is { } refusal)
+        {
+            if (_audit is not null)
+            {
+                await _audit.RecordProtocolRefusalAsync(refusal.OAuthError, refusal.Description, refusal.Code,
+                    new LumoAuth.Agents.Audit.AuditContext { GrantType = "usage_report", AgentId = agentId, ClientId = _options.CurrentValue.Reporter }, cancellationToken);
+            }
+
+            return new MeteringDecision(false, outcome.ResetAt, refusal.Description);
+        }
+
+        return new MeteringDecision(true);
     }
 }
 

@@ -112,6 +112,12 @@ public static class AgentErrorCodes
     /// <summary>A usage report reused an idempotency key already counted for a different report (HTTP 422).</summary>
     public const string IdempotencyKeyReused = "idempotency_key_reused";
 
+    /// <summary>A resource server refused an access token (HTTP 401 <c>invalid_token</c>, or 400 <c>invalid_request</c>).</summary>
+    public const string AccessTokenInvalid = "access_token_invalid";
+
+    /// <summary>A resource server refused a valid token that lacks what the endpoint requires (HTTP 403 <c>insufficient_scope</c>).</summary>
+    public const string InsufficientScope = "insufficient_scope";
+
     /// <summary>The agent has spent a budget; no token until its window resets (HTTP 429 with <c>Retry-After</c>).</summary>
     public const string BudgetExhausted = "budget_exhausted";
 
