@@ -10,17 +10,19 @@ namespace LumoAuth.Agents.SampleAgent;
 /// page, and hands the authorization code to research-bot — so the whole story runs unattended. A real agent sends
 /// the user to the authorization endpoint and never sees their password.
 /// </summary>
-internal sealed partial class UserLogin : IDisposable
+public sealed partial class UserLogin : IDisposable
 {
     private readonly HttpClient _browser;
     private readonly DemoSettings _settings;
 
+    /// <summary>Creates the stand-in browser for the host in <paramref name="settings"/>.</summary>
     public UserLogin(DemoSettings settings)
     {
         _settings = settings;
         _browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() }) { BaseAddress = settings.Host };
     }
 
+    /// <inheritdoc />
     public void Dispose() => _browser.Dispose();
 
     /// <summary>Alice signs in and consents to <paramref name="scope"/> for research-bot; research-bot redeems the code for her access token.</summary>
