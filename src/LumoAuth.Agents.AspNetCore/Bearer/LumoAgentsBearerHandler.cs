@@ -171,7 +171,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
             return await RefuseAsync("invalid_token", "The access token cannot be verified now: the token server's keys are not available.");
         }
 
-        var result = await Tokens.ValidateTokenAsync(token, new TokenValidationParameters
+        var result = await Tokens.ValidateTokenAsync(unvalidated, new TokenValidationParameters
         {
             ValidIssuer = Options.Issuer!.AbsoluteUri,
             ValidAudiences = Options.Audiences,

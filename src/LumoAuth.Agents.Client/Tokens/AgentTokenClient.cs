@@ -135,28 +135,17 @@ public sealed class AgentTokenClient : IDisposable
 
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            JsonObject? json = null;
-            try
-            {
-                json = JsonNode.Parse(text) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-
+            var (json, text) = await TokenServerResponse.ReadAsync(response, cancellationToken);
             if (!response.IsSuccessStatusCode || json?["access_token"] is not JsonValue accessToken)
             {
-                var description = Text(json, "error_description") ?? (json is null ? $"The token server answered {(int)response.StatusCode} without an OAuth error." : null);
-                throw new AgentTokenException((int)response.StatusCode, Text(json, "error"), Text(json, "error_code"), description?.Length > 500 ? description[..500] + "…" : description);
+                throw new AgentTokenException((int)response.StatusCode, TokenServerResponse.Text(json, "error"), TokenServerResponse.Text(json, "error_code"),
+                    TokenServerResponse.Description(json, text, response));
             }
 
             var lifetime = json["expires_in"] is JsonValue expires && expires.TryGetValue<long>(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(1);
             return new HeldToken(accessToken.GetValue<string>(), _time.GetUtcNow() + lifetime);
         }
     }
-
-    private static string? Text(JsonObject? json, string name) => json?[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static List<KeyValuePair<string, string>> Form(params (string Name, string? Value)[] fields) =>
         [.. fields.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => new KeyValuePair<string, string>(f.Name, f.Value!))];

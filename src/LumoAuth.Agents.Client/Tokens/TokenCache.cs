@@ -38,10 +38,20 @@ public sealed class TokenCache : IDisposable
     private int _fetches;
 
     /// <summary>The token held under <paramref name="key"/> if still fresh, else the one <paramref name="fetch"/> returns.</summary>
-    public async Task<HeldToken> GetAsync(string key, Func<CancellationToken, Task<HeldToken>> fetch, CancellationToken cancellationToken)
+    public Task<HeldToken> GetAsync(string key, Func<CancellationToken, Task<HeldToken>> fetch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        return GetAsync(key, (_, ct) => fetch(ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// The token held under <paramref name="key"/> if still fresh, else the one <paramref name="renew"/> returns; it is
+    /// given the stale token still held (to use its refresh token), or <see langword="null"/>.
+    /// </summary>
+    public async Task<HeldToken> GetAsync(string key, Func<HeldToken?, CancellationToken, Task<HeldToken>> renew, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(fetch);
+        ArgumentNullException.ThrowIfNull(renew);
         var entry = _entries.GetOrAdd(key, _ => new Entry());
         if (Fresh(entry.Token) is { } cached)
         {
@@ -61,7 +71,7 @@ public sealed class TokenCache : IDisposable
             HeldToken token;
             try
             {
-                token = await fetch(cancellationToken);
+                token = await renew(entry.Token, cancellationToken);
             }
             catch
             {
@@ -83,6 +93,9 @@ public sealed class TokenCache : IDisposable
             entry.Gate.Release();
         }
     }
+
+    /// <summary>True when a token, fresh or stale, is held under <paramref name="key"/>.</summary>
+    public bool Holds(string key) => _entries.TryGetValue(key, out var entry) && entry.Token is not null;
 
     /// <summary>The fresh token held under <paramref name="key"/>, or <see langword="null"/>.</summary>
     public HeldToken? Peek(string key) => _entries.TryGetValue(key, out var entry) ? Fresh(entry.Token) : null;
