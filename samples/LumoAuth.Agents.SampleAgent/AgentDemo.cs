@@ -96,6 +96,7 @@ public sealed class AgentDemo
         var workloadToken = await workload.GetAgentTokenAsync("read:articles", cancellationToken: ct);
         ShowToken(workloadToken);
         await CallAsync("pattern 2: GET /articles by workload login", plain, new Uri(_settings.Api, "articles"), workloadToken, HttpStatusCode.OK, ct);
+        Directory.Delete(Path.GetDirectoryName(workloadFile)!, recursive: true);
 
         // ---- Pattern 3
         Heading("Pattern 3: Research Bot acting for Alice, then Search Tool one hop further");

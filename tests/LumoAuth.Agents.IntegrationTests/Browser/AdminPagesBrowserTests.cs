@@ -55,7 +55,10 @@ public class AdminPagesBrowserTests
         SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
-        _screenshots = Directory.CreateTempSubdirectory("lumo-admin-screenshots-").FullName;
+        // LUMO_SCREENSHOTS keeps the pictures (the docs' screenshots come from here); otherwise they go with the run's scratch.
+        _screenshots = Environment.GetEnvironmentVariable("LUMO_SCREENSHOTS") is { Length: > 0 } keep
+            ? Directory.CreateDirectory(keep).FullName
+            : Scratch.Directory("screenshots-");
     }
 
     [OneTimeTearDown]

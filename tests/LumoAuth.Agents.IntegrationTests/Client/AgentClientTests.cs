@@ -69,7 +69,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     [Test]
     public async Task Workload_login_reads_the_token_file_again_when_it_rotates()
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("lumo-workload-").FullName, "token");
+        var file = Path.Combine(Scratch.Directory("workload-"), "token");
         await File.WriteAllTextAsync(file, await DevKubernetesTokenAsync("research-bot"));
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var client = AgentTokenClient.Create(_http, new LumoAgentClientOptions { TokenEndpoint = TokenUri, WorkloadTokenFile = file, WorkloadIssuer = "kubernetes" }, clock);

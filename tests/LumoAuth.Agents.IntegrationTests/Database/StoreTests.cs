@@ -24,7 +24,7 @@ public class StoreTests(DatabaseKind database)
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync()
     {
-        _directory = Directory.CreateTempSubdirectory("lumo-store-test-").FullName;
+        _directory = Scratch.Directory("store-");
         _connectionString = await TestDatabases.CreateAsync(database, _directory);
         await using var context = NewContext();
         await context.Database.EnsureCreatedAsync();

@@ -29,7 +29,7 @@ public sealed class SampleServer : WebApplicationFactory<Program>
     public static async Task<SampleServer> StartAsync(DatabaseKind kind, IDictionary<string, string?>? settings = null, string? dataDirectory = null,
         string? connectionString = null, Action<IServiceCollection>? configureServices = null)
     {
-        dataDirectory ??= Directory.CreateTempSubdirectory("lumo-agents-test-").FullName;
+        dataDirectory ??= Scratch.Directory("server-");
         connectionString ??= await TestDatabases.CreateAsync(kind, dataDirectory);
         var all = new Dictionary<string, string?>
         {
