@@ -1,4 +1,5 @@
 using LumoAuth.Agents.Agents;
+using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;
@@ -19,8 +20,12 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
     public static LumoAgentsBuilder UseEntityFrameworkCore<TContext>(this LumoAgentsBuilder builder) where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore, LumoAgentStore<TContext>>());
-        builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore, LumoConsentStore<TContext>>());
+        // Agents and consents are read on every token request: reads are kept briefly across requests (RegistryCacheDuration).
+        builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore>(provider => new CachingAgentStore(
+            new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>()), provider.GetRequiredService<RegistryCache<string, AgentProfile>>())));
+        builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore>(provider => new CachingConsentStore(
+            new LumoConsentStore<TContext>(provider.GetRequiredService<TContext>()),
+            provider.GetRequiredService<RegistryCache<(string Subject, string AgentId), ConsentGrant>>())));
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());

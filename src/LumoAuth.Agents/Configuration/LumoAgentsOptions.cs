@@ -32,6 +32,15 @@ public sealed class LumoAgentsOptions
     /// </summary>
     public bool StoreAgentAccessTokens { get; set; }
 
+    /// <summary>
+    /// How long an agent profile or a user's consent read from the database is reused by later requests of this
+    /// process (default 2 seconds; zero reads them on every request). A change made through this process's stores
+    /// (admin API, admin pages, consent page) takes effect here at once; another instance sharing the database sees it
+    /// when its copy expires, so a suspension or a withdrawn consent reaches every instance within this time. Tokens
+    /// issued before a change live on for their own lifetime either way. At most 1 minute.
+    /// </summary>
+    public TimeSpan RegistryCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The longest lifetime any issued token may have, whatever an agent asks for (default and ceiling 1 hour).</summary>
     public TimeSpan MaxAccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 

@@ -13,6 +13,7 @@ public sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsOpt
         RuleFor(o => o.AuditRetention).GreaterThanOrEqualTo(TimeSpan.FromDays(1)).When(o => o.AuditRetention is not null)
             .WithMessage("'Audit Retention' must be at least one day (or unset to keep records forever).");
         RuleFor(o => o.AuditRetentionInterval).GreaterThanOrEqualTo(TimeSpan.FromMinutes(1));
+        RuleFor(o => o.RegistryCacheDuration).GreaterThanOrEqualTo(TimeSpan.Zero).LessThanOrEqualTo(TimeSpan.FromMinutes(1));
         RuleFor(o => o.MaxChainDepth).InclusiveBetween(1, Delegation.ActorChain.MaxParseDepth);
         RuleFor(o => o.ErrorDocumentationUri).NotNull().Must(u => u is null || u.IsAbsoluteUri).WithMessage("'Error Documentation Uri' must be absolute.");
         RuleFor(o => o.DefaultAudience).Must(a => a is null || (a.Length > 0 && !a.Contains(' ', StringComparison.Ordinal)))

@@ -39,6 +39,10 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LumoAgentsOptions>, LumoAgentsStoresValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IValidator<AgentRegistration>, AgentRegistrationValidator>();
+        services.TryAddSingleton(provider => new LumoAuth.Agents.Caching.RegistryCache<string, AgentProfile>(
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<LumoAgentsOptions>>().Value.RegistryCacheDuration, StringComparer.Ordinal));
+        services.TryAddSingleton(provider => new LumoAuth.Agents.Caching.RegistryCache<(string Subject, string AgentId), LumoAuth.Agents.Consent.ConsentGrant>(
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<LumoAgentsOptions>>().Value.RegistryCacheDuration));
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();

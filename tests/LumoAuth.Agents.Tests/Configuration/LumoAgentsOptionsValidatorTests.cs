@@ -17,11 +17,21 @@ public class LumoAgentsOptionsValidatorTests
             MaxAccessTokenLifetime = TimeSpan.FromHours(5),
             MaxChainDepth = 0,
             DefaultAudience = "two words",
+            RegistryCacheDuration = TimeSpan.FromMinutes(2),
         });
         Assert.That(result.Failed, Is.True);
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:MaxAccessTokenLifetime"));
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:MaxChainDepth"));
         Assert.That(result.Failures, Has.Some.Contains("LumoAgents:DefaultAudience"));
+        Assert.That(result.Failures, Has.Some.Contains("LumoAgents:RegistryCacheDuration"));
+    }
+
+    [Test]
+    public void A_negative_registry_cache_duration_is_refused_and_zero_is_allowed()
+    {
+        Assert.That(new LumoAgentsOptionsValidator().Validate(null, new LumoAgentsOptions { RegistryCacheDuration = TimeSpan.FromSeconds(-1) }).Failures,
+            Has.Some.Contains("LumoAgents:RegistryCacheDuration"));
+        Assert.That(new LumoAgentsOptionsValidator().Validate(null, new LumoAgentsOptions { RegistryCacheDuration = TimeSpan.Zero }).Succeeded, Is.True);
     }
 }
 

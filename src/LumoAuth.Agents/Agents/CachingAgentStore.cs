@@ -1,0 +1,84 @@
+using LumoAuth.Agents.Caching;
+
+namespace LumoAuth.Agents.Agents;
+
+/// <summary>
+/// An <see cref="IAgentStore"/> whose lookups by id are served from the process's <see cref="RegistryCache{TKey, TValue}"/>
+/// for a short time; every write goes to the store and then drops the agent from the cache, whether or not it succeeded.
+/// Listings always read the store.
+/// </summary>
+public sealed class CachingAgentStore : IAgentStore
+{
+    private readonly IAgentStore _store;
+    private readonly RegistryCache<string, AgentProfile> _cache;
+
+    /// <summary>Wraps <paramref name="store"/>.</summary>
+    public CachingAgentStore(IAgentStore store, RegistryCache<string, AgentProfile> cache)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(cache);
+        _store = store;
+        _cache = cache;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken) =>
+        _cache.GetAsync(id, (_store, id), static (read, ct) => read._store.FindAsync(read.id, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        try
+        {
+            await _store.CreateAsync(agent, cancellationToken);
+        }
+        finally
+        {
+            _cache.Invalidate(agent.Id);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.SetStatusAsync(id, status, expectedVersion, cancellationToken);
+        }
+        finally
+        {
+            _cache.Invalidate(id);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        try
+        {
+            return await _store.UpdateAsync(agent, expectedVersion, cancellationToken);
+        }
+        finally
+        {
+            _cache.Invalidate(agent.Id);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.DeleteAsync(id, cancellationToken);
+        }
+        finally
+        {
+            _cache.Invalidate(id);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AgentProfile>> ListAsync(AgentQuery query, CancellationToken cancellationToken) => _store.ListAsync(query, cancellationToken);
+}
