@@ -79,6 +79,9 @@ public static class LumoAgentsServerBuilderExtensions
         // OpenIddict's PBKDF2 check each time (see VerifiedSecretCache).
         builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Clients.VerifiedSecretCache>();
         builder.Services.Replace(ServiceDescriptor.Scoped(typeof(global::OpenIddict.Core.OpenIddictApplicationManager<>), typeof(LumoAuth.Agents.OpenIddict.Clients.CachingApplicationManager<>)));
+        // Every token request looks up its client: keep applications across requests like agents (RegistryCacheDuration).
+        builder.Services.TryAddSingleton(typeof(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationSnapshots<>));
+        builder.Services.Replace(ServiceDescriptor.Scoped(typeof(global::OpenIddict.Abstractions.IOpenIddictApplicationCache<>), typeof(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationCache<>)));
         builder.Services.TryAddScoped<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenEndpoint>();
         builder.Services.TryAddScoped<LumoAuth.Agents.AspNetCore.AAuth.AAuthSignatureVerifier>();
         return builder;

@@ -63,16 +63,32 @@ public sealed class VerifiedSecretCache
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(comparand + "\n" + secret)));
 }
 
-/// <summary>OpenIddict's application manager with <see cref="VerifiedSecretCache"/> in front of its PBKDF2 check.</summary>
+/// <summary>
+/// OpenIddict's application manager with <see cref="VerifiedSecretCache"/> in front of its PBKDF2 check, writing the
+/// store's own entity when it is handed a copy from <see cref="SharedApplicationCache{TApplication}"/>.
+/// </summary>
 /// <typeparam name="TApplication">The application entity.</typeparam>
 public class CachingApplicationManager<TApplication> : OpenIddictApplicationManager<TApplication> where TApplication : class
 {
     private readonly VerifiedSecretCache _cache;
+    private readonly SharedApplicationCache<TApplication>? _shared;
 
     /// <summary>Creates the manager.</summary>
     public CachingApplicationManager(IOpenIddictApplicationCache<TApplication> cache, ILogger<OpenIddictApplicationManager<TApplication>> logger,
         IOptionsMonitor<OpenIddictCoreOptions> options, IOpenIddictApplicationStore<TApplication> store, VerifiedSecretCache verified)
-        : base(cache, logger, options, store) => _cache = verified;
+        : base(cache, logger, options, store)
+    {
+        _cache = verified;
+        _shared = cache as SharedApplicationCache<TApplication>;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask UpdateAsync(TApplication application, CancellationToken cancellationToken = default) =>
+        await base.UpdateAsync(_shared is null ? application : await _shared.ForWriteAsync(application, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public override async ValueTask DeleteAsync(TApplication application, CancellationToken cancellationToken = default) =>
+        await base.DeleteAsync(_shared is null ? application : await _shared.ForWriteAsync(application, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
