@@ -86,6 +86,18 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
             .FirstOrDefaultAsync(cancellationToken) ?? 0;
     }
 
+    // Read before every token is issued: compiled once per model (one per database provider the context is used with),
+    // so EF Core does not rebuild and look up the query each time.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel,
+        Func<TContext, string, int, DateTime, int, DateTime, int, DateTime, IAsyncEnumerable<WindowUse>>> ReadWindowsByModel = [];
+
+    private static Func<TContext, string, int, DateTime, int, DateTime, int, DateTime, IAsyncEnumerable<WindowUse>> ReadWindows(TContext context) =>
+        ReadWindowsByModel.GetValue(context.Model, static _ => EF.CompileAsyncQuery(
+            (TContext context, string agentId, int tokensMetric, DateTime tokens, int callsMetric, DateTime calls, int costMetric, DateTime cost) =>
+                context.Set<LumoBudgetCounterEntity>().AsNoTracking()
+                    .Where(c => c.AgentId == agentId && ((c.Metric == tokensMetric && c.WindowStart == tokens) || (c.Metric == callsMetric && c.WindowStart == calls) || (c.Metric == costMetric && c.WindowStart == cost)))
+                    .Select(c => new WindowUse { Metric = c.Metric, Used = c.Used })));
+
     /// <inheritdoc />
     public async ValueTask<IReadOnlyDictionary<BudgetMetric, long>> ReadManyAsync(string agentId, IReadOnlyCollection<BudgetMetric> metrics, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -95,10 +107,12 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
         DateTime Window(BudgetMetric metric) => metrics.Contains(metric) ? BudgetWindow.For(metric, now).Start.UtcDateTime : DateTime.MinValue;
         var (tokens, calls, cost) = (Window(BudgetMetric.LlmTokensPerDay), Window(BudgetMetric.ApiCallsPerHour), Window(BudgetMetric.CostPerMonth));
         var (tokensMetric, callsMetric, costMetric) = ((int)BudgetMetric.LlmTokensPerDay, (int)BudgetMetric.ApiCallsPerHour, (int)BudgetMetric.CostPerMonth);
-        var rows = await Counters.AsNoTracking()
-            .Where(c => c.AgentId == agentId && ((c.Metric == tokensMetric && c.WindowStart == tokens) || (c.Metric == callsMetric && c.WindowStart == calls) || (c.Metric == costMetric && c.WindowStart == cost)))
-            .Select(c => new { c.Metric, c.Used })
-            .ToListAsync(cancellationToken);
+        var rows = new List<WindowUse>(3);
+        await foreach (var row in ReadWindows(_context)(_context, agentId, tokensMetric, tokens, callsMetric, calls, costMetric, cost).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+
         return metrics.ToDictionary(m => m, m => rows.Where(r => r.Metric == (int)m).Select(r => r.Used).FirstOrDefault());
     }
 
@@ -135,5 +149,12 @@ public sealed class LumoBudgetLedger<TContext> : IBudgetLedger where TContext : 
         {
             _context.Entry(counter).State = EntityState.Detached;
         }
+    }
+
+    private sealed class WindowUse
+    {
+        public int Metric { get; init; }
+
+        public long Used { get; init; }
     }
 }

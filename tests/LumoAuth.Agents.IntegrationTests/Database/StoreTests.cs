@@ -201,6 +201,29 @@ public class StoreTests(DatabaseKind database)
     }
 
     [Test]
+    public async Task Several_windows_are_read_in_one_query_each_metric_in_its_own_window()
+    {
+        var agent = "many-" + Guid.NewGuid().ToString("N")[..8];
+        var now = new DateTimeOffset(2026, 11, 29, 10, 30, 0, TimeSpan.Zero);
+        await using var context = NewContext();
+        var ledger = new LumoBudgetLedger<StoreDbContext>(context);
+        await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 7, 100, now, null, default);
+        await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 5, 100, now.AddHours(-1), null, default); // last hour: not counted
+        await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay, 1200, 100_000, now, null, default);
+        await ledger.ConsumeAsync(agent, LumoAuth.Agents.Budgets.BudgetMetric.CostPerMonth, 30, 100_000, now, null, default);
+
+        var all = await ledger.ReadManyAsync(agent, [LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay,
+            LumoAuth.Agents.Budgets.BudgetMetric.CostPerMonth], now, default);
+        Assert.That(all[LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour], Is.EqualTo(7));
+        Assert.That(all[LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay], Is.EqualTo(1200));
+        Assert.That(all[LumoAuth.Agents.Budgets.BudgetMetric.CostPerMonth], Is.EqualTo(30));
+
+        var some = await ledger.ReadManyAsync(agent, [LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay], now, default);
+        Assert.That(some.Keys, Is.EquivalentTo(new[] { LumoAuth.Agents.Budgets.BudgetMetric.LlmTokensPerDay }), "only the metrics asked for");
+        Assert.That((await ledger.ReadManyAsync("nobody-" + agent, [LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour], now, default))[LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour], Is.Zero);
+    }
+
+    [Test]
     public async Task Audit_records_past_their_retention_are_removed_and_newer_ones_kept()
     {
         var agent = "retention-" + Guid.NewGuid().ToString("N")[..8];
