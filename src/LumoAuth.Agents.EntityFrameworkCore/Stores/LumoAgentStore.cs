@@ -18,25 +18,13 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     /// <inheritdoc />
     public async ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken)
     {
-        // The store lives for one request: the policy, the token checks and the audit trail all ask for the same agents,
-        // so each is read once per request (and forgotten on any write), never across requests.
-        if (_found.TryGetValue(id, out var known))
-        {
-            return known;
-        }
-
         var entity = await Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
-        var profile = entity is null ? null : ToProfile(entity);
-        _found[id] = profile;
-        return profile;
+        return entity is null ? null : ToProfile(entity);
     }
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentProfile?> _found = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
     {
-        _found.Clear();
         ArgumentNullException.ThrowIfNull(agent);
         var entity = new LumoAgentEntity { Id = agent.Id };
         Apply(agent, entity);
@@ -59,8 +47,10 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     /// <inheritdoc />
     public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken)
     {
-        _found.Clear();
-        var changed = await Agents.Where(a => a.Id == id && (expectedVersion == null || a.ConcurrencyStamp == expectedVersion)).ExecuteUpdateAsync(
+        // A revoked agent stays revoked whatever the caller read before: the condition is part of the update.
+        var (revoked, target) = ((int)AgentStatus.Revoked, (int)status);
+        var changed = await Agents.Where(a => a.Id == id && (expectedVersion == null || a.ConcurrencyStamp == expectedVersion) &&
+                                              (a.Status != revoked || target == revoked)).ExecuteUpdateAsync(
             s => s.SetProperty(a => a.Status, (int)status).SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")),
             cancellationToken);
         return changed == 1;
@@ -69,7 +59,6 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     /// <inheritdoc />
     public async ValueTask<bool> UpdateAsync(AgentProfile agent, string expectedVersion, CancellationToken cancellationToken)
     {
-        _found.Clear();
         ArgumentNullException.ThrowIfNull(agent);
         var entity = new LumoAgentEntity { Id = agent.Id };
         Apply(agent, entity);
@@ -93,7 +82,6 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     /// <inheritdoc />
     public async ValueTask DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        _found.Clear();
         await Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken);
     }
 

@@ -260,7 +260,7 @@ public static class LumoAgentsAdminEndpoints
         var secret = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         await clients.SetSecretAsync(id, secret, http.RequestAborted);
         await audit.RecordAdminAsync("rotate_secret", id, null, Context(http, principal), http.RequestAborted);
-        return Results.Json(new { agent_id = id, client_secret = secret, client_secret_note = "Shown once; only a hash is kept. The previous secret no longer works." });
+        return Results.Json(new { agent_id = id, client_secret = secret, client_secret_note = "Shown once; only a hash is kept. The previous secret no longer works on this server, and on every instance sharing its database within LumoAgents:RegistryCacheDuration (2 seconds by default)." });
     }
 
     private static async Task<IResult> ConsentsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Consent.IConsentStore consents, int? skip, int? take)

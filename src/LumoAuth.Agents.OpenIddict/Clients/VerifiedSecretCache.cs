@@ -83,12 +83,27 @@ public class CachingApplicationManager<TApplication> : OpenIddictApplicationMana
     }
 
     /// <inheritdoc />
-    public override async ValueTask UpdateAsync(TApplication application, CancellationToken cancellationToken = default) =>
-        await base.UpdateAsync(_shared is null ? application : await _shared.ForWriteAsync(application, cancellationToken), cancellationToken);
+    public override async ValueTask UpdateAsync(TApplication application, CancellationToken cancellationToken = default)
+    {
+        var target = _shared is null ? application : await _shared.ForWriteAsync(application, cancellationToken);
+        await base.UpdateAsync(target, cancellationToken);
+        if (!ReferenceEquals(target, application))
+        {
+            SharedApplicationSnapshots<TApplication>.CopyInto(target, application); // the caller's copy shows what was saved
+        }
+    }
 
     /// <inheritdoc />
-    public override async ValueTask DeleteAsync(TApplication application, CancellationToken cancellationToken = default) =>
+    public override async ValueTask DeleteAsync(TApplication application, CancellationToken cancellationToken = default)
+    {
         await base.DeleteAsync(_shared is null ? application : await _shared.ForWriteAsync(application, cancellationToken), cancellationToken);
+
+        // OpenIddict drops the cached application before deleting: a read in between could have kept it again.
+        if (_shared is not null)
+        {
+            await _shared.Forget();
+        }
+    }
 
     /// <inheritdoc />
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)

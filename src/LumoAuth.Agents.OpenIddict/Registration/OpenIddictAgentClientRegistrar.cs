@@ -69,48 +69,63 @@ public sealed class OpenIddictAgentClientRegistrar : IAgentClientRegistrar
     }
 
     /// <inheritdoc />
-    public async ValueTask SetCapabilitiesAsync(string clientId, IEnumerable<string> capabilities, CancellationToken cancellationToken)
+    public ValueTask SetCapabilitiesAsync(string clientId, IEnumerable<string> capabilities, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capabilities);
-        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+        var scopes = capabilities.ToList();
+        return new(OnFreshApplicationAsync(clientId, async application =>
         {
-            return;
-        }
+            var descriptor = new OpenIddictApplicationDescriptor();
+            await _applications.PopulateAsync(descriptor, application, cancellationToken);
+            descriptor.Permissions.RemoveWhere(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal));
+            foreach (var capability in scopes)
+            {
+                descriptor.Permissions.Add(Permissions.Prefixes.Scope + capability);
+            }
 
-        var descriptor = new OpenIddictApplicationDescriptor();
-        await _applications.PopulateAsync(descriptor, application, cancellationToken);
-        descriptor.Permissions.RemoveWhere(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal));
-        foreach (var capability in capabilities)
-        {
-            descriptor.Permissions.Add(Permissions.Prefixes.Scope + capability);
-        }
-
-        await _applications.UpdateAsync(application, descriptor, cancellationToken);
+            await _applications.UpdateAsync(application, descriptor, cancellationToken);
+        }, cancellationToken));
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken)
-    {
-        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+    public async ValueTask<bool> SetSecretAsync(string clientId, string secret, CancellationToken cancellationToken) =>
+        await OnFreshApplicationAsync(clientId, async application =>
         {
-            return false;
-        }
-
-        var descriptor = new OpenIddictApplicationDescriptor();
-        await _applications.PopulateAsync(descriptor, application, cancellationToken);
-        descriptor.ClientSecret = secret;
-        descriptor.ClientType = ClientTypes.Confidential;
-        descriptor.Permissions.UnionWith([Permissions.GrantTypes.ClientCredentials, Permissions.Endpoints.Introspection]);
-        await _applications.UpdateAsync(application, descriptor, cancellationToken);
-        return true;
-    }
+            var descriptor = new OpenIddictApplicationDescriptor();
+            await _applications.PopulateAsync(descriptor, application, cancellationToken);
+            descriptor.ClientSecret = secret;
+            descriptor.ClientType = ClientTypes.Confidential;
+            descriptor.Permissions.UnionWith([Permissions.GrantTypes.ClientCredentials, Permissions.Endpoints.Introspection]);
+            await _applications.UpdateAsync(application, descriptor, cancellationToken);
+        }, cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken)
+    public async ValueTask DeleteAsync(string clientId, CancellationToken cancellationToken) =>
+        await OnFreshApplicationAsync(clientId, application => _applications.DeleteAsync(application, cancellationToken).AsTask(), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on the client's application; when the application turns out to have changed since it
+    /// was read (a copy kept for a moment by this or another instance), reads it again and runs it once more. Returns
+    /// <see langword="false"/> when there is no such client.
+    /// </summary>
+    private async Task<bool> OnFreshApplicationAsync(string clientId, Func<object, Task> write, CancellationToken cancellationToken)
     {
-        if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+        for (var attempt = 1; ; attempt++)
         {
-            await _applications.DeleteAsync(application, cancellationToken);
+            if (await _applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+            {
+                return false;
+            }
+
+            try
+            {
+                await write(application);
+                return true;
+            }
+            catch (OpenIddictExceptions.ConcurrencyException) when (attempt == 1)
+            {
+                // read again: the cache was dropped when the change was detected
+            }
         }
     }
 }

@@ -5,12 +5,15 @@ namespace LumoAuth.Agents.Agents;
 /// <summary>
 /// An <see cref="IAgentStore"/> whose lookups by id are served from the process's <see cref="RegistryCache{TKey, TValue}"/>
 /// for a short time; every write goes to the store and then drops the agent from the cache, whether or not it succeeded.
-/// Listings always read the store.
+/// Within one request (one instance of this store) an agent is read once, so the policy, the token checks and the audit
+/// trail see the same profile; what a request remembers is never put back into the shared cache. Listings always read
+/// the store.
 /// </summary>
 public sealed class CachingAgentStore : IAgentStore
 {
     private readonly IAgentStore _store;
     private readonly RegistryCache<string, AgentProfile> _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentProfile?> _request = new(StringComparer.Ordinal);
 
     /// <summary>Wraps <paramref name="store"/>.</summary>
     public CachingAgentStore(IAgentStore store, RegistryCache<string, AgentProfile> cache)
@@ -22,8 +25,23 @@ public sealed class CachingAgentStore : IAgentStore
     }
 
     /// <inheritdoc />
-    public ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken) =>
-        _cache.GetAsync(id, (_store, id), static (read, ct) => read._store.FindAsync(read.id, ct), cancellationToken);
+    public async ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        if (_request.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+
+        var agent = await _cache.GetAsync(id, (_store, id), static (read, ct) => read._store.FindAsync(read.id, ct), cancellationToken);
+        _request[id] = agent;
+        return agent;
+    }
+
+    private void Forget(string id)
+    {
+        _request.TryRemove(id, out _);
+        _cache.Invalidate(id);
+    }
 
     /// <inheritdoc />
     public async ValueTask CreateAsync(AgentProfile agent, CancellationToken cancellationToken)
@@ -35,7 +53,7 @@ public sealed class CachingAgentStore : IAgentStore
         }
         finally
         {
-            _cache.Invalidate(agent.Id);
+            Forget(agent.Id);
         }
     }
 
@@ -48,7 +66,7 @@ public sealed class CachingAgentStore : IAgentStore
         }
         finally
         {
-            _cache.Invalidate(id);
+            Forget(id);
         }
     }
 
@@ -62,7 +80,7 @@ public sealed class CachingAgentStore : IAgentStore
         }
         finally
         {
-            _cache.Invalidate(agent.Id);
+            Forget(agent.Id);
         }
     }
 
@@ -75,7 +93,7 @@ public sealed class CachingAgentStore : IAgentStore
         }
         finally
         {
-            _cache.Invalidate(id);
+            Forget(id);
         }
     }
 

@@ -33,7 +33,8 @@ public interface IAgentStore
 
     /// <summary>
     /// Changes an agent's status, as one conditional update; returns <see langword="false"/> when no such agent
-    /// exists or, with <paramref name="expectedVersion"/>, when it was changed since that version was read.
+    /// exists, when it is revoked and <paramref name="status"/> is not (a revoked agent stays revoked), or, with
+    /// <paramref name="expectedVersion"/>, when it was changed since that version was read.
     /// </summary>
     ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken);
 

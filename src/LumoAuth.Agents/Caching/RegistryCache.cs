@@ -7,7 +7,9 @@ namespace LumoAuth.Agents.Caching;
 /// does not read the same rows from the database on every request. Every write through the pack's stores in this
 /// process drops what it changed at once; another instance sharing the database sees the change when its copy expires
 /// (<see cref="Configuration.LumoAgentsOptions.RegistryCacheDuration"/>, 2 seconds by default, zero turns caching off).
-/// Absent rows are kept too (an unknown <c>client_id</c> costs one read per period), within a bounded number of entries.
+/// Absent rows are kept too unless the cache is told not to (an unknown <c>client_id</c> costs one read per period). At
+/// most <see cref="MaxEntries"/> entries are held: when full, expired ones are swept, and if none has expired everything
+/// is dropped, so a flood of distinct keys costs reads, never correctness.
 /// </summary>
 /// <typeparam name="TKey">What a read is looked up by.</typeparam>
 /// <typeparam name="TValue">An immutable value (records of the core package), shared by every reader.</typeparam>
@@ -19,17 +21,23 @@ public sealed class RegistryCache<TKey, TValue> where TKey : notnull where TValu
     private readonly ConcurrentDictionary<TKey, Entry> _entries;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
+    private readonly bool _keepAbsent;
 
     // Bumped by every write: a read that started before a write does not put what it read into the cache.
     private long _generation;
 
     /// <summary>Creates the cache.</summary>
-    public RegistryCache(TimeProvider time, TimeSpan lifetime, IEqualityComparer<TKey>? comparer = null)
+    /// <param name="time">The clock entries expire by.</param>
+    /// <param name="lifetime">How long an entry is served; zero keeps nothing.</param>
+    /// <param name="comparer">How keys compare.</param>
+    /// <param name="keepAbsent">Whether a read that found nothing is kept too.</param>
+    public RegistryCache(TimeProvider time, TimeSpan lifetime, IEqualityComparer<TKey>? comparer = null, bool keepAbsent = true)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(lifetime, TimeSpan.Zero);
         _time = time;
         _lifetime = lifetime;
+        _keepAbsent = keepAbsent;
         _entries = new ConcurrentDictionary<TKey, Entry>(comparer);
     }
 
@@ -56,7 +64,7 @@ public sealed class RegistryCache<TKey, TValue> where TKey : notnull where TValu
 
         var generation = Volatile.Read(ref _generation);
         var value = await read(state, cancellationToken);
-        if (Volatile.Read(ref _generation) == generation && (_entries.Count < MaxEntries || _entries.ContainsKey(key)))
+        if ((value is not null || _keepAbsent) && Volatile.Read(ref _generation) == generation && MakeRoom(key, now))
         {
             _entries[key] = new Entry(value, now);
 
@@ -70,6 +78,29 @@ public sealed class RegistryCache<TKey, TValue> where TKey : notnull where TValu
         return value;
     }
 
+    private bool MakeRoom(TKey key, long now)
+    {
+        if (_entries.ContainsKey(key) || _entries.Count < MaxEntries)
+        {
+            return true;
+        }
+
+        foreach (var (stale, entry) in _entries)
+        {
+            if (_time.GetElapsedTime(entry.ReadAt, now) >= _lifetime)
+            {
+                _entries.TryRemove(stale, out _);
+            }
+        }
+
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
+
+        return true;
+    }
+
     /// <summary>Forgets <paramref name="key"/>; called after every write that may change it.</summary>
     public void Invalidate(TKey key)
     {
@@ -77,18 +108,11 @@ public sealed class RegistryCache<TKey, TValue> where TKey : notnull where TValu
         _entries.TryRemove(key, out _);
     }
 
-    /// <summary>Forgets everything that matches <paramref name="match"/>.</summary>
-    public void Invalidate(Func<TKey, bool> match)
+    /// <summary>Forgets everything; for writes that may change entries under more than one key.</summary>
+    public void InvalidateAll()
     {
-        ArgumentNullException.ThrowIfNull(match);
         Interlocked.Increment(ref _generation);
-        foreach (var key in _entries.Keys)
-        {
-            if (match(key))
-            {
-                _entries.TryRemove(key, out _);
-            }
-        }
+        _entries.Clear();
     }
 
     private sealed record Entry(TValue? Value, long ReadAt);

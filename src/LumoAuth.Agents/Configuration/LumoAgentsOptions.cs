@@ -33,11 +33,13 @@ public sealed class LumoAgentsOptions
     public bool StoreAgentAccessTokens { get; set; }
 
     /// <summary>
-    /// How long an agent profile or a user's consent read from the database is reused by later requests of this
-    /// process (default 2 seconds; zero reads them on every request). A change made through this process's stores
-    /// (admin API, admin pages, consent page) takes effect here at once; another instance sharing the database sees it
-    /// when its copy expires, so a suspension or a withdrawn consent reaches every instance within this time. Tokens
-    /// issued before a change live on for their own lifetime either way. At most 1 minute.
+    /// How long an agent profile, a user's consent or an OpenIddict client application read from the database is reused
+    /// by later requests of this process (default 2 seconds; zero reads them on every request). A change made through
+    /// this process (admin API, admin pages, consent page, OpenIddict's application manager) takes effect here at once;
+    /// another instance sharing the database sees it when its copy expires, so a suspension, a narrowed capability, a
+    /// withdrawn consent or a rotated secret reaches every instance within this time. A consent just given counts at
+    /// once everywhere (absent consents are not kept). Tokens issued before a change live on for their own lifetime
+    /// either way. Read at start-up; at most 1 minute.
     /// </summary>
     public TimeSpan RegistryCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 

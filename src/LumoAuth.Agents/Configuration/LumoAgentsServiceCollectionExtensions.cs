@@ -42,7 +42,8 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddSingleton(provider => new LumoAuth.Agents.Caching.RegistryCache<string, AgentProfile>(
             provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<LumoAgentsOptions>>().Value.RegistryCacheDuration, StringComparer.Ordinal));
         services.TryAddSingleton(provider => new LumoAuth.Agents.Caching.RegistryCache<(string Subject, string AgentId), LumoAuth.Agents.Consent.ConsentGrant>(
-            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<LumoAgentsOptions>>().Value.RegistryCacheDuration));
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<LumoAgentsOptions>>().Value.RegistryCacheDuration,
+            keepAbsent: false)); // a consent just given must count at once on every instance; only withdrawals wait
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();

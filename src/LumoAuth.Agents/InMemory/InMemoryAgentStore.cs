@@ -29,7 +29,7 @@ public sealed class InMemoryAgentStore : IAgentStore
     {
         while (_agents.TryGetValue(id, out var agent))
         {
-            if (expectedVersion is not null && agent.Version != expectedVersion)
+            if ((expectedVersion is not null && agent.Version != expectedVersion) || (agent.Status == AgentStatus.Revoked && status != AgentStatus.Revoked))
             {
                 return ValueTask.FromResult(false);
             }

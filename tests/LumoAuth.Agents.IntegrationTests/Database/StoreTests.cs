@@ -125,6 +125,20 @@ public class StoreTests(DatabaseKind database)
     }
 
     [Test]
+    public async Task A_revoked_agent_cannot_be_made_active_again_by_a_stale_caller()
+    {
+        var id = "revoked-" + Guid.NewGuid().ToString("N")[..8];
+        await using var context = NewContext();
+        var store = new LumoAgentStore<StoreDbContext>(context);
+        await store.CreateAsync(Agent(id), default);
+        Assert.That(await store.SetStatusAsync(id, AgentStatus.Revoked, null, default), Is.True);
+        Assert.That(await store.SetStatusAsync(id, AgentStatus.Active, null, default), Is.False, "the update's own condition refuses it");
+        Assert.That(await store.SetStatusAsync(id, AgentStatus.Suspended, null, default), Is.False);
+        Assert.That((await store.FindAsync(id, default))!.Status, Is.EqualTo(AgentStatus.Revoked));
+        Assert.That(await store.SetStatusAsync(id, AgentStatus.Revoked, null, default), Is.True, "revoking again is harmless");
+    }
+
+    [Test]
     public async Task Consent_adds_scopes_and_withdrawal_happens_once_even_when_raced()
     {
         var now = DateTimeOffset.UtcNow;

@@ -117,4 +117,69 @@ public class RegistryCacheAcrossInstancesTests
             Assert.That(acceptedAfter, Is.Zero);
         }
     }
+
+    [Test]
+    public async Task A_copy_read_before_a_secret_rotation_elsewhere_never_writes_the_old_secret_back()
+    {
+        var settings = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-cache.test/", ["LumoAgents:RegistryCacheDuration"] = "00:00:30" };
+        await using var first = await SampleServer.StartAsync(DatabaseKind.PostgreSql, settings);
+        await using var second = await SampleServer.StartAsync(DatabaseKind.PostgreSql, settings, dataDirectory: first.DataDirectory, connectionString: first.ConnectionString);
+        var registered = await first.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
+        {
+            Id = "stale-copy-agent", DisplayName = "Stale", Owner = "ops", Capabilities = ["read:articles"], DefaultScopes = ["read:articles"],
+            ClientSecret = AgentServerFixture.TestSecret,
+        }).AsTask());
+        Assert.That(registered.Succeeded, Is.True);
+
+        using var one = first.Http();
+        using var two = second.Http();
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(two, "stale-copy-agent", AgentServerFixture.TestSecret)).Status, Is.EqualTo(HttpStatusCode.OK),
+            "the second instance keeps the application with the first secret (for 30 s here)");
+
+        const string rotated = "rotated-secret-for-the-stale-copy-test-1";
+        Assert.That(await first.WithServiceAsync<bool, IAgentClientRegistrar>(clients => clients.SetSecretAsync("stale-copy-agent", rotated, default).AsTask()), Is.True);
+
+        // The second instance changes the same application from its kept copy: the copy is found stale, read again, and
+        // the change applied to the current application, so the rotation survives.
+        await second.WithServiceAsync<bool, IAgentClientRegistrar>(async clients =>
+        {
+            await clients.SetCapabilitiesAsync("stale-copy-agent", ["read:articles", "search:web"], default);
+            return true;
+        });
+
+        foreach (var (name, http) in new[] { ("first", one), ("second", two) })
+        {
+            var old = await TokenEndpoint.ClientCredentialsAsync(http, "stale-copy-agent", AgentServerFixture.TestSecret);
+            Assert.That(old["error"], Is.EqualTo("invalid_client"), $"{name}: the old secret stays refused: {old}");
+        }
+
+        Assert.That((await TokenEndpoint.ClientCredentialsAsync(two, "stale-copy-agent", rotated)).Status, Is.EqualTo(HttpStatusCode.OK));
+        var permissions = await second.WithServiceAsync<System.Collections.Immutable.ImmutableArray<string>, global::OpenIddict.Abstractions.IOpenIddictApplicationManager>(
+            async manager => await manager.GetPermissionsAsync((await manager.FindByClientIdAsync("stale-copy-agent"))!));
+        Assert.That(permissions, Does.Contain("scp:search:web"), "and the capability change was applied");
+    }
+
+    [Test]
+    public async Task A_kept_copy_can_be_updated_twice_and_deleted_in_one_request()
+    {
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?> { ["LumoAgents:RegistryCacheDuration"] = "00:00:30" });
+        const string client = "copy-write-client";
+        await server.WithServiceAsync<object?, global::OpenIddict.Abstractions.IOpenIddictApplicationManager>(async manager =>
+            await manager.CreateAsync(new global::OpenIddict.Abstractions.OpenIddictApplicationDescriptor { ClientId = client, ClientType = "public", DisplayName = "One" }));
+        await server.WithServiceAsync<object?, global::OpenIddict.Abstractions.IOpenIddictApplicationManager>(async manager => await manager.FindByClientIdAsync(client)); // kept
+
+        await server.WithServiceAsync<bool, global::OpenIddict.Abstractions.IOpenIddictApplicationManager>(async manager =>
+        {
+            var application = (await manager.FindByClientIdAsync(client))!; // a copy of the kept one
+            Assert.That(await manager.FindByClientIdAsync(client), Is.SameAs(application), "one instance per request");
+            await manager.UpdateAsync(application, new global::OpenIddict.Abstractions.OpenIddictApplicationDescriptor { ClientId = client, ClientType = "public", DisplayName = "Two" });
+            await manager.UpdateAsync(application, new global::OpenIddict.Abstractions.OpenIddictApplicationDescriptor { ClientId = client, ClientType = "public", DisplayName = "Three" });
+            Assert.That(await manager.GetDisplayNameAsync((await manager.FindByClientIdAsync(client))!), Is.EqualTo("Three"));
+            await manager.DeleteAsync(application);
+            return true;
+        });
+
+        Assert.That(await server.WithServiceAsync<object?, global::OpenIddict.Abstractions.IOpenIddictApplicationManager>(async manager => await manager.FindByClientIdAsync(client)),
+            Is.Null, "deleted, and not kept");
+    }
 }

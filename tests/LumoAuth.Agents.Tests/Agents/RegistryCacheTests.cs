@@ -13,14 +13,19 @@ public class RegistryCacheTests
 
     private FakeTimeProvider _time = null!;
     private CountingAgentStore _store = null!;
+    private RegistryCache<string, AgentProfile> _shared = null!;
     private CachingAgentStore _agents = null!;
+
+    /// <summary>The store as one request sees it (it reads each agent once); the cache is shared by all requests.</summary>
+    private CachingAgentStore Request() => new(_store, _shared);
 
     [SetUp]
     public async Task SetUp()
     {
         _time = new FakeTimeProvider();
         _store = new CountingAgentStore(new InMemoryAgentStore());
-        _agents = new CachingAgentStore(_store, new RegistryCache<string, AgentProfile>(_time, Lifetime, StringComparer.Ordinal));
+        _shared = new RegistryCache<string, AgentProfile>(_time, Lifetime, StringComparer.Ordinal);
+        _agents = Request();
         await _store.CreateAsync(Agent("research-bot"), default);
     }
 
@@ -31,24 +36,24 @@ public class RegistryCacheTests
     {
         for (var i = 0; i < 5; i++)
         {
-            Assert.That((await _agents.FindAsync("research-bot", default))!.Id, Is.EqualTo("research-bot"));
+            Assert.That((await Request().FindAsync("research-bot", default))!.Id, Is.EqualTo("research-bot"));
         }
 
         Assert.That(_store.Reads, Is.EqualTo(1));
         _time.Advance(Lifetime - TimeSpan.FromMilliseconds(1));
-        await _agents.FindAsync("research-bot", default);
+        await Request().FindAsync("research-bot", default);
         Assert.That(_store.Reads, Is.EqualTo(1));
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        await _agents.FindAsync("research-bot", default);
+        await Request().FindAsync("research-bot", default);
         Assert.That(_store.Reads, Is.EqualTo(2));
     }
 
     [Test]
     public async Task A_zero_lifetime_reads_the_store_every_time()
     {
-        var uncached = new CachingAgentStore(_store, new RegistryCache<string, AgentProfile>(_time, TimeSpan.Zero));
-        await uncached.FindAsync("research-bot", default);
-        await uncached.FindAsync("research-bot", default);
+        var uncached = new RegistryCache<string, AgentProfile>(_time, TimeSpan.Zero);
+        await new CachingAgentStore(_store, uncached).FindAsync("research-bot", default);
+        await new CachingAgentStore(_store, uncached).FindAsync("research-bot", default);
         Assert.That(_store.Reads, Is.EqualTo(2));
     }
 
@@ -73,8 +78,8 @@ public class RegistryCacheTests
     [Test]
     public async Task An_unknown_agent_is_remembered_as_absent_until_it_is_created()
     {
-        Assert.That(await _agents.FindAsync("new-bot", default), Is.Null);
-        Assert.That(await _agents.FindAsync("new-bot", default), Is.Null);
+        Assert.That(await Request().FindAsync("new-bot", default), Is.Null);
+        Assert.That(await Request().FindAsync("new-bot", default), Is.Null);
         Assert.That(_store.Reads, Is.EqualTo(1));
         await _agents.CreateAsync(Agent("new-bot"), default);
         Assert.That(await _agents.FindAsync("new-bot", default), Is.Not.Null);
@@ -83,10 +88,10 @@ public class RegistryCacheTests
     [Test]
     public async Task A_failed_write_still_drops_the_cached_copy()
     {
-        await _agents.FindAsync("research-bot", default);
+        await Request().FindAsync("research-bot", default);
         _store.FailWrites = true;
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await _agents.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default));
-        await _agents.FindAsync("research-bot", default);
+        await Request().FindAsync("research-bot", default);
         Assert.That(_store.Reads, Is.EqualTo(2));
     }
 
@@ -103,20 +108,70 @@ public class RegistryCacheTests
         gate.SetResult();
         Assert.That((await slow)!.Status, Is.EqualTo(AgentStatus.Active), "the slow read returns what it read");
 
-        Assert.That((await _agents.FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Suspended),
-            "but it was not kept: the next read goes to the store");
+        Assert.That((await Request().FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Suspended),
+            "but it was not kept: the next request reads the store");
     }
 
     [Test]
     public async Task The_cache_holds_a_bounded_number_of_entries()
     {
         var cache = new RegistryCache<string, AgentProfile>(_time, Lifetime);
-        for (var i = 0; i < RegistryCache<string, AgentProfile>.MaxEntries + 50; i++)
+        for (var i = 0; i < RegistryCache<string, AgentProfile>.MaxEntries; i++)
         {
             await cache.GetAsync("random-" + i, 0, static (_, _) => ValueTask.FromResult<AgentProfile?>(null), default);
         }
 
         Assert.That(cache.Count, Is.EqualTo(RegistryCache<string, AgentProfile>.MaxEntries));
+        for (var i = 0; i < 50; i++)
+        {
+            await cache.GetAsync("more-" + i, 0, static (_, _) => ValueTask.FromResult<AgentProfile?>(null), default);
+        }
+
+        Assert.That(cache.Count, Is.LessThanOrEqualTo(RegistryCache<string, AgentProfile>.MaxEntries));
+
+        // Full of entries that have expired: a new key is kept again.
+        _time.Advance(Lifetime);
+        var reads = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            await cache.GetAsync("after-the-flood", 0, (_, _) => { reads++; return ValueTask.FromResult<AgentProfile?>(Agent("after-the-flood")); }, default);
+        }
+
+        Assert.That(reads, Is.EqualTo(1));
+        Assert.That(cache.Count, Is.LessThanOrEqualTo(RegistryCache<string, AgentProfile>.MaxEntries));
+    }
+
+    [Test]
+    public async Task A_cache_told_not_to_keep_absent_values_reads_them_every_time()
+    {
+        var cache = new RegistryCache<string, AgentProfile>(_time, Lifetime, keepAbsent: false);
+        var reads = 0;
+        await cache.GetAsync("none", 0, (_, _) => { reads++; return ValueTask.FromResult<AgentProfile?>(null); }, default);
+        await cache.GetAsync("none", 0, (_, _) => { reads++; return ValueTask.FromResult<AgentProfile?>(null); }, default);
+        Assert.That(reads, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task What_one_request_remembers_is_never_put_back_for_the_others()
+    {
+        var shared = new RegistryCache<string, AgentProfile>(_time, Lifetime, StringComparer.Ordinal);
+        var first = new CachingAgentStore(_store, shared);
+        Assert.That((await first.FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Active));
+
+        var admin = new CachingAgentStore(_store, shared);
+        Assert.That(await admin.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default), Is.True);
+
+        Assert.That((await first.FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Active), "one request sees one profile");
+        Assert.That((await new CachingAgentStore(_store, shared).FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Suspended),
+            "a later request sees the change at once");
+    }
+
+    [Test]
+    public async Task A_revoked_agent_stays_revoked_whatever_the_caller_read()
+    {
+        Assert.That(await _agents.SetStatusAsync("research-bot", AgentStatus.Revoked, null, default), Is.True);
+        Assert.That(await _store.SetStatusAsync("research-bot", AgentStatus.Active, null, default), Is.False);
+        Assert.That((await _store.FindAsync("research-bot", default))!.Status, Is.EqualTo(AgentStatus.Revoked));
     }
 
     [Test]
