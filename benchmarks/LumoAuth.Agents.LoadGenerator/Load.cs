@@ -15,6 +15,19 @@ internal sealed record ScenarioResult(
 /// </summary>
 internal static class Load
 {
+    /// <summary>
+    /// Brings a freshly started host to steady state before anything is measured: a .NET server keeps getting faster for
+    /// its first seconds of load (tiered compilation, profile-guided recompilation), which otherwise falls on whichever
+    /// scenario runs first.
+    /// </summary>
+    public static async Task WarmUpAsync(HttpClient http, IEnumerable<Func<HttpClient, Task<HttpResponseMessage>>> sends, int workers, TimeSpan each)
+    {
+        foreach (var send in sends)
+        {
+            await DriveAsync(http, send, workers, each, HttpStatusCode.OK, targetRps: null);
+        }
+    }
+
     public static async Task<ScenarioResult> RunAsync(
         string name, HostProcess host, HttpClient http, Func<HttpClient, Task<HttpResponseMessage>> send, int workers, TimeSpan duration,
         HttpStatusCode expected = HttpStatusCode.OK, double? targetRps = null)

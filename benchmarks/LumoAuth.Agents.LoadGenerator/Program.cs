@@ -16,6 +16,7 @@ bool Want(string scenario) => options.Only is null || options.Only.Split(',').Co
 var culture = CultureInfo.InvariantCulture;
 var dataDirectory = Directory.CreateTempSubdirectory("lumo-bench-").FullName;
 var duration = TimeSpan.FromSeconds(options.Seconds);
+var warmUpEach = TimeSpan.FromSeconds(4);
 var settings = new Dictionary<string, string>
 {
     ["Sample:DataDirectory"] = dataDirectory,
@@ -64,15 +65,21 @@ await using (var host = await HostProcess.StartAsync(options.Host, options.Serve
         results.Add(await Load.RunAsync(name, host, http, send, options.Workers, duration, expected, targetRps));
     }
 
-    await Scenario("client_credentials", c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
-        [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)])));
-    await Scenario("delegation_exchange", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false)));
+    Task<HttpResponseMessage> ClientCredentials(HttpClient c) => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+        [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)]));
+    Task<HttpResponseMessage> Delegation(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false));
+    Task<HttpResponseMessage> DelegationAuthenticated(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true));
+
+    agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
+    await Load.WarmUpAsync(http, [ClientCredentials, Delegation, DelegationAuthenticated], options.Workers, warmUpEach);
+    await Scenario("client_credentials", ClientCredentials);
+    await Scenario("delegation_exchange", Delegation);
     if (results.FirstOrDefault(r => r.Name == "delegation_exchange") is { } maximum)
     {
         await Scenario("delegation_at_70pct", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false)), targetRps: maximum.RequestsPerSecond * 0.7);
     }
 
-    await Scenario("delegation_exchange_client_auth", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true)));
+    await Scenario("delegation_exchange_client_auth", DelegationAuthenticated);
     await Scenario("refusal_malformed", c => c.PostAsync(tokenUri, Exchange("not-a-token", authenticate: false)), HttpStatusCode.BadRequest);
     var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
     await Scenario("refusal_bad_signature", c => c.PostAsync(tokenUri, Exchange(badSignature, authenticate: false)), HttpStatusCode.BadRequest);
@@ -122,7 +129,9 @@ if (Want("peer_openiddict_exchange"))
     Console.WriteLine("running: peer_openiddict_exchange (pack off)");
     await using var peer = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, new Dictionary<string, string>(settings) { ["Sample:Pack"] = "off" });
     var tokenUri = new Uri(peer.BaseAddress, Setup.SeedTokenPath);
-    results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true)), options.Workers, duration));
+    Task<HttpResponseMessage> PeerExchange(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true));
+    await Load.WarmUpAsync(http, [PeerExchange, PeerExchange, PeerExchange], options.Workers, warmUpEach); // as long as ours
+    results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, PeerExchange, options.Workers, duration));
 }
 
 // The machine's own ceiling for one exchange on one core: verify two tokens, sign one (the sample signs ES256; RS256 for reference).
