@@ -32,4 +32,4 @@ echo "== load"
 taskset -c 1 dotnet benchmarks/LumoAuth.Agents.LoadGenerator/bin/Release/net10.0/LumoAuth.Agents.LoadGenerator.dll \
   --host "$PWD/samples/LumoAuth.Agents.SampleHost/bin/Release/net10.0/LumoAuth.Agents.SampleHost.dll" \
   --postgres "$LUMO_BENCH_POSTGRES" --key "$PWD/samples/LumoAuth.Agents.SampleHost/AAuth/research-bot.sample-key.pem" \
-  --seconds "${SECONDS_PER_SCENARIO:-15}" --workers "${WORKERS:-32}" --server-core 0
+  --seconds "${SECONDS_PER_SCENARIO:-10}" --workers "${WORKERS:-32}" --server-core 0

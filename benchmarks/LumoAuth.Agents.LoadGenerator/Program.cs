@@ -16,7 +16,7 @@ bool Want(string scenario) => options.Only is null || options.Only.Split(',').Co
 var culture = CultureInfo.InvariantCulture;
 var dataDirectory = Directory.CreateTempSubdirectory("lumo-bench-").FullName;
 var duration = TimeSpan.FromSeconds(options.Seconds);
-var warmUpEach = TimeSpan.FromSeconds(4);
+var warmUpEach = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("LUMO_BENCH_WARMUP_SECONDS") ?? "25", CultureInfo.InvariantCulture));
 var settings = new Dictionary<string, string>
 {
     ["Sample:DataDirectory"] = dataDirectory,
