@@ -22,11 +22,15 @@ internal static class Load
     /// this, whichever scenarios run first pay for it (client credentials measured 2.2 ms of CPU after 12 s of warm-up,
     /// 0.63 ms after 90 s).
     /// </summary>
-    public static async Task WarmUpAsync(HttpClient http, IEnumerable<Func<HttpClient, Task<HttpResponseMessage>>> sends, int workers, TimeSpan each)
+    public static async Task WarmUpAsync(HttpClient http, IEnumerable<(Func<HttpClient, Task<HttpResponseMessage>> Send, HttpStatusCode Expected, TimeSpan For)> shapes, int workers)
     {
-        foreach (var send in sends)
+        foreach (var (send, expected, duration) in shapes)
         {
-            await DriveAsync(http, send, workers, each, HttpStatusCode.OK, targetRps: null);
+            var (_, failed, firstFailure, _) = await DriveAsync(http, send, workers, duration, expected, targetRps: null);
+            if (failed > 0)
+            {
+                throw new InvalidOperationException($"Warm-up: {failed} requests did not get {(int)expected}; first: {firstFailure}");
+            }
         }
     }
 

@@ -16,7 +16,7 @@ bool Want(string scenario) => options.Only is null || options.Only.Split(',').Co
 var culture = CultureInfo.InvariantCulture;
 var dataDirectory = Directory.CreateTempSubdirectory("lumo-bench-").FullName;
 var duration = TimeSpan.FromSeconds(options.Seconds);
-var warmUpEach = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("LUMO_BENCH_WARMUP_SECONDS") ?? "25", CultureInfo.InvariantCulture));
+var warmUpEach = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("LUMO_BENCH_WARMUP_SECONDS") ?? "20", CultureInfo.InvariantCulture));
 var settings = new Dictionary<string, string>
 {
     ["Sample:DataDirectory"] = dataDirectory,
@@ -69,50 +69,57 @@ await using (var host = await HostProcess.StartAsync(options.Host, options.Serve
         [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)]));
     Task<HttpResponseMessage> Delegation(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false));
     Task<HttpResponseMessage> DelegationAuthenticated(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true));
+    Task<HttpResponseMessage> Malformed(HttpClient c) => c.PostAsync(tokenUri, Exchange("not-a-token", authenticate: false));
+    var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
+    Task<HttpResponseMessage> BadSignature(HttpClient c) => c.PostAsync(tokenUri, Exchange(badSignature, authenticate: false));
 
+    var workloadToken = await Setup.WorkloadTokenAsync(host.BaseAddress);
+    Task<HttpResponseMessage> WorkloadExchange(HttpClient c) => c.PostAsync(tokenUri, new FormUrlEncodedContent(
+    [
+        new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", workloadToken),
+        new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), new("subject_issuer", "kubernetes"),
+    ]));
+
+    using var key = Ed25519SignatureKey.FromPrivateKeyPem(File.ReadAllText(options.Key));
+    var aauthEndpoint = new Uri(host.BaseAddress, "t/acme-corp/api/v1/aauth/agent/token");
+    var clientOptions = new StaticOptions(new AAuthClientOptions { TokenEndpoint = aauthEndpoint, AgentId = "research-bot", SigningKey = key });
+    using var aauth = new AAuthClient(new HttpClient(), clientOptions, TimeProvider.System);
+    var agent = (await aauth.GetAgentTokenAsync(CancellationToken.None)).Value;
+    using var challenge = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseAddress, "sample-api/articles"));
+    await AAuthRequestSigner.SignAsync(challenge, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+    using var challenged = await http.SendAsync(challenge);
+    var resourceToken = JsonNode.Parse(await challenged.Content.ReadAsStringAsync())!["resource_token"]!.GetValue<string>();
+    var body = new JsonObject { ["request_type"] = "auth", ["agent_token"] = agent, ["resource_token"] = resourceToken, ["scope"] = "read:articles" }.ToJsonString();
+    async Task<HttpResponseMessage> AAuthAuth(HttpClient c)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, aauthEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        await AAuthRequestSigner.SignAsync(request, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
+        return await c.SendAsync(request);
+    }
+
+    // Every request shape is warmed before anything is measured: the three measured at their maximum rate longest, the
+    // others long enough for their own code paths.
     agentToken = await Setup.AgentTokenAsync(host.BaseAddress);
-    await Load.WarmUpAsync(http, [ClientCredentials, Delegation, DelegationAuthenticated], options.Workers, warmUpEach);
+    var brief = warmUpEach / 4;
+    await Load.WarmUpAsync(http,
+    [
+        (ClientCredentials, HttpStatusCode.OK, warmUpEach), (Delegation, HttpStatusCode.OK, warmUpEach), (DelegationAuthenticated, HttpStatusCode.OK, warmUpEach),
+        (Malformed, HttpStatusCode.BadRequest, brief), (BadSignature, HttpStatusCode.BadRequest, brief), (WorkloadExchange, HttpStatusCode.OK, brief),
+        (AAuthAuth, HttpStatusCode.OK, brief),
+    ], options.Workers);
+
     await Scenario("client_credentials", ClientCredentials);
     await Scenario("delegation_exchange", Delegation);
     if (results.FirstOrDefault(r => r.Name == "delegation_exchange") is { } maximum)
     {
-        await Scenario("delegation_at_70pct", c => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false)), targetRps: maximum.RequestsPerSecond * 0.7);
+        await Scenario("delegation_at_70pct", Delegation, targetRps: maximum.RequestsPerSecond * 0.7);
     }
 
     await Scenario("delegation_exchange_client_auth", DelegationAuthenticated);
-    await Scenario("refusal_malformed", c => c.PostAsync(tokenUri, Exchange("not-a-token", authenticate: false)), HttpStatusCode.BadRequest);
-    var badSignature = userToken[..^4] + (userToken[^4] == 'A' ? "B" : "A") + userToken[^3..];
-    await Scenario("refusal_bad_signature", c => c.PostAsync(tokenUri, Exchange(badSignature, authenticate: false)), HttpStatusCode.BadRequest);
-
-    if (Want("workload_exchange"))
-    {
-        var workloadToken = await Setup.WorkloadTokenAsync(host.BaseAddress);
-        await Scenario("workload_exchange", c => c.PostAsync(tokenUri, new FormUrlEncodedContent(
-        [
-            new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", workloadToken),
-            new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"), new("subject_issuer", "kubernetes"),
-        ])));
-    }
-
-    if (Want("aauth_auth"))
-    {
-        using var key = Ed25519SignatureKey.FromPrivateKeyPem(File.ReadAllText(options.Key));
-        var aauthEndpoint = new Uri(host.BaseAddress, "t/acme-corp/api/v1/aauth/agent/token");
-        var clientOptions = new StaticOptions(new AAuthClientOptions { TokenEndpoint = aauthEndpoint, AgentId = "research-bot", SigningKey = key });
-        using var aauth = new AAuthClient(new HttpClient(), clientOptions, TimeProvider.System);
-        var agent = (await aauth.GetAgentTokenAsync(CancellationToken.None)).Value;
-        using var challenge = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseAddress, "sample-api/articles"));
-        await AAuthRequestSigner.SignAsync(challenge, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
-        using var challenged = await http.SendAsync(challenge);
-        var resourceToken = JsonNode.Parse(await challenged.Content.ReadAsStringAsync())!["resource_token"]!.GetValue<string>();
-        var body = new JsonObject { ["request_type"] = "auth", ["agent_token"] = agent, ["resource_token"] = resourceToken, ["scope"] = "read:articles" }.ToJsonString();
-        await Scenario("aauth_auth", async c =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, aauthEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            await AAuthRequestSigner.SignAsync(request, key, agent, SignatureCarrier.SignatureHeaders, DateTimeOffset.UtcNow, CancellationToken.None);
-            return await c.SendAsync(request);
-        });
-    }
+    await Scenario("refusal_malformed", Malformed, HttpStatusCode.BadRequest);
+    await Scenario("refusal_bad_signature", BadSignature, HttpStatusCode.BadRequest);
+    await Scenario("workload_exchange", WorkloadExchange);
+    await Scenario("aauth_auth", AAuthAuth);
 
     if (options.Hold > 0)
     {
@@ -130,7 +137,7 @@ if (Want("peer_openiddict_exchange"))
     await using var peer = await HostProcess.StartAsync(options.Host, options.ServerCore, 5090, new Dictionary<string, string>(settings) { ["Sample:Pack"] = "off" });
     var tokenUri = new Uri(peer.BaseAddress, Setup.SeedTokenPath);
     Task<HttpResponseMessage> PeerExchange(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true));
-    await Load.WarmUpAsync(http, [PeerExchange, PeerExchange, PeerExchange], options.Workers, warmUpEach); // as long as ours
+    await Load.WarmUpAsync(http, [(PeerExchange, HttpStatusCode.OK, warmUpEach * 3)], options.Workers); // as long as ours at their maximum rate
     results.Add(await Load.RunAsync("peer_openiddict_exchange", peer, http, PeerExchange, options.Workers, duration));
 }
 
