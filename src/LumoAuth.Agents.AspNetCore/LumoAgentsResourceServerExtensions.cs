@@ -88,7 +88,7 @@ public static class LumoAgentsResourceServerExtensions
         services.AddAuthorization();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BearerSigningKeys>();
-        services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName, SigningKeyCache.Bound);
+        services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName, TokenServerMetadata.Bound);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AgentCallerAuthorizationHandler>());
         services.RemoveAll<IAuthorizationMiddlewareResultHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AgentAuthorizationResultHandler>();

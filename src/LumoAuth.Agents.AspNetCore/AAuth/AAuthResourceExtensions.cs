@@ -23,7 +23,7 @@ public static class AAuthResourceExtensions
         services.TryAddSingleton<ISignatureNonceStore, InMemorySignatureNonceStore>();
         services.TryAddScoped<AAuthSignatureVerifier>();
         services.TryAddSingleton<TokenServerKeys>();
-        services.AddHttpClient(TokenServerKeys.HttpClientName, LumoAuth.Agents.AspNetCore.Keys.SigningKeyCache.Bound);
+        services.AddHttpClient(TokenServerKeys.HttpClientName, LumoAuth.Agents.AspNetCore.Keys.TokenServerMetadata.Bound);
         return services;
     }
 

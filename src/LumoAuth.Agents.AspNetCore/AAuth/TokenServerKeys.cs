@@ -1,4 +1,5 @@
 using LumoAuth.Agents.AspNetCore.Keys;
+using LumoAuth.Agents.Keys;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -23,8 +24,8 @@ public sealed class TokenServerKeys : IDisposable
         ArgumentNullException.ThrowIfNull(http);
         _options = options;
         _cache = new SigningKeyCache(
-            ct => SigningKeyCache.FetchJwksAsync(http.CreateClient(HttpClientName),
-                SigningKeyCache.WellKnown(options.CurrentValue.TokenServer ?? throw new InvalidOperationException("AAuthResourceOptions.TokenServer is not set."), "aauth-issuer"), null, ct),
+            ct => TokenServerMetadata.FetchJwksAsync(http.CreateClient(HttpClientName),
+                TokenServerMetadata.WellKnown(options.CurrentValue.TokenServer ?? throw new InvalidOperationException("AAuthResourceOptions.TokenServer is not set."), "aauth-issuer"), null, ct),
             () => new SigningKeyCacheOptions { RefreshInterval = options.CurrentValue.KeyRefreshInterval },
             time);
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Keys;
+using LumoAuth.Agents.Keys;
 using LumoAuth.Agents.Delegation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -72,7 +73,7 @@ public sealed class BearerSigningKeys : IDisposable
             if (!_caches.TryGetValue(scheme, out var cache))
             {
                 cache = new SigningKeyCache(
-                    ct => SigningKeyCache.FetchJwksAsync(_http.CreateClient(LumoAgentsBearerDefaults.HttpClientName), _options.Get(scheme).ResolvedMetadataAddress,
+                    ct => TokenServerMetadata.FetchJwksAsync(_http.CreateClient(LumoAgentsBearerDefaults.HttpClientName), _options.Get(scheme).ResolvedMetadataAddress,
                         _options.Get(scheme).Issuer!.AbsoluteUri, ct),
                     () => _options.Get(scheme).KeyCache,
                     _time);

@@ -1,4 +1,5 @@
 using LumoAuth.Agents.AspNetCore.Keys;
+using LumoAuth.Agents.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 
@@ -59,7 +60,7 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     public string? Realm { get; set; }
 
     /// <summary>The metadata address actually used.</summary>
-    internal Uri ResolvedMetadataAddress => MetadataAddress ?? SigningKeyCache.WellKnown(Issuer!, "openid-configuration");
+    internal Uri ResolvedMetadataAddress => MetadataAddress ?? TokenServerMetadata.WellKnown(Issuer!, "openid-configuration");
 
     /// <inheritdoc />
     public override void Validate()

@@ -35,7 +35,7 @@ public sealed class KeyMetadataTests
     public async Task Keys_are_read_through_a_relative_jwks_uri_of_metadata_that_speaks_for_the_issuer()
     {
         using var client = new HttpClient();
-        var keys = await SigningKeyCache.FetchJwksAsync(client, SigningKeyCache.WellKnown(new Uri(_base, "good"), "openid-configuration"), _issuer + "good", default);
+        var keys = await TokenServerMetadata.FetchJwksAsync(client, TokenServerMetadata.WellKnown(new Uri(_base, "good"), "openid-configuration"), _issuer + "good", default);
         Assert.That(keys.Single().KeyId, Is.EqualTo("k1"));
     }
 
@@ -43,7 +43,7 @@ public sealed class KeyMetadataTests
     public async Task Metadata_speaking_for_another_issuer_is_refused()
     {
         using var client = new HttpClient();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SigningKeyCache.FetchJwksAsync(client, new Uri(_base, "other/.well-known/openid-configuration"), _issuer + "other", default));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TokenServerMetadata.FetchJwksAsync(client, new Uri(_base, "other/.well-known/openid-configuration"), _issuer + "other", default));
         Assert.That(error!.Message, Does.Contain("another issuer"));
     }
 
@@ -51,14 +51,14 @@ public sealed class KeyMetadataTests
     public async Task A_jwks_uri_in_cleartext_off_loopback_is_refused()
     {
         using var client = new HttpClient();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SigningKeyCache.FetchJwksAsync(client, new Uri(_base, "cleartext/.well-known/openid-configuration"), _issuer + "cleartext", default));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TokenServerMetadata.FetchJwksAsync(client, new Uri(_base, "cleartext/.well-known/openid-configuration"), _issuer + "cleartext", default));
         Assert.That(error!.Message, Does.Contain("neither HTTPS nor loopback"));
     }
 
     [Test]
     public void Well_known_documents_of_an_issuer_with_a_path_come_after_its_path()
     {
-        Assert.That(SigningKeyCache.WellKnown(new Uri("https://auth.example/tenant"), "openid-configuration").AbsoluteUri, Is.EqualTo("https://auth.example/tenant/.well-known/openid-configuration"));
-        Assert.That(SigningKeyCache.WellKnown(new Uri("https://auth.example/"), "aauth-issuer").AbsoluteUri, Is.EqualTo("https://auth.example/.well-known/aauth-issuer"));
+        Assert.That(TokenServerMetadata.WellKnown(new Uri("https://auth.example/tenant"), "openid-configuration").AbsoluteUri, Is.EqualTo("https://auth.example/tenant/.well-known/openid-configuration"));
+        Assert.That(TokenServerMetadata.WellKnown(new Uri("https://auth.example/"), "aauth-issuer").AbsoluteUri, Is.EqualTo("https://auth.example/.well-known/aauth-issuer"));
     }
 }

@@ -1,10 +1,9 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
-namespace LumoAuth.Agents.AspNetCore.Keys;
+namespace LumoAuth.Agents.Keys;
 
-/// <summary>How a resource keeps the token server's signing keys (the same rules as for workload issuers' keys).</summary>
+/// <summary>How signing keys fetched from elsewhere are kept: a token server's by resources, a workload issuer's by the token server.</summary>
 public sealed class SigningKeyCacheOptions
 {
     /// <summary>How long fetched keys are used before they are read again (default 1 hour).</summary>
@@ -23,7 +22,7 @@ public sealed class SigningKeyCacheOptions
     public TimeSpan LastKnownGoodWindow { get; set; } = TimeSpan.FromHours(24);
 }
 
-/// <summary>The token server's keys could not be had, and the last good ones (if any) are too old to use.</summary>
+/// <summary>The issuer's keys could not be had, and the last good ones (if any) are too old to use.</summary>
 public sealed class SigningKeysUnavailableException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -45,10 +44,11 @@ public sealed class SigningKeysUnavailableException : Exception
 }
 
 /// <summary>
-/// One token server's signing keys, fetched by a delegate and cached: refreshed on schedule; when a token names a key
-/// not held, refreshed at most once per <see cref="SigningKeyCacheOptions.RefreshThrottle"/> by one caller while the
-/// others wait for its result (single flight); the last good keys serve while the server is down, for
-/// <see cref="SigningKeyCacheOptions.LastKnownGoodWindow"/>, then it fails closed.
+/// One issuer's signing keys (a token server's, a workload platform's), fetched by a delegate and cached: refreshed on
+/// schedule; when a token names a key not held, refreshed at most once per <see cref="SigningKeyCacheOptions.RefreshThrottle"/>
+/// by one caller while the others wait for its result (single flight), so made-up key ids cannot cause a fetch storm;
+/// the good keys keep serving while a refresh is in flight and, while the issuer cannot be reached, for
+/// <see cref="SigningKeyCacheOptions.LastKnownGoodWindow"/>; then it fails closed. The one place these rules live.
 /// </summary>
 public sealed class SigningKeyCache : IDisposable
 {
@@ -62,12 +62,19 @@ public sealed class SigningKeyCache : IDisposable
 
     private sealed record State(IReadOnlyList<SecurityKey>? Keys, DateTimeOffset FetchedAt, DateTimeOffset AttemptedAt, string? LastError);
 
-    /// <summary>Creates the cache over <paramref name="fetch"/>, which must bound its own time.</summary>
-    public SigningKeyCache(Func<CancellationToken, Task<IReadOnlyList<SecurityKey>>> fetch, Func<SigningKeyCacheOptions> options, TimeProvider time)
+    private readonly Action<string>? _failed;
+
+    /// <summary>
+    /// Creates the cache over <paramref name="fetch"/>, which must bound its own time; <paramref name="failed"/> hears
+    /// why a fetch failed (to log it).
+    /// </summary>
+    public SigningKeyCache(Func<CancellationToken, Task<IReadOnlyList<SecurityKey>>> fetch, Func<SigningKeyCacheOptions> options, TimeProvider time,
+        Action<string>? failed = null)
     {
         _fetch = fetch ?? throw new ArgumentNullException(nameof(fetch));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _failed = failed;
     }
 
     /// <summary>How many times the keys were fetched (successfully or not).</summary>
@@ -105,7 +112,7 @@ public sealed class SigningKeyCache : IDisposable
 
         if (state.Keys is null || _time.GetUtcNow() - state.FetchedAt >= options.LastKnownGoodWindow)
         {
-            throw new SigningKeysUnavailableException(state.LastError ?? "The token server's signing keys are not available.");
+            throw new SigningKeysUnavailableException(state.LastError ?? "The signing keys are not available.");
         }
 
         return state.Keys;
@@ -130,56 +137,18 @@ public sealed class SigningKeyCache : IDisposable
                 var done = _time.GetUtcNow();
                 Volatile.Write(ref _state, new State(keys, done, done, null));
             }
-            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException or OperationCanceledException)
+            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
+                                                  or ArgumentException or FormatException or OperationCanceledException or Workload.WorkloadKeyFetchException)
             {
                 // The throttle runs from the end of the attempt, so a fetch that hangs is not followed by another at once.
-                Volatile.Write(ref _state, state with { AttemptedAt = _time.GetUtcNow(), LastError = "The token server's signing keys could not be fetched: " + exception.Message });
+                var reason = exception is OperationCanceledException ? "the fetch was cancelled or timed out" : exception.Message;
+                Volatile.Write(ref _state, state with { AttemptedAt = _time.GetUtcNow(), LastError = "The signing keys could not be fetched: " + reason });
+                _failed?.Invoke(reason);
             }
         }
         finally
         {
             _gate.Release();
         }
-    }
-
-    /// <summary>
-    /// Reads a metadata document (<paramref name="metadata"/>, e.g. <c>/.well-known/openid-configuration</c>), checks
-    /// that it speaks for <paramref name="expectedIssuer"/> (when given), follows its <c>jwks_uri</c> (HTTPS, or HTTP on
-    /// loopback) and returns the signing keys of that key set.
-    /// </summary>
-    public static async Task<IReadOnlyList<SecurityKey>> FetchJwksAsync(HttpClient client, Uri metadata, string? expectedIssuer, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(metadata);
-        using var document = await client.GetFromJsonAsync<JsonDocument>(metadata, cancellationToken)
-            ?? throw new InvalidOperationException($"{metadata} returned no metadata.");
-        if (expectedIssuer is not null && (!document.RootElement.TryGetProperty("issuer", out var issuer) || issuer.GetString() != expectedIssuer))
-        {
-            throw new InvalidOperationException($"{metadata} speaks for another issuer than {expectedIssuer}.");
-        }
-
-        var jwksUri = new Uri(metadata, document.RootElement.GetProperty("jwks_uri").GetString() ?? throw new InvalidOperationException($"{metadata} names no jwks_uri."));
-        if (jwksUri.Scheme != Uri.UriSchemeHttps && !(jwksUri.Scheme == Uri.UriSchemeHttp && jwksUri.IsLoopback))
-        {
-            throw new InvalidOperationException($"The jwks_uri {jwksUri} is neither HTTPS nor loopback.");
-        }
-
-        var jwks = await client.GetStringAsync(jwksUri, cancellationToken);
-        return new JsonWebKeySet(jwks).GetSigningKeys().ToList();
-    }
-
-    /// <summary>The address of a well-known document of <paramref name="issuer"/> (RFC 8414 §3 for issuers with a path: appended after it).</summary>
-    public static Uri WellKnown(Uri issuer, string document)
-    {
-        ArgumentNullException.ThrowIfNull(issuer);
-        return new Uri(issuer.AbsoluteUri.TrimEnd('/') + "/.well-known/" + document);
-    }
-
-    /// <summary>Sets a key-fetching HTTP client's limits: 10 seconds, 1 MB.</summary>
-    public static void Bound(HttpClient client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        client.Timeout = TimeSpan.FromSeconds(10);
-        client.MaxResponseContentBufferSize = 1024 * 1024;
     }
 }

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
-using LumoAuth.Agents.AspNetCore.Keys;
+using LumoAuth.Agents.Keys;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 
-namespace LumoAuth.Agents.Tests.ResourceServer;
+namespace LumoAuth.Agents.Tests.Keys;
 
-/// <summary>The token server's keys on a resource: scheduled refresh, throttled single-flight refresh, last good keys, fail closed.</summary>
+/// <summary>Fetched signing keys (a token server's on a resource, a workload issuer's on the server): scheduled refresh, throttled single-flight refresh, last good keys, fail closed.</summary>
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class SigningKeyCacheTests
 {
