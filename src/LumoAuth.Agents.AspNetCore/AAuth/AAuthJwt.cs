@@ -39,16 +39,7 @@ public static class AAuthJwt
         });
         if (!result.IsValid)
         {
-            return (null, result.Exception switch
-            {
-                SecurityTokenExpiredException => "it has expired",
-                SecurityTokenInvalidTypeException => $"it is not of type {type}",
-                SecurityTokenInvalidIssuerException => "its issuer is not the expected one",
-                SecurityTokenInvalidAudienceException => "its audience is not the expected one",
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify",
-                SecurityTokenNotYetValidException => "it is not valid yet",
-                _ => "it does not validate",
-            });
+            return (null, TokenValidationText.Describe(result.Exception, "audience", "its issuer", type));
         }
 
         return ((JsonWebToken)result.SecurityToken, null);

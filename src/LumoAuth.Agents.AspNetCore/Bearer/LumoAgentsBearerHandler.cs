@@ -190,18 +190,7 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         });
         if (!result.IsValid)
         {
-            return await RefuseAsync("invalid_token", "The access token is refused: " + result.Exception switch
-            {
-                SecurityTokenExpiredException => "it has expired.",
-                SecurityTokenNotYetValidException => "it is not valid yet.",
-                SecurityTokenInvalidIssuerException => "it was issued by another server.",
-                SecurityTokenInvalidAudienceException => "it was not issued for this resource.",
-                SecurityTokenNoExpirationException => "it has no expiry.",
-                SecurityTokenSignatureKeyNotFoundException => "it names a key the token server does not publish.",
-                SecurityTokenInvalidSignatureException => "its signature does not verify.",
-                SecurityTokenInvalidAlgorithmException => "its algorithm is not accepted.",
-                _ => "it does not validate.",
-            });
+            return await RefuseAsync("invalid_token", "The access token is refused: " + TokenValidationText.Describe(result.Exception, "resource", "the token server") + ".");
         }
 
         var validated = (JsonWebToken)result.SecurityToken;
