@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
@@ -260,9 +259,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         var statuses = new List<HttpStatusCode>();
         foreach (var client in new[] { _apiClient, secondClient, _apiClient, secondClient })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await client.SendAsync(request);
+            using var response = await SendAsBearerAsync(client, "articles", token);
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
@@ -294,9 +291,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     {
         await using var misconfigured = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?> { ["Api:ClientSecret"] = "wrong-secret-0123456789abcdef" });
         using var client = misconfigured.Http();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _researchBot);
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsBearerAsync(client, "articles", _researchBot);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(response.Headers.RetryAfter, Is.Not.Null);
     }
@@ -309,9 +304,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
             ["Api:UsageEndpoint"] = new Uri(Server.BaseAddress, "t/no-such-tenant/api/v1/agents/").AbsoluteUri + "{agentId}/usage",
         });
         using var client = wrongPath.Http();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _researchBot);
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsBearerAsync(client, "articles", _researchBot);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
     }
 
@@ -322,15 +315,10 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         Assert.That((await GetAsync("articles", token)).Status, Is.EqualTo(HttpStatusCode.OK), "accepted by default: one of its audiences is this API");
         await using var strict = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?> { ["Api:RequireSingleAudience"] = "true" });
         using var client = strict.Http();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsBearerAsync(client, "articles", token);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("more than one audience"));
-        request.Dispose();
-        using var single = new HttpRequestMessage(HttpMethod.Get, "articles");
-        single.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Forge("valid"));
-        using var accepted = await client.SendAsync(single);
+        using var accepted = await SendAsBearerAsync(client, "articles", Forge("valid"));
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
@@ -351,11 +339,17 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
         });
     }
 
-    private async Task<(HttpStatusCode Status, string Challenge, JsonNode? Body)> GetAsync(string path, string token)
+    /// <summary>A GET of <paramref name="path"/> with <paramref name="token"/> as its bearer token (sent as is, however malformed).</summary>
+    private static async Task<HttpResponseMessage> SendAsBearerAsync(HttpClient client, string path, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        using var response = await _apiClient.SendAsync(request);
+        return await client.SendAsync(request);
+    }
+
+    private async Task<(HttpStatusCode Status, string Challenge, JsonNode? Body)> GetAsync(string path, string token)
+    {
+        using var response = await SendAsBearerAsync(_apiClient, path, token);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? body = null;
         if (text.StartsWith('{'))
