@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
 namespace LumoAuth.Agents.Keys;
@@ -137,8 +136,9 @@ public sealed class SigningKeyCache : IDisposable
                 var done = _time.GetUtcNow();
                 Volatile.Write(ref _state, new State(keys, done, done, null));
             }
-            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
-                                                  or ArgumentException or FormatException or OperationCanceledException or Workload.WorkloadKeyFetchException)
+#pragma warning disable CA1031 // Whatever a fetch throws, the cache stays consistent: last good keys, then fail closed, with the reason kept.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 // The throttle runs from the end of the attempt, so a fetch that hangs is not followed by another at once.
                 var reason = exception is OperationCanceledException ? "the fetch was cancelled or timed out" : exception.Message;

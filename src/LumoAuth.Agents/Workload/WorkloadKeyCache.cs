@@ -18,6 +18,9 @@ public sealed partial class WorkloadKeyCache
 {
     private readonly ConcurrentDictionary<string, SigningKeyCache> _fetched = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<SecurityKey>> _pinned = new(StringComparer.Ordinal);
+
+    // The issuer as last asked for: a fetch uses its current settings (JWKS address, limits) after a configuration reload.
+    private readonly ConcurrentDictionary<string, WorkloadIssuer> _current = new(StringComparer.Ordinal);
     private readonly IWorkloadKeyFetcher _fetcher;
     private readonly IOptionsMonitor<WorkloadOptions> _options;
     private readonly TimeProvider _time;
@@ -53,8 +56,9 @@ public sealed partial class WorkloadKeyCache
             return Match(pinned, keyId);
         }
 
-        var cache = _fetched.GetOrAdd(issuer.Name, _ => new SigningKeyCache(
-            async _ => Signing(await _fetcher.FetchAsync(issuer, CancellationToken.None)),
+        _current[issuer.Name] = issuer;
+        var cache = _fetched.GetOrAdd(issuer.Name, name => new SigningKeyCache(
+            async _ => Signing(await _fetcher.FetchAsync(_current[name], CancellationToken.None)),
             () =>
             {
                 var options = _options.CurrentValue;
@@ -64,7 +68,7 @@ public sealed partial class WorkloadKeyCache
                 };
             },
             _time,
-            reason => LogFetchFailed(_logger, issuer.Name, reason)));
+            reason => LogFetchFailed(_logger, name, reason)));
         try
         {
             return Match(await cache.GetAsync(keyId, cancellationToken), keyId);

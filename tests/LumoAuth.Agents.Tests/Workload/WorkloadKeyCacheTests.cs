@@ -16,11 +16,13 @@ public class WorkloadKeyCacheTests
     {
         public int Calls;
         public bool Down;
+        public WorkloadIssuer? LastIssuer;
         public JsonWebKeySet Keys { get; set; } = Set("key-1");
 
         public async Task<JsonWebKeySet> FetchAsync(WorkloadIssuer issuer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
+            LastIssuer = issuer;
             await Task.Yield();
             return Down ? throw new WorkloadKeyFetchException("down") : Keys;
         }
@@ -50,6 +52,18 @@ public class WorkloadKeyCacheTests
         Assert.That(keys, Is.All.Null);
         Assert.That(fetcher.Calls, Is.EqualTo(1));
         Assert.That(cache.FetchCount("k8s"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_refresh_uses_the_issuer_as_configured_now()
+    {
+        var (cache, fetcher, time) = Create();
+        await cache.FindAsync(Issuer, "key-1", default);
+        var moved = new WorkloadIssuer { Name = "k8s", Issuer = "https://k8s.example", JwksUri = new Uri("https://keys.k8s.example/jwks"), Audiences = ["a"] };
+        time.Advance(TimeSpan.FromMinutes(1));
+        await cache.FindAsync(moved, "key-2", default); // unknown kid: a refresh, with the reloaded settings
+        Assert.That(fetcher.Calls, Is.EqualTo(2));
+        Assert.That(fetcher.LastIssuer, Is.SameAs(moved));
     }
 
     [Test]
