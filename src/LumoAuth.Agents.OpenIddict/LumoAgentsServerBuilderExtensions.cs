@@ -20,8 +20,10 @@ public static class LumoAgentsServerBuilderExtensions
     /// </summary>
     /// <remarks>
     /// It accepts token-exchange requests that name no client (the seed's request, where the actor token proves
-    /// the agent); every other grant still needs a client. Set <c>RequireClientAuthenticationForExchange</c> to
-    /// demand client authentication on exchange too. Only access tokens are accepted as subject and actor tokens.
+    /// the agent) and nothing else anonymous: every other grant, introspection and revocation still need an identified
+    /// client (the pack does not turn on <c>AcceptAnonymousClients</c>). Set <c>RequireClientAuthenticationForExchange</c>
+    /// to demand client authentication on exchange too. Only access tokens are accepted as subject and actor tokens.
+    /// PKCE accepts <c>S256</c> only (RFC 9700 section 2.1.1).
     /// </remarks>
     public static OpenIddictServerBuilder UseLumoAgents(this OpenIddictServerBuilder builder)
     {
@@ -29,7 +31,6 @@ public static class LumoAgentsServerBuilderExtensions
 
         builder.AllowClientCredentialsFlow()
                .AllowTokenExchangeFlow()
-               .AcceptAnonymousClients()
                .DisableAccessTokenEncryption();
 
         builder.Configure(options =>
@@ -37,6 +38,10 @@ public static class LumoAgentsServerBuilderExtensions
             options.SubjectTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
             options.SubjectTokenTypes.Add(LumoAgentsOpenIddictConstants.JwtTokenType);
             options.ActorTokenTypes.IntersectWith([LumoAgentsOpenIddictConstants.AccessTokenType]);
+
+            // RFC 9700 section 2.1.1: PKCE with S256 only. "plain" puts the verifier itself in the authorization
+            // request, where it leaks with the URL; neither accepted nor advertised.
+            options.CodeChallengeMethods.Remove(global::OpenIddict.Abstractions.OpenIddictConstants.CodeChallengeMethods.Plain);
         });
 
         // OpenIddict's own scope, audience and authorized-party checks know nothing of capabilities or allowed
@@ -59,6 +64,16 @@ public static class LumoAgentsServerBuilderExtensions
                         .AddFilter<SkipForAgentRequests>()
                         .Build();
                 }
+                else if (handler.ServiceDescriptor.ServiceType == typeof(OpenIddictServerHandlers.ValidateClientId) &&
+                         !handler.FilterTypes.Contains(typeof(RequireClientUnlessAnonymousExchange)))
+                {
+                    // Anonymous access is scoped to the documented request instead of AcceptAnonymousClients, which
+                    // would open introspection and revocation to anyone holding a token.
+                    options.Handlers[i] = OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ProcessAuthenticationContext>()
+                        .Import(handler)
+                        .AddFilter<RequireClientUnlessAnonymousExchange>()
+                        .Build();
+                }
             }
         });
 
@@ -72,6 +87,7 @@ public static class LumoAgentsServerBuilderExtensions
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuditRetentionService>());
         builder.Services.TryAddScoped<SkipForAgentRequests>();
+        builder.Services.TryAddSingleton<RequireClientUnlessAnonymousExchange>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
         builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenService>();
 

@@ -35,3 +35,24 @@ public sealed class SkipForAgentRequests : IOpenIddictServerHandlerFilter<Valida
                await agents.FindAsync(clientId, cancellationToken) is not null;
     }
 }
+
+/// <summary>
+/// Keeps OpenIddict's own client identification (<c>ValidateClientId</c>) on every request except the one anonymous
+/// request the pack documents: a token exchange that names no client, where the actor token (delegation) or the
+/// platform token (workload login) proves the agent. The pack never turns on <c>AcceptAnonymousClients</c>, so
+/// introspection, revocation and every other grant keep requiring an identified client.
+/// </summary>
+public sealed class RequireClientUnlessAnonymousExchange : IOpenIddictServerHandlerFilter<ProcessAuthenticationContext>
+{
+    /// <inheritdoc />
+    public ValueTask<bool> IsActiveAsync(ProcessAuthenticationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ValueTask.FromResult(!IsAnonymousExchange(context));
+    }
+
+    internal static bool IsAnonymousExchange(ProcessAuthenticationContext context) =>
+        context.EndpointType == OpenIddictServerEndpointType.Token &&
+        context.Request is { } request && request.IsTokenExchangeGrantType() &&
+        string.IsNullOrEmpty(context.ClientId) && string.IsNullOrEmpty(request.ClientAssertion);
+}

@@ -73,6 +73,24 @@ public class IntrospectionTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That(Active(await IntrospectAsync(alice)), Is.False);
     }
 
+    [TestCase("/connect/introspect")]
+    [TestCase("/t/acme-corp/api/v1/oauth/introspect")]
+    public async Task An_anonymous_caller_learns_nothing_about_agent_or_delegated_tokens(string path)
+    {
+        var agentToken = await AgentTokenAsync("research-bot");
+        var delegated = (await ExchangeAsync(AliceToken, agentToken)).AccessToken;
+        foreach (var token in new[] { agentToken, delegated, AliceToken })
+        {
+            using var content = new FormUrlEncodedContent([KeyValuePair.Create("token", token)]);
+            using var response = await Client.PostAsync(new Uri(path, UriKind.Relative), content);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest).Or.EqualTo(HttpStatusCode.Unauthorized), body);
+            var json = JsonNode.Parse(body)!.AsObject();
+            Assert.That((string?)json["error"], Is.EqualTo("invalid_client"), body);
+            Assert.That(json.ContainsKey("active") || json.ContainsKey("sub") || json.ContainsKey("budget"), Is.False, body);
+        }
+    }
+
     [Test]
     public async Task A_client_that_is_not_in_the_audience_learns_nothing()
     {
