@@ -87,6 +87,15 @@ public static class LumoAgentsServerBuilderExtensions
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuditRetentionService>());
         builder.Services.TryAddScoped<SkipForAgentRequests>();
+        // OAuth errors, never the host's error page, for whatever escapes a protocol endpoint.
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolEndpointPaths>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, LumoAuth.Agents.OpenIddict.Endpoints.ProtocolErrorBoundaryStartupFilter>());
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolErrorBoundary>();
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>(
+            static provider => provider.GetRequiredService<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>()));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>(
+            static provider => provider.GetRequiredService<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>()));
         builder.Services.TryAddSingleton<RequireClientUnlessAnonymousExchange>();
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
         builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenService>();

@@ -29,8 +29,10 @@ public static class AAuthEndpointRouteBuilderExtensions
             tokenPaths = ["/aauth/agent/token"];
         }
 
+        var protocolPaths = endpoints.ServiceProvider.GetService<Endpoints.ProtocolEndpointPaths>();
         foreach (var path in tokenPaths)
         {
+            protocolPaths?.Add(path);
             endpoints.MapPost(path, (HttpContext http, AAuthTokenEndpoint endpoint) => endpoint.HandleAsync(http))
                 .DisableAntiforgery()
                 .WithName("AAuthToken" + path.GetHashCode(StringComparison.Ordinal).ToString("x", System.Globalization.CultureInfo.InvariantCulture))

@@ -41,11 +41,14 @@ public sealed partial class AAuthTokenEndpoint
     private readonly IOptionsMonitor<OpenIddictServerOptions> _server;
     private readonly TimeProvider _time;
     private readonly ILogger<AAuthTokenEndpoint> _logger;
+    private readonly IOptionsMonitor<Configuration.LumoAgentsOptions> _agentOptions;
 
     /// <summary>Creates the endpoint.</summary>
     public AAuthTokenEndpoint(AAuthSignatureVerifier verifier, AAuthTokenService tokens, AAuthPolicy policy, IAgentStore agents, BudgetGate budgets, AuditTrail trail,
-        IOptionsMonitor<AAuthOptions> options, IOptionsMonitor<OpenIddictServerOptions> server, TimeProvider time, ILogger<AAuthTokenEndpoint> logger)
+        IOptionsMonitor<AAuthOptions> options, IOptionsMonitor<OpenIddictServerOptions> server, TimeProvider time, ILogger<AAuthTokenEndpoint> logger,
+        IOptionsMonitor<Configuration.LumoAgentsOptions> agentOptions)
     {
+        _agentOptions = agentOptions;
         _verifier = verifier;
         _tokens = tokens;
         _policy = policy;
@@ -348,6 +351,8 @@ public sealed partial class AAuthTokenEndpoint
         return new Outcome(decision, null, response, TokenId: tokenId);
     }
 
+    private string ErrorUri(string code) => _agentOptions.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + code;
+
     private async Task RespondAsync(HttpContext http, Outcome outcome, AuditContext audit, CancellationToken ct)
     {
         var response = http.Response;
@@ -376,7 +381,13 @@ public sealed partial class AAuthTokenEndpoint
             }
             else
             {
-                body = new JsonObject { ["error"] = refusal.OAuthError, ["error_description"] = refusal.Description, ["error_code"] = refusal.Code };
+                body = new JsonObject
+                {
+                    ["error"] = refusal.OAuthError,
+                    ["error_description"] = refusal.Description,
+                    ["error_uri"] = ErrorUri(refusal.Code),
+                    ["error_code"] = refusal.Code,
+                };
                 status = outcome.Status != 200 ? outcome.Status : refusal.OAuthError == OAuthErrors.InvalidClient ? 401 : 400;
                 if (outcome.SignatureError is { } signatureError)
                 {
@@ -396,13 +407,19 @@ public sealed partial class AAuthTokenEndpoint
 #pragma warning restore CA1031
         {
             LogAuditFailed(_logger, exception);
+            var unavailable = StoreFailures.IsUnavailable(exception);
             body = new JsonObject
             {
-                ["error"] = OAuthErrors.ServerError,
-                ["error_description"] = "The request could not be recorded in the audit trail, so it was not completed.",
-                ["error_code"] = "audit_unavailable",
+                ["error"] = unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError,
+                ["error_description"] = "The request could not be recorded in the audit trail, so it was not completed." + (unavailable ? " Try again shortly." : string.Empty),
+                ["error_uri"] = ErrorUri(AgentErrorCodes.AuditUnavailable),
+                ["error_code"] = AgentErrorCodes.AuditUnavailable,
             };
-            status = 500;
+            status = unavailable ? 503 : 500;
+            if (unavailable)
+            {
+                response.Headers.RetryAfter = StoreFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         response.StatusCode = status;

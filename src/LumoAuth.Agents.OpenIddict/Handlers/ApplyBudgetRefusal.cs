@@ -7,7 +7,8 @@ namespace LumoAuth.Agents.OpenIddict.Handlers;
 
 /// <summary>
 /// Sends a budget refusal as HTTP 429 with <c>Retry-After</c> set to the seconds until the spent window resets,
-/// instead of the 400 OpenIddict would send for the error.
+/// instead of the 400 OpenIddict would send for the error, and a refusal while the database is not answering as 503
+/// with <c>Retry-After</c>.
 /// </summary>
 public sealed class ApplyBudgetRefusal : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
@@ -32,7 +33,7 @@ public sealed class ApplyBudgetRefusal : IOpenIddictServerHandler<ApplyTokenResp
             value is DateTimeOffset resetAt && context.Transaction.GetHttpRequest()?.HttpContext.Response is { } response &&
             context.Response.Error == Errors.OAuthErrors.TemporarilyUnavailable)
         {
-            response.StatusCode = 429;
+            response.StatusCode = (string?)context.Response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] == Errors.AgentErrorCodes.BudgetExhausted ? 429 : 503;
             var seconds = Math.Max(1, (long)Math.Ceiling((resetAt - _time.GetUtcNow()).TotalSeconds));
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }

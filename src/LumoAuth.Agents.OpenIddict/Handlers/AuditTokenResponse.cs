@@ -14,18 +14,23 @@ namespace LumoAuth.Agents.OpenIddict.Handlers;
 /// <summary>
 /// Writes the audit record of every agent issuance and every token-endpoint refusal before the response leaves,
 /// and adds the stable <c>error_code</c> to refusals. When the record cannot be written no token is released:
-/// the response becomes <c>server_error</c>.
+/// the response becomes <c>audit_unavailable</c> (<c>server_error</c>, or <c>temporarily_unavailable</c> with
+/// <c>Retry-After</c> while the database is not answering).
 /// </summary>
 public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
     private readonly AuditTrail _trail;
     private readonly ILogger<AuditTokenResponse> _logger;
+    private readonly Microsoft.Extensions.Options.IOptionsMonitor<Configuration.LumoAgentsOptions> _options;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the handler.</summary>
-    public AuditTokenResponse(AuditTrail trail, ILogger<AuditTokenResponse> logger)
+    public AuditTokenResponse(AuditTrail trail, ILogger<AuditTokenResponse> logger, Microsoft.Extensions.Options.IOptionsMonitor<Configuration.LumoAgentsOptions> options, TimeProvider time)
     {
         _trail = trail;
         _logger = logger;
+        _options = options;
+        _time = time;
     }
 
     /// <summary>The descriptor: after OpenIddict normalizes the error, before it picks the status code and writes the body.</summary>
@@ -109,9 +114,16 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
                 response.RemoveParameter(name);
             }
 
-            response.Error = OAuthErrors.ServerError;
-            response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed.";
-            response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = "audit_unavailable";
+            // Nothing leaves unrecorded. When the database is only unreachable, retrying helps: 503 with Retry-After.
+            var unavailable = StoreFailures.IsUnavailable(exception);
+            response.Error = unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError;
+            response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed." + (unavailable ? " Try again shortly." : string.Empty);
+            response.ErrorUri = _options.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + AgentErrorCodes.AuditUnavailable;
+            response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = AgentErrorCodes.AuditUnavailable;
+            if (unavailable)
+            {
+                context.Transaction.Properties[LumoAgentsOpenIddictConstants.RetryAfterProperty] = _time.GetUtcNow().AddSeconds(StoreFailures.RetryAfterSeconds);
+            }
         }
     }
 

@@ -29,11 +29,13 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
     private readonly IOpenIddictApplicationManager _applications;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly ILogger<IssueAgentToken> _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the handler.</summary>
     public IssueAgentToken(ClientCredentialsPolicy clientCredentials, DelegationPolicy delegation, AgentUserGrantPolicy userGrants, WorkloadLoginPolicy workloadLogin, BudgetGate budgets,
-        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, ILogger<IssueAgentToken> logger)
+        IOpenIddictApplicationManager applications, IOptionsMonitor<LumoAgentsOptions> options, ILogger<IssueAgentToken> logger, TimeProvider time)
     {
+        _time = time;
         _clientCredentials = clientCredentials;
         _delegation = delegation;
         _userGrants = userGrants;
@@ -77,12 +79,17 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
 #pragma warning restore CA1031
         {
             LogPolicyFailed(_logger, exception);
+            var unavailable = StoreFailures.IsUnavailable(exception);
             decision = new IssuanceDecision
             {
                 AgentId = request.ClientId,
-                Error = new AgentError(AgentErrorCodes.PolicyUnavailable, OAuthErrors.ServerError,
+                Error = new AgentError(AgentErrorCodes.PolicyUnavailable, unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError,
                     "The agent policy could not be evaluated; no token was issued. Try again later."),
             };
+            if (unavailable)
+            {
+                context.Transaction.Properties[LumoAgentsOpenIddictConstants.RetryAfterProperty] = _time.GetUtcNow().AddSeconds(StoreFailures.RetryAfterSeconds);
+            }
         }
 
         if (decision is null)

@@ -103,6 +103,18 @@ public static class AgentErrorCodes
     /// <summary>A store the policy needs could not answer; nothing was issued (<c>server_error</c>).</summary>
     public const string PolicyUnavailable = "policy_unavailable";
 
+    /// <summary>The audit record could not be written, so nothing was released (<c>server_error</c>, or <c>temporarily_unavailable</c> with <c>Retry-After</c> while the database is not answering).</summary>
+    public const string AuditUnavailable = "audit_unavailable";
+
+    /// <summary>The server's database is not answering; nothing was issued (<c>temporarily_unavailable</c>, 503 with <c>Retry-After</c>).</summary>
+    public const string StoreUnavailable = "store_unavailable";
+
+    /// <summary>The request could not be read: too many form values, a body over the limit, or control characters in a parameter (<c>invalid_request</c>).</summary>
+    public const string RequestUnreadable = "request_unreadable";
+
+    /// <summary>An unexpected failure; nothing was issued and no detail is shown (<c>server_error</c>).</summary>
+    public const string ServerFailure = "server_failure";
+
     /// <summary>The input tokens have no lifetime left to grant (<c>invalid_grant</c>).</summary>
     public const string LifetimeExhausted = "lifetime_exhausted";
 

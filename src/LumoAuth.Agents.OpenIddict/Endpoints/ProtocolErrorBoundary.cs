@@ -1,0 +1,279 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+
+namespace LumoAuth.Agents.OpenIddict.Endpoints;
+
+/// <summary>
+/// The OAuth endpoints' last line: a failure that escapes OpenIddict or the pack on a token, introspection,
+/// revocation, authorization or AAuth request becomes an OAuth error body instead of the host's error page (which in
+/// Development prints the stack trace and echoes the request headers, <c>Authorization</c> included). An unreadable
+/// request (too many form values, a body over the limit) is <c>invalid_request</c>; a database that does not answer is
+/// <c>temporarily_unavailable</c> (503, <c>Retry-After</c>); anything else is <c>server_error</c>. No exception text
+/// ever reaches the client; the exception is logged.
+/// </summary>
+internal sealed partial class ProtocolErrorBoundary
+{
+    private readonly IOptionsMonitor<OpenIddictServerOptions> _server;
+    private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+    private readonly ProtocolEndpointPaths _extraPaths;
+    private readonly ILogger<ProtocolErrorBoundary> _logger;
+
+    public ProtocolErrorBoundary(IOptionsMonitor<OpenIddictServerOptions> server, IOptionsMonitor<LumoAgentsOptions> options,
+        ProtocolEndpointPaths extraPaths, ILogger<ProtocolErrorBoundary> logger)
+    {
+        _server = server;
+        _options = options;
+        _extraPaths = extraPaths;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Refuses, before anything else reads it, a request to a protocol endpoint whose parameters hold a control
+    /// character; true when it answered.
+    /// </summary>
+    public async Task<bool> RefuseUnreadableAsync(HttpContext http)
+    {
+        if (await FindControlCharacterAsync(http.Request) is not { } parameter)
+        {
+            return false;
+        }
+
+        var refusal = (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable,
+            $"The '{parameter}' parameter holds a control character; OAuth parameters never do.");
+        await TryAuditAsync(http, refusal);
+        await WriteAsync(http, refusal, _options.CurrentValue);
+        return true;
+    }
+
+    /// <summary>
+    /// Answers <paramref name="exception"/> as an OAuth error when it escaped a protocol endpoint and nothing was sent
+    /// yet. Called from this middleware and from the host's own error handling (the developer exception page and
+    /// <c>UseExceptionHandler</c> catch before an outer middleware would see the exception).
+    /// </summary>
+    public async Task<bool> TryAnswerAsync(HttpContext http, Exception exception)
+    {
+        if (http.Response.HasStarted || !IsProtocolEndpoint(http.Request.Path))
+        {
+            return false;
+        }
+
+        await AnswerAsync(http, exception);
+        return true;
+    }
+
+    internal async Task AnswerAsync(HttpContext http, Exception exception)
+    {
+        var error = Classify(exception);
+        if (error.Status >= 500)
+        {
+            LogFailed(_logger, http.Request.Path, error.Code, exception);
+        }
+        else
+        {
+            LogUnreadable(_logger, http.Request.Path, exception);
+            await TryAuditAsync(http, error);
+        }
+
+        await WriteAsync(http, error, _options.CurrentValue);
+    }
+
+    /// <summary>How a failure is answered; decided by the exception's type, never its message.</summary>
+    internal static (int Status, string OAuthError, string Code, string Description) Classify(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
+                    return (413, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, "The request body is larger than this endpoint accepts.");
+                case BadHttpRequestException or InvalidDataException:
+                    return (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable,
+                        "The request could not be read: send an application/x-www-form-urlencoded body of at most 1024 parameters.");
+            }
+        }
+
+        if (StoreFailures.IsUnavailable(exception))
+        {
+            return (503, OAuthErrors.TemporarilyUnavailable, AgentErrorCodes.StoreUnavailable,
+                "The server's database is not answering; nothing was issued. Try again shortly.");
+        }
+
+        return (500, OAuthErrors.ServerError, AgentErrorCodes.ServerFailure, "The server could not complete the request; nothing was issued.");
+    }
+
+    /// <summary>
+    /// The first parameter (query or form) whose name or value holds a control character: no OAuth parameter can, and
+    /// a NUL byte would otherwise reach the database (PostgreSQL refuses it with an error of its own).
+    /// </summary>
+    private static async Task<string?> FindControlCharacterAsync(HttpRequest request)
+    {
+        foreach (var (name, values) in request.Query)
+        {
+            if (HasControl(name) || values.Any(HasControl))
+            {
+                return Printable(name);
+            }
+        }
+
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            foreach (var (name, values) in form)
+            {
+                if (HasControl(name) || values.Any(HasControl))
+                {
+                    return Printable(name);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HasControl(string? value) =>
+        value is not null && (value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal));
+
+    private static string Printable(string name) => ErrorText.Printable(name, 64);
+
+    internal bool IsProtocolEndpoint(PathString path)
+    {
+        var server = _server.CurrentValue;
+        return Matches(path, server.TokenEndpointUris) || Matches(path, server.IntrospectionEndpointUris) ||
+               Matches(path, server.RevocationEndpointUris) || Matches(path, server.AuthorizationEndpointUris) ||
+               Matches(path, server.EndSessionEndpointUris) || Matches(path, server.UserInfoEndpointUris) ||
+               Matches(path, server.DeviceAuthorizationEndpointUris) || Matches(path, server.PushedAuthorizationEndpointUris) ||
+               _extraPaths.Contains(path);
+    }
+
+    private static bool Matches(PathString path, IEnumerable<Uri> uris)
+    {
+        foreach (var uri in uris)
+        {
+            var candidate = uri.IsAbsoluteUri ? uri.AbsolutePath : "/" + uri.OriginalString.TrimStart('/');
+            if (path.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static async Task WriteAsync(HttpContext http, (int Status, string OAuthError, string Code, string Description) error, LumoAgentsOptions options)
+    {
+        http.Response.Clear();
+        http.Response.StatusCode = error.Status;
+        http.Response.Headers.CacheControl = "no-store";
+        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = StoreFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        http.Response.ContentType = "application/json;charset=UTF-8";
+        var body = new JsonObject
+        {
+            ["error"] = error.OAuthError,
+            ["error_description"] = error.Description,
+            ["error_uri"] = options.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + error.Code,
+            ["error_code"] = error.Code,
+        };
+        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+    }
+
+    private async Task TryAuditAsync(HttpContext http, (int Status, string OAuthError, string Code, string Description) error)
+    {
+        try
+        {
+            await http.RequestServices.GetRequiredService<AuditTrail>().RecordProtocolRefusalAsync(error.OAuthError, error.Description, error.Code,
+                new AuditContext { GrantType = "request:" + http.Request.Path, ClientIp = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
+        }
+#pragma warning disable CA1031 // The refusal is answered whether or not it could be recorded; the failure is logged.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogAuditFailed(_logger, exception);
+        }
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Error, Message = "The request to {Path} failed ({Code}); an OAuth error was returned in its place.")]
+    private static partial void LogFailed(ILogger logger, PathString path, string code, Exception exception);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "The request to {Path} could not be read; refused with invalid_request.")]
+    private static partial void LogUnreadable(ILogger logger, PathString path, Exception exception);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The refusal of an unreadable request could not be recorded.")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Paths the pack maps outside OpenIddict that answer in OAuth errors (the AAuth token endpoint).</summary>
+internal sealed class ProtocolEndpointPaths
+{
+    private ImmutableHashSet<string> _paths = ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase);
+
+    public void Add(string path) => ImmutableInterlocked.Update(ref _paths, static (set, p) => set.Add("/" + p.TrimStart('/')), path);
+
+    public bool Contains(PathString path) => path.Value is { } value && _paths.Contains(value);
+}
+
+/// <summary>
+/// The host's error handling, for protocol endpoints, hands over to <see cref="ProtocolErrorBoundary"/>: the developer
+/// exception page (which would print the stack trace and the request's headers) and <c>UseExceptionHandler</c>.
+/// </summary>
+internal sealed class ProtocolExceptionHandler : Microsoft.AspNetCore.Diagnostics.IExceptionHandler, Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter
+{
+    private readonly ProtocolErrorBoundary _boundary;
+
+    public ProtocolExceptionHandler(ProtocolErrorBoundary boundary) => _boundary = boundary;
+
+    public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken) =>
+        new(_boundary.TryAnswerAsync(httpContext, exception));
+
+    public async Task HandleExceptionAsync(Microsoft.AspNetCore.Diagnostics.ErrorContext errorContext, Func<Microsoft.AspNetCore.Diagnostics.ErrorContext, Task> next)
+    {
+        if (!await _boundary.TryAnswerAsync(errorContext.HttpContext, errorContext.Exception))
+        {
+            await next(errorContext);
+        }
+    }
+}
+
+/// <summary>Puts <see cref="ProtocolErrorBoundary"/> first in the host's pipeline, for hosts without error handling of their own.</summary>
+internal sealed class ProtocolErrorBoundaryStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        var boundary = app.ApplicationServices.GetRequiredService<ProtocolErrorBoundary>();
+        app.Use(async (http, inner) =>
+        {
+            if (!boundary.IsProtocolEndpoint(http.Request.Path))
+            {
+                await inner(http);
+                return;
+            }
+
+            try
+            {
+                if (!await boundary.RefuseUnreadableAsync(http))
+                {
+                    await inner(http);
+                }
+            }
+            catch (Exception exception) when (!http.Response.HasStarted && !(exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
+            {
+                await boundary.AnswerAsync(http, exception);
+            }
+        });
+        next(app);
+    };
+}
