@@ -22,7 +22,7 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         // Agents and consents are read on every token request: reads are kept briefly across requests (RegistryCacheDuration).
         builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore>(provider => new CachingAgentStore(
-            new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>()), provider.GetRequiredService<RegistryCache<string, AgentProfile>>())));
+            new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>(), provider.GetService<TimeProvider>()), provider.GetRequiredService<RegistryCache<string, AgentProfile>>())));
         builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore>(provider => new CachingConsentStore(
             new LumoConsentStore<TContext>(provider.GetRequiredService<TContext>()),
             provider.GetRequiredService<RegistryCache<(string Subject, string AgentId), ConsentGrant>>())));

@@ -15,6 +15,9 @@ public class LumoAgentEntity
     /// <summary>The status.</summary>
     public int Status { get; set; }
 
+    /// <summary>When the agent was last suspended or revoked: its tokens issued until then stay dead after a resume.</summary>
+    public DateTime? TokensNotBefore { get; set; }
+
     /// <summary>The capabilities, space-delimited.</summary>
     public string Capabilities { get; set; } = string.Empty;
 

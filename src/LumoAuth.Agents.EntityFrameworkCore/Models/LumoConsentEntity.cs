@@ -17,4 +17,7 @@ public class LumoConsentEntity
 
     /// <summary>When it was withdrawn (UTC), or null while in force.</summary>
     public DateTime? WithdrawnAt { get; set; }
+
+    /// <summary>When the consent was last withdrawn: tokens issued under it until then stay dead after a new consent.</summary>
+    public DateTime? TokensNotBefore { get; set; }
 }

@@ -9,9 +9,14 @@ namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbContext
 {
     private readonly TContext _context;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
-    public LumoAgentStore(TContext context) => _context = context;
+    public LumoAgentStore(TContext context, TimeProvider? time = null)
+    {
+        _context = context;
+        _time = time ?? TimeProvider.System;
+    }
 
     private DbSet<LumoAgentEntity> Agents => _context.Set<LumoAgentEntity>();
 
@@ -48,11 +53,25 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
     public async ValueTask<bool> SetStatusAsync(string id, AgentStatus status, string? expectedVersion, CancellationToken cancellationToken)
     {
         // A revoked agent stays revoked whatever the caller read before: the condition is part of the update.
+        // A stop records its instant in the same update: tokens issued until then stay dead after a resume.
         var (revoked, target) = ((int)AgentStatus.Revoked, (int)status);
-        var changed = await Agents.Where(a => a.Id == id && (expectedVersion == null || a.ConcurrencyStamp == expectedVersion) &&
-                                              (a.Status != revoked || target == revoked)).ExecuteUpdateAsync(
-            s => s.SetProperty(a => a.Status, (int)status).SetProperty(a => a.ConcurrencyStamp, Guid.NewGuid().ToString("N")),
-            cancellationToken);
+        var matching = Agents.Where(a => a.Id == id && (expectedVersion == null || a.ConcurrencyStamp == expectedVersion) &&
+                                         (a.Status != revoked || target == revoked));
+        var stamp = Guid.NewGuid().ToString("N");
+        var changed = status == AgentStatus.Active
+            ? await matching.ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, target).SetProperty(a => a.ConcurrencyStamp, stamp), cancellationToken)
+            : await matching.ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, target).SetProperty(a => a.ConcurrencyStamp, stamp)
+                .SetProperty(a => a.TokensNotBefore, _time.GetUtcNow().UtcDateTime), cancellationToken);
+        if (changed == 1 && status == AgentStatus.Active)
+        {
+            // A stop undone within its own second: the limit moves back to the previous second (TokenLiveness).
+            var now = _time.GetUtcNow();
+            var secondStart = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).UtcDateTime;
+            var previous = Delegation.TokenLiveness.NotBeforeOnRestart(secondStart, now)!.Value.UtcDateTime;
+            await Agents.Where(a => a.Id == id && a.TokensNotBefore >= secondStart)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.TokensNotBefore, previous), cancellationToken);
+        }
+
         return changed == 1;
     }
 
@@ -148,6 +167,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         },
         SigningKeys = string.IsNullOrEmpty(entity.SigningKeys) ? [] : System.Text.Json.JsonSerializer.Deserialize<List<string>>(entity.SigningKeys) ?? [],
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.CreatedAt, DateTimeKind.Utc)),
+        TokensNotBefore = entity.TokensNotBefore is { } notBefore ? new DateTimeOffset(DateTime.SpecifyKind(notBefore, DateTimeKind.Utc)) : null,
         Version = entity.ConcurrencyStamp,
     };
 }

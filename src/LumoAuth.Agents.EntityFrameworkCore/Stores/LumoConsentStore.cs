@@ -32,6 +32,10 @@ public sealed class LumoConsentStore<TContext> : IConsentStore where TContext : 
 
         entity.GrantedAt = now.UtcDateTime;
         entity.WithdrawnAt = null;
+        if (entity.TokensNotBefore is { } notBefore)
+        {
+            entity.TokensNotBefore = Delegation.TokenLiveness.NotBeforeOnRestart(new DateTimeOffset(DateTime.SpecifyKind(notBefore, DateTimeKind.Utc)), now)!.Value.UtcDateTime;
+        }
         await _context.SaveChangesAsync(cancellationToken);
         _context.Entry(entity).State = EntityState.Detached;
         return ToGrant(entity);
@@ -65,7 +69,7 @@ public sealed class LumoConsentStore<TContext> : IConsentStore where TContext : 
         var withdrawnAt = now.UtcDateTime;
         var changed = await Consents
             .Where(c => c.Subject == subject && c.AgentId == agentId && c.WithdrawnAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, withdrawnAt), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, withdrawnAt).SetProperty(c => c.TokensNotBefore, withdrawnAt), cancellationToken);
         return changed == 1;
     }
 
@@ -76,5 +80,6 @@ public sealed class LumoConsentStore<TContext> : IConsentStore where TContext : 
         Scopes = ScopeSet.Parse(entity.Scopes),
         GrantedAt = new DateTimeOffset(DateTime.SpecifyKind(entity.GrantedAt, DateTimeKind.Utc)),
         WithdrawnAt = entity.WithdrawnAt is { } withdrawn ? new DateTimeOffset(DateTime.SpecifyKind(withdrawn, DateTimeKind.Utc)) : null,
+        TokensNotBefore = entity.TokensNotBefore is { } notBefore ? new DateTimeOffset(DateTime.SpecifyKind(notBefore, DateTimeKind.Utc)) : null,
     };
 }

@@ -158,7 +158,7 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
         if (userPrincipal is not null && context.ClientId is { } redeemingClient)
         {
             return await _userGrants.DecideAsync(redeemingClient, userPrincipal.GetClaim(OpenIddictConstants.Claims.Subject),
-                new ScopeSet(userPrincipal.GetScopes()), [.. userPrincipal.GetResources(), .. userPrincipal.GetAudiences()], context.CancellationToken);
+                new ScopeSet(userPrincipal.GetScopes()), [.. userPrincipal.GetResources(), .. userPrincipal.GetAudiences()], userPrincipal.GetCreationDate(), context.CancellationToken);
         }
 
         return null;

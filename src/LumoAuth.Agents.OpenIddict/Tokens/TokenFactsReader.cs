@@ -44,6 +44,7 @@ internal static class TokenFactsReader
             Scopes = new ScopeSet(principal.GetScopes()),
             Audiences = new HashSet<string>(principal.GetAudiences(), StringComparer.Ordinal),
             ExpiresAt = principal.GetExpirationDate(),
+            IssuedAt = principal.GetCreationDate(),
             Chain = chain,
             MayAct = mayAct,
         };

@@ -62,6 +62,12 @@ public sealed record AgentProfile
     /// <summary>The agent's subject identifier, <c>agent:&lt;Id&gt;</c>.</summary>
     public string Subject => Subjects.SubjectIdentifier.ForAgent(Id);
 
+    /// <summary>
+    /// When the agent was last suspended or revoked, or <see langword="null"/> if never: every token naming it that was
+    /// issued until then (to the whole second) stays dead, also after a resume. Set by the store with the status change.
+    /// </summary>
+    public DateTimeOffset? TokensNotBefore { get; init; }
+
     /// <summary>True when the agent holds the capability that lets it act for users and its rules allow it.</summary>
     public bool MayActForUsers => Delegation.CanActForUsers && Capabilities.Contains(AgentCapabilities.DelegateUser);
 }

@@ -20,6 +20,12 @@ public sealed record ConsentGrant
     /// <summary>When it was withdrawn, or <see langword="null"/> while in force.</summary>
     public DateTimeOffset? WithdrawnAt { get; init; }
 
+    /// <summary>
+    /// When the consent was last withdrawn, or <see langword="null"/> if never: tokens issued under it until then (to the
+    /// whole second) stay dead, also after the user consents again.
+    /// </summary>
+    public DateTimeOffset? TokensNotBefore { get; init; }
+
     /// <summary>True while the consent is in force.</summary>
     public bool IsActive => WithdrawnAt is null;
 }

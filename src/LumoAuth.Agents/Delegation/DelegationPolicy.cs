@@ -21,7 +21,8 @@ namespace LumoAuth.Agents.Delegation;
 /// <item>the subject token is bound to the actor (issued to it, for it, or naming it in <c>may_act</c>);</item>
 /// <item>the chain stays within every agent's depth limit and names no actor twice;</item>
 /// <item>scope = requested ∩ subject token ∩ actor capabilities ∩ consent; audience among the actor's allowed tools;</item>
-/// <item>lifetime ≤ what is left of both input tokens and ≤ the actor's lifetime.</item>
+/// <item>lifetime ≤ what is left of both input tokens and ≤ the actor's lifetime;</item>
+/// <item>neither input token predates a suspension or revocation of an agent it names, nor a withdrawal of the consent it relies on.</item>
 /// </list>
 /// Each failure is a distinct <see cref="AgentErrorCodes">code</see>.
 /// </summary>
@@ -31,10 +32,12 @@ public class DelegationPolicy
     private readonly IConsentStore _consents;
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly TimeProvider _time;
+    private readonly TokenLiveness _liveness;
 
     /// <summary>Creates the policy.</summary>
-    public DelegationPolicy(IAgentStore agents, IConsentStore consents, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time)
+    public DelegationPolicy(IAgentStore agents, IConsentStore consents, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time, TokenLiveness? liveness = null)
     {
+        _liveness = liveness ?? new TokenLiveness(agents, consents);
         _agents = agents;
         _consents = consents;
         _options = options;
@@ -182,6 +185,15 @@ public class DelegationPolicy
         {
             return decision.Refuse(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant,
                 $"The user has not consented to agent '{originAgentId}' acting for them, or has withdrawn that consent.");
+        }
+
+        // A stop is for good: tokens from before a suspension or a withdrawn consent do not come back with a resume.
+        foreach (var input in new[] { subjectToken, request.ActorToken })
+        {
+            if (input is not null && await _liveness.CheckRevocationAsync(input, cancellationToken) is { } revoked)
+            {
+                return decision with { Error = revoked };
+            }
         }
 
         ScopeSet scopes;

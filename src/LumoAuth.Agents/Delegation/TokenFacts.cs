@@ -29,6 +29,9 @@ public sealed record TokenFacts
     /// <summary>When the token expires.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 
+    /// <summary>When the token was issued (<c>iat</c>, whole seconds), if it says.</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
     /// <summary>The actor chain the token already carries (its <c>act</c> claim).</summary>
     public ActorChain Chain { get; init; } = ActorChain.Empty;
 

@@ -7,9 +7,17 @@ namespace LumoAuth.Agents.Delegation;
 
 /// <summary>
 /// Whether a token issued earlier may still be honoured: every agent it names (subject, client, anyone in the actor
-/// chain) is still active, and the user's consent that allowed it is still in force. Revoking or suspending an
-/// agent, or withdrawing consent, thus stops its tokens at once wherever they are introspected.
+/// chain) is still active, the user's consent that allowed it is still in force, and the token was issued after the
+/// last suspension or revocation of each of those agents and after the last withdrawal of that consent. Revoking or
+/// suspending an agent, or withdrawing consent, thus stops its tokens at once wherever they are checked, and for good:
+/// resuming the agent or consenting again brings back none of them (a stop is a security response).
 /// </summary>
+/// <remarks>
+/// Token times are whole seconds (<c>iat</c>), so the rule works to the second: a token issued in the same second as a
+/// stop counts as issued before it. A stop undone within its own second (a resume or a new consent in that second)
+/// moves the limit back to the previous second, so what is issued after the resume works at once; only tokens from
+/// that one second are spared. A token that does not say when it was issued counts as issued before any stop.
+/// </remarks>
 public class TokenLiveness
 {
     private readonly IAgentStore _agents;
@@ -22,22 +30,54 @@ public class TokenLiveness
         _consents = consents;
     }
 
+    /// <summary>
+    /// True when a token issued at <paramref name="issuedAt"/> predates <paramref name="notBefore"/> (to the whole
+    /// second, failing closed): the one rule for every stop, agent or consent.
+    /// </summary>
+    public static bool IssuedBefore(DateTimeOffset? issuedAt, DateTimeOffset? notBefore) =>
+        notBefore is { } stop && (issuedAt is not { } issued || issued.ToUnixTimeSeconds() <= stop.ToUnixTimeSeconds());
+
+    /// <summary>
+    /// The limit to keep when a stop is undone at <paramref name="now"/> (an agent resumed, a consent given again): the
+    /// same, unless the stop was in this very second, in which case the end of the previous second, so tokens issued
+    /// after the resume are not caught by the stop's second.
+    /// </summary>
+    public static DateTimeOffset? NotBeforeOnRestart(DateTimeOffset? notBefore, DateTimeOffset now) =>
+        notBefore is { } stop && stop.ToUnixTimeSeconds() >= now.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).AddMilliseconds(-1)
+            : notBefore;
+
     /// <summary>The reason the token is no longer live, or <see langword="null"/> when it is.</summary>
     public virtual async ValueTask<AgentError?> CheckAsync(TokenFacts token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var agentIds = token.Chain.Select(a => a.Subject).Append(token.Subject)
-            .Select(s => SubjectIdentifier.TryGetAgentId(s, out var id) ? id : null)
-            .Append(token.ClientId)
-            .Where(id => id is not null)
-            .Distinct(StringComparer.Ordinal);
-        foreach (var id in agentIds)
+        foreach (var id in AgentsNamedBy(token))
         {
-            var agent = await _agents.FindAsync(id!, cancellationToken);
+            var agent = await _agents.FindAsync(id, cancellationToken);
             if (agent is not null && agent.Status != AgentStatus.Active)
             {
                 return new AgentError(agent.Status == AgentStatus.Suspended ? AgentErrorCodes.AgentSuspended : AgentErrorCodes.AgentRevoked,
                     OAuthErrors.InvalidGrant, $"The agent '{id}' named by the token is {agent.Status.ToString().ToLowerInvariant()}.");
+            }
+        }
+
+        return await CheckRevocationAsync(token, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the token predates a stop: a suspension or revocation of an agent it names, or a withdrawal of the consent
+    /// it relies on (<see cref="AgentErrorCodes.TokenRevoked"/>), or relies on a consent no longer in force
+    /// (<see cref="AgentErrorCodes.ConsentMissing"/>). The agents' current status is the caller's to check.
+    /// </summary>
+    public virtual async ValueTask<AgentError?> CheckRevocationAsync(TokenFacts token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        foreach (var id in AgentsNamedBy(token))
+        {
+            if (await _agents.FindAsync(id, cancellationToken) is { } agent && IssuedBefore(token.IssuedAt, agent.TokensNotBefore))
+            {
+                return new AgentError(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant,
+                    $"The token was issued before the agent '{id}' was suspended or revoked; it stays revoked.");
             }
         }
 
@@ -55,8 +95,23 @@ public class TokenLiveness
             return null; // a user's token for a client that is not an agent: not ours to judge
         }
 
-        return await _consents.FindActiveAsync(token.Subject, consentedAgent, cancellationToken) is null
-            ? new AgentError(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant, $"The user withdrew the consent to agent '{consentedAgent}' that this token relies on.")
+        var consent = await _consents.FindActiveAsync(token.Subject, consentedAgent, cancellationToken);
+        if (consent is null)
+        {
+            return new AgentError(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant, $"The user withdrew the consent to agent '{consentedAgent}' that this token relies on.");
+        }
+
+        return IssuedBefore(token.IssuedAt, consent.TokensNotBefore)
+            ? new AgentError(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant,
+                $"The token was issued under a consent to agent '{consentedAgent}' that the user later withdrew; it stays revoked.")
             : null;
     }
+
+    private static IEnumerable<string> AgentsNamedBy(TokenFacts token) =>
+        token.Chain.Select(a => a.Subject).Append(token.Subject)
+            .Select(s => SubjectIdentifier.TryGetAgentId(s, out var id) ? id : null)
+            .Append(token.ClientId)
+            .Where(id => id is not null)
+            .Select(id => id!)
+            .Distinct(StringComparer.Ordinal);
 }

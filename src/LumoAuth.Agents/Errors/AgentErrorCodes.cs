@@ -109,6 +109,12 @@ public static class AgentErrorCodes
     /// <summary>The server's database is not answering; nothing was issued (<c>temporarily_unavailable</c>, 503 with <c>Retry-After</c>).</summary>
     public const string StoreUnavailable = "store_unavailable";
 
+    /// <summary>
+    /// A presented token (or redeemed grant) was issued before an agent it names was suspended or revoked, or before the
+    /// user withdrew the consent it relies on; it stays dead after a resume or a new consent (<c>invalid_grant</c>).
+    /// </summary>
+    public const string TokenRevoked = "token_revoked";
+
     /// <summary>The request could not be read: too many form values, a body over the limit, or control characters in a parameter (<c>invalid_request</c>).</summary>
     public const string RequestUnreadable = "request_unreadable";
 

@@ -7,6 +7,10 @@ namespace LumoAuth.Agents.InMemory;
 public sealed class InMemoryAgentStore : IAgentStore
 {
     private readonly ConcurrentDictionary<string, AgentProfile> _agents = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the store.</summary>
+    public InMemoryAgentStore(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
 
     /// <inheritdoc />
     public ValueTask<AgentProfile?> FindAsync(string id, CancellationToken cancellationToken) =>
@@ -34,7 +38,14 @@ public sealed class InMemoryAgentStore : IAgentStore
                 return ValueTask.FromResult(false);
             }
 
-            if (_agents.TryUpdate(id, agent with { Status = status, Version = Guid.NewGuid().ToString("N") }, agent))
+            if (_agents.TryUpdate(id, agent with
+                {
+                    Status = status,
+                    Version = Guid.NewGuid().ToString("N"),
+                    TokensNotBefore = status == AgentStatus.Active
+                        ? Delegation.TokenLiveness.NotBeforeOnRestart(agent.TokensNotBefore, _time.GetUtcNow())
+                        : _time.GetUtcNow(),
+                }, agent))
             {
                 return ValueTask.FromResult(true);
             }
@@ -54,7 +65,7 @@ public sealed class InMemoryAgentStore : IAgentStore
                 return ValueTask.FromResult(false);
             }
 
-            var updated = agent with { Status = current.Status, CreatedAt = current.CreatedAt, Version = Guid.NewGuid().ToString("N") };
+            var updated = agent with { Status = current.Status, CreatedAt = current.CreatedAt, TokensNotBefore = current.TokensNotBefore, Version = Guid.NewGuid().ToString("N") };
             if (_agents.TryUpdate(agent.Id, updated, current))
             {
                 return ValueTask.FromResult(true);

@@ -19,6 +19,7 @@ public sealed class InMemoryConsentStore : IConsentStore
                 Scopes = existing.IsActive ? existing.Scopes.Union(scopes) : scopes,
                 GrantedAt = now,
                 WithdrawnAt = null,
+                TokensNotBefore = Delegation.TokenLiveness.NotBeforeOnRestart(existing.TokensNotBefore, now),
             });
         return ValueTask.FromResult(grant);
     }
@@ -40,7 +41,7 @@ public sealed class InMemoryConsentStore : IConsentStore
     {
         while (_grants.TryGetValue((subject, agentId), out var grant) && grant.IsActive)
         {
-            if (_grants.TryUpdate((subject, agentId), grant with { WithdrawnAt = now }, grant))
+            if (_grants.TryUpdate((subject, agentId), grant with { WithdrawnAt = now, TokensNotBefore = now }, grant))
             {
                 return ValueTask.FromResult(true);
             }

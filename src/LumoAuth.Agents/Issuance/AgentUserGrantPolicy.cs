@@ -26,7 +26,14 @@ public class AgentUserGrantPolicy
     /// <summary>
     /// Decides the redemption; <see langword="null"/> when the client is not an agent (the host's own rules apply).
     /// </summary>
-    public virtual async ValueTask<IssuanceDecision?> DecideAsync(string clientId, string? subject, ScopeSet scopes, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
+    /// <param name="clientId">The redeeming client.</param>
+    /// <param name="subject">The user the grant is for.</param>
+    /// <param name="scopes">The grant's scopes.</param>
+    /// <param name="audiences">The grant's audiences and resources.</param>
+    /// <param name="issuedAt">When the redeemed code or refresh token was issued: one from before a suspension of the agent or a withdrawal of the consent stays dead.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public virtual async ValueTask<IssuanceDecision?> DecideAsync(string clientId, string? subject, ScopeSet scopes, IReadOnlyList<string> audiences, DateTimeOffset? issuedAt,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scopes);
         var agent = await _agents.FindAsync(clientId, cancellationToken);
@@ -41,6 +48,12 @@ public class AgentUserGrantPolicy
             return decision with { Error = statusError };
         }
 
+        if (Delegation.TokenLiveness.IssuedBefore(issuedAt, agent.TokensNotBefore))
+        {
+            return decision.Refuse(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant,
+                $"The grant was issued before agent '{agent.Id}' was suspended or revoked; it stays revoked.");
+        }
+
         if (!SubjectIdentifier.IsUser(subject))
         {
             return decision;
@@ -51,6 +64,12 @@ public class AgentUserGrantPolicy
         {
             return decision.Refuse(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidGrant,
                 $"The user has withdrawn their consent to agent '{agent.Id}'.");
+        }
+
+        if (Delegation.TokenLiveness.IssuedBefore(issuedAt, consent.TokensNotBefore))
+        {
+            return decision.Refuse(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant,
+                $"The grant was issued under a consent to agent '{agent.Id}' that the user later withdrew; it stays revoked.");
         }
 
         var beyond = scopes.Where(s => !AgentCapabilities.Reserved.Contains(s) && !consent.Scopes.Contains(s)).ToList();

@@ -74,6 +74,9 @@ public abstract class AgentServerFixture
         Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
     }
 
+    /// <summary>Waits for the wall clock's next whole second (at most one second): token times are whole seconds.</summary>
+    protected static Task NextSecondAsync() => Task.Delay(TimeSpan.FromMilliseconds(1_050 - DateTimeOffset.UtcNow.Millisecond));
+
     protected Task<bool> SetStatusAsync(string id, AgentStatus status) =>
         Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, null, default).AsTask());
 

@@ -73,8 +73,10 @@ public static partial class UserConsentFlow
         return token;
     }
 
+    /// <summary>The hidden fields of a page; with several forms, each name's first value.</summary>
     public static Dictionary<string, string> HiddenFields(string html) =>
-        HiddenInput().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        HiddenInput().Matches(html).DistinctBy(m => m.Groups[1].Value)
+            .ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
 
     [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")]
     private static partial Regex HiddenInput();

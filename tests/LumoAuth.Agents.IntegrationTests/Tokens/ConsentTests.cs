@@ -13,7 +13,7 @@ public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
     {
         var consent = await Server.WithServiceAsync<ConsentGrant?, IConsentStore>(store => store.FindActiveAsync("user:alice", "research-bot", default).AsTask());
         Assert.That(consent, Is.Not.Null);
-        Assert.That(consent!.Scopes.ToString(), Is.EqualTo("read:articles search:web"));
+        Assert.That(consent!.Scopes, Does.Contain("read:articles").And.Contain("search:web"), "what Alice allowed (other tests may add to it)");
     }
 
     [Test]
@@ -42,28 +42,28 @@ public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
     [Test]
     public async Task Alice_sees_her_consents_and_withdrawing_one_refuses_the_next_exchange()
     {
-        var actor = await AgentTokenAsync("research-bot");
-        Assert.That((await ExchangeAsync(AliceToken, actor)).Status, Is.EqualTo(HttpStatusCode.OK), "works while consent is in force");
+        // Its own agent: a withdrawal kills the tokens issued under the consent for good, so the shared ones are left alone.
+        await RegisterAsync("withdraw-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "withdraw-bot", TestSecret, "read:articles search:web");
+        var actor = await AgentTokenAsync("withdraw-bot");
+        Assert.That((await ExchangeAsync(alice, actor)).Status, Is.EqualTo(HttpStatusCode.OK), "works while consent is in force");
 
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the token
         using var browser = Server.Browser();
         await SignInAsync(browser);
         var list = await browser.GetStringAsync(new Uri("/account/consents", UriKind.Relative));
-        Assert.That(list, Does.Contain("research-bot").And.Contain("read:articles search:web").And.Contain("Withdraw"));
+        Assert.That(list, Does.Contain("withdraw-bot").And.Contain("read:articles search:web").And.Contain("Withdraw"));
 
         var fields = UserConsentFlow.HiddenFields(list);
-        using var withdraw = await browser.PostAsync(new Uri("/account/consents/research-bot/withdraw", UriKind.Relative), new FormUrlEncodedContent(fields));
+        using var withdraw = await browser.PostAsync(new Uri("/account/consents/withdraw-bot/withdraw", UriKind.Relative), new FormUrlEncodedContent(fields));
         Assert.That(withdraw.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
-        Assert.That(await ConsentOfAsync("research-bot"), Is.Null);
+        Assert.That(await ConsentOfAsync("withdraw-bot"), Is.Null);
 
-        try
-        {
-            await AssertRefusedAsync(() => ExchangeAsync(AliceToken, actor), "invalid_grant", "consent_missing");
-        }
-        finally
-        {
-            await Server.WithServiceAsync<ConsentGrant, IConsentStore>(store =>
-                store.GrantAsync("user:alice", "research-bot", Scopes.ScopeSet.Parse("read:articles search:web"), DateTimeOffset.UtcNow, default).AsTask());
-        }
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "invalid_grant", "consent_missing");
+
+        // Consenting again brings back none of the tokens issued under the withdrawn consent.
+        await UserConsentFlow.UserTokenAsync(Server, "withdraw-bot", TestSecret, "read:articles search:web");
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "invalid_grant", "token_revoked");
     }
 
     [Test]
@@ -79,12 +79,20 @@ public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
         Assert.That(first.Status, Is.EqualTo(HttpStatusCode.OK), first.ToString());
         refresh = first["refresh_token"] ?? refresh;
 
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the token
         await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Suspended);
         await AssertRefusedAsync(Redeem, "invalid_grant", "agent_suspended");
         await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Active);
+        await AssertRefusedAsync(Redeem, "invalid_grant", "token_revoked");
 
+        // A refresh token issued after the resume works, until the consent is withdrawn; consenting again does not revive it.
+        refresh = (await UserConsentFlow.UserTokensAsync(Server, "refresh-bot", TestSecret, "offline_access read:articles"))["refresh_token"]!;
+        Assert.That((await Redeem()).Status, Is.EqualTo(HttpStatusCode.OK));
+        await NextSecondAsync();
         await Server.WithServiceAsync<bool, IConsentStore>(store => store.WithdrawAsync("user:alice", "refresh-bot", DateTimeOffset.UtcNow, default).AsTask());
         await AssertRefusedAsync(Redeem, "invalid_grant", "consent_missing");
+        await UserConsentFlow.UserTokensAsync(Server, "refresh-bot", TestSecret, "offline_access read:articles");
+        await AssertRefusedAsync(Redeem, "invalid_grant", "token_revoked");
     }
 
     [Test]

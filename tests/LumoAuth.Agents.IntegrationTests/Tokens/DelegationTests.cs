@@ -269,20 +269,21 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
     }
 
     [Test]
-    public async Task A_suspended_actor_is_refused_and_resumes_when_reactivated()
+    public async Task A_suspended_actor_is_refused_and_after_the_resume_only_its_new_tokens_work()
     {
-        var actor = await AgentTokenAsync("research-bot");
-        await SetStatusAsync("research-bot", AgentStatus.Suspended);
-        try
-        {
-            await AssertRefusedAsync(() => ExchangeAsync(AliceToken, actor), "invalid_grant", "agent_suspended");
-        }
-        finally
-        {
-            await SetStatusAsync("research-bot", AgentStatus.Active);
-        }
+        // Its own agent: a suspension kills every token issued before it for good, so the shared ones are left alone.
+        await RegisterAsync("pause-bot", ["read:articles", "delegate:user"], canAct: true);
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "pause-bot", TestSecret, "read:articles");
+        var actor = await AgentTokenAsync("pause-bot");
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the tokens
+        await SetStatusAsync("pause-bot", AgentStatus.Suspended);
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "invalid_grant", "agent_suspended");
 
-        Assert.That((await ExchangeAsync(AliceToken, actor)).Status, Is.EqualTo(HttpStatusCode.OK));
+        await SetStatusAsync("pause-bot", AgentStatus.Active);
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor), "invalid_grant", "token_revoked");
+        var aliceAgain = await UserConsentFlow.UserTokenAsync(Server, "pause-bot", TestSecret, "read:articles");
+        var response = await ExchangeAsync(aliceAgain, await AgentTokenAsync("pause-bot"));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
     }
 
     [Test]
@@ -295,19 +296,17 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
     }
 
     [Test]
-    public async Task A_further_hop_is_refused_when_an_earlier_actor_was_suspended()
+    public async Task A_further_hop_is_refused_when_an_earlier_actor_was_suspended_and_stays_refused_after_the_resume()
     {
-        var hop1 = await Hop1Async();
+        await RegisterAsync("hop-a", ["search:web", "delegate:user"], canAct: true, tools: ["search-tool"]);
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "hop-a", TestSecret, "search:web");
+        var hop1 = (await ExchangeAsync(alice, await AgentTokenAsync("hop-a"), audience: "search-tool")).AccessToken;
         var actor = await AgentTokenAsync("search-tool");
-        await SetStatusAsync("research-bot", AgentStatus.Suspended);
-        try
-        {
-            await AssertRefusedAsync(() => ExchangeAsync(hop1, actor), "invalid_grant", "chain_actor_inactive");
-        }
-        finally
-        {
-            await SetStatusAsync("research-bot", AgentStatus.Active);
-        }
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the tokens
+        await SetStatusAsync("hop-a", AgentStatus.Suspended);
+        await AssertRefusedAsync(() => ExchangeAsync(hop1, actor), "invalid_grant", "chain_actor_inactive");
+        await SetStatusAsync("hop-a", AgentStatus.Active);
+        await AssertRefusedAsync(() => ExchangeAsync(hop1, actor), "invalid_grant", "token_revoked");
     }
 
     [Test]
@@ -376,24 +375,20 @@ public class DelegationTests(DatabaseKind database) : AgentServerFixture(databas
     }
 
     [Test]
-    public async Task Asking_for_a_scope_the_user_did_not_consent_to_is_invalid_scope()
+    public async Task Narrowing_a_consent_revokes_the_tokens_issued_under_the_wider_one()
     {
-        var actor = await AgentTokenAsync("research-bot");
+        // Its own agent: narrowing a consent means withdrawing it, which kills the tokens issued under it for good.
+        await RegisterAsync("narrow-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "narrow-bot", TestSecret, "read:articles search:web");
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the token
         await Server.WithServiceAsync<bool, IConsentStore>(async store =>
         {
-            await store.WithdrawAsync("user:alice", "research-bot", DateTimeOffset.UtcNow, default);
-            await store.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles"), DateTimeOffset.UtcNow, default);
+            await store.WithdrawAsync("user:alice", "narrow-bot", DateTimeOffset.UtcNow, default);
+            await store.GrantAsync("user:alice", "narrow-bot", ScopeSet.Parse("read:articles"), DateTimeOffset.UtcNow, default);
             return true;
         });
-        try
-        {
-            await AssertRefusedAsync(() => ExchangeAsync(AliceToken, actor, "search:web"), "invalid_scope", "scope_not_consented");
-        }
-        finally
-        {
-            await Server.WithServiceAsync<ConsentGrant, IConsentStore>(store =>
-                store.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles search:web"), DateTimeOffset.UtcNow, default).AsTask());
-        }
+        var actor = await AgentTokenAsync("narrow-bot");
+        await AssertRefusedAsync(() => ExchangeAsync(alice, actor, "read:articles"), "invalid_grant", "token_revoked");
     }
 
     [Test]

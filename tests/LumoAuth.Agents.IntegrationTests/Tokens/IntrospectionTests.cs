@@ -35,7 +35,7 @@ public class IntrospectionTests(DatabaseKind database) : AgentServerFixture(data
     }
 
     [Test]
-    public async Task Suspending_an_agent_deactivates_its_tokens_and_every_chain_it_is_in_and_resuming_restores_them()
+    public async Task Suspending_an_agent_deactivates_its_tokens_and_every_chain_it_is_in_for_good()
     {
         await RegisterAsync("casc-a", ["search:web", "delegate:user"], canAct: true, tools: ["casc-b"]);
         await RegisterAsync("casc-b", ["search:web"]);
@@ -48,29 +48,52 @@ public class IntrospectionTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That(Active(result), Is.True, result.ToJsonString());
         Assert.That((string?)result["act"]!["act"]!["sub"], Is.EqualTo("agent:casc-a"), "introspection returns the whole chain");
 
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the tokens
         await SetStatusAsync("casc-a", AgentStatus.Suspended);
         Assert.That(Active(await IntrospectAsync(own)), Is.False, "its own token");
         Assert.That(Active(await IntrospectAsync(alice)), Is.False, "the user token issued to it");
         Assert.That(Active(await IntrospectAsync(hop2)), Is.False, "a chain it appears in, two hops down");
 
+        // A suspension is a security response: resuming brings back nothing issued before it...
         await SetStatusAsync("casc-a", AgentStatus.Active);
-        Assert.That(Active(await IntrospectAsync(hop2)), Is.True);
+        foreach (var (token, what) in new[] { (own, "its own token"), (alice, "the user token issued to it"), (hop2, "the chain") })
+        {
+            Assert.That(Active(await IntrospectAsync(token)), Is.False, what + " stays dead after the resume");
+        }
+
+        var refused = await ExchangeAsync(hop1, await AgentTokenAsync("casc-b"));
+        Assert.That(refused["error_code"], Is.EqualTo("token_revoked"), refused.ToString());
+
+        // ...while what is issued after it works.
+        var fresh = await AgentTokenAsync("casc-a");
+        Assert.That(Active(await IntrospectAsync(fresh)), Is.True, "a token issued after the resume");
 
         await SetStatusAsync("casc-a", AgentStatus.Revoked);
-        Assert.That(Active(await IntrospectAsync(hop2)), Is.False);
+        Assert.That(Active(await IntrospectAsync(fresh)), Is.False);
     }
 
     [Test]
-    public async Task Withdrawing_consent_deactivates_the_tokens_it_allowed()
+    public async Task Withdrawing_consent_deactivates_the_tokens_it_allowed_for_good()
     {
         await RegisterAsync("consent-bot", ["read:articles", "delegate:user"], canAct: true);
         var alice = await UserConsentFlow.UserTokenAsync(Server, "consent-bot", TestSecret, "read:articles");
         var delegated = (await ExchangeAsync(alice, await AgentTokenAsync("consent-bot"))).AccessToken;
         Assert.That(Active(await IntrospectAsync(delegated)), Is.True);
 
+        await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the tokens
         await Server.WithServiceAsync<bool, IConsentStore>(store => store.WithdrawAsync("user:alice", "consent-bot", DateTimeOffset.UtcNow, default).AsTask());
         Assert.That(Active(await IntrospectAsync(delegated)), Is.False);
         Assert.That(Active(await IntrospectAsync(alice)), Is.False);
+
+        // Alice consents again: the tokens issued under the withdrawn consent stay dead, new ones work.
+        var aliceAgain = await UserConsentFlow.UserTokenAsync(Server, "consent-bot", TestSecret, "read:articles");
+        Assert.That(Active(await IntrospectAsync(delegated)), Is.False, "the delegated token from before the withdrawal");
+        Assert.That(Active(await IntrospectAsync(alice)), Is.False, "the user token from before the withdrawal");
+        var refused = await ExchangeAsync(alice, await AgentTokenAsync("consent-bot"));
+        Assert.That(refused["error_code"], Is.EqualTo("token_revoked"), refused.ToString());
+        var renewed = await ExchangeAsync(aliceAgain, await AgentTokenAsync("consent-bot"));
+        Assert.That(renewed.Status, Is.EqualTo(HttpStatusCode.OK), renewed.ToString());
+        Assert.That(Active(await IntrospectAsync(renewed.AccessToken)), Is.True);
     }
 
     [TestCase("/connect/introspect")]

@@ -56,6 +56,7 @@ public class DelegationPolicyTests
     public async Task Scope_is_the_intersection_of_subject_capabilities_and_consent_when_none_is_asked()
     {
         await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(1));
         await _world.Consents.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles"), _world.Now, default);
         var decision = await Decide(_world.UserToken(scopes: "read:articles search:web email"), _world.AgentToken("research-bot"));
         Assert.That(decision.Scopes.ToString(), Is.EqualTo("read:articles"));
@@ -310,6 +311,7 @@ public class DelegationPolicyTests
     public async Task Asking_for_a_scope_the_user_did_not_consent_to_is_invalid_scope()
     {
         await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(1));
         await _world.Consents.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles"), _world.Now, default);
         AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot"), scopes: ["search:web"]), AgentErrorCodes.ScopeNotConsented, OAuthErrors.InvalidScope);
     }
@@ -324,4 +326,52 @@ public class DelegationPolicyTests
     [Test]
     public async Task Asking_for_an_audience_outside_the_allowed_tools_is_invalid_target() =>
         AssertRefused(await Decide(_world.UserToken(), _world.AgentToken("research-bot"), audiences: ["payments-api"]), AgentErrorCodes.TargetNotAllowed, OAuthErrors.InvalidTarget);
+
+    [Test]
+    public async Task A_user_token_from_before_a_withdrawn_consent_stays_dead_after_a_new_consent()
+    {
+        var old = _world.UserToken();
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        await _world.Consents.WithdrawAsync("user:alice", "research-bot", _world.Now, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        await _world.Consents.GrantAsync("user:alice", "research-bot", ScopeSet.Parse("read:articles search:web"), _world.Now, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(1));
+
+        AssertRefused(await Decide(old, _world.AgentToken("research-bot")), AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant);
+        Assert.That((await Decide(_world.UserToken(), _world.AgentToken("research-bot"))).IsGranted, Is.True, "a user token issued after the new consent works");
+    }
+
+    [Test]
+    public async Task An_actor_token_from_before_a_suspension_stays_dead_after_the_resume()
+    {
+        var old = _world.AgentToken("research-bot");
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Active, null, default);
+
+        AssertRefused(await Decide(_world.UserToken(), old), AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant);
+        Assert.That((await Decide(_world.UserToken(), _world.AgentToken("research-bot"))).IsGranted, Is.True, "an actor token issued after the resume works");
+    }
+
+    [Test]
+    public async Task A_delegated_token_from_before_a_suspension_of_an_earlier_actor_stays_dead_after_the_resume()
+    {
+        var hop = _world.UserToken(scopes: "search:web", audiences: ["search-tool"], chain: PolicyWorld.Chain("research-bot"));
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default);
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Active, null, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+
+        AssertRefused(await Decide(hop, _world.AgentToken("search-tool")), AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant);
+    }
+
+    [Test]
+    public async Task A_token_that_does_not_say_when_it_was_issued_counts_as_issued_before_a_stop()
+    {
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Suspended, null, default);
+        await _world.Agents.SetStatusAsync("research-bot", AgentStatus.Active, null, default);
+        _world.Time.Advance(TimeSpan.FromSeconds(2));
+        AssertRefused(await Decide(_world.UserToken() with { IssuedAt = null }, _world.AgentToken("research-bot")), AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant);
+    }
 }

@@ -12,12 +12,13 @@ namespace LumoAuth.Agents.Tests.Delegation;
 internal sealed class PolicyWorld
 {
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-    public InMemoryAgentStore Agents { get; } = new();
+    public InMemoryAgentStore Agents { get; }
     public InMemoryConsentStore Consents { get; } = new();
     public LumoAgentsOptions Options { get; } = new() { DefaultAudience = "acme-api" };
 
     public PolicyWorld()
     {
+        Agents = new InMemoryAgentStore(Time);
         Add(new AgentProfile
         {
             Id = "research-bot", DisplayName = "Research Bot", Owner = "research",
@@ -56,6 +57,7 @@ internal sealed class PolicyWorld
         Scopes = ScopeSet.Parse(scopes),
         Audiences = new HashSet<string>(audiences ?? ["acme-api"]),
         ExpiresAt = Now + (lifetime ?? TimeSpan.FromHours(1)),
+        IssuedAt = Now,
         Chain = chain ?? ActorChain.Empty,
         MayAct = mayAct,
     };
@@ -66,6 +68,7 @@ internal sealed class PolicyWorld
         ClientId = agentId,
         Scopes = ScopeSet.Empty,
         ExpiresAt = Now + (lifetime ?? TimeSpan.FromMinutes(5)),
+        IssuedAt = Now,
     };
 
     public static ActorChain Chain(params string[] agentIdsCurrentFirst) =>

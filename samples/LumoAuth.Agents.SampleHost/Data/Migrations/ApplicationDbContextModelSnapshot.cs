@@ -83,6 +83,9 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("TokensNotBefore")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Owner");
@@ -237,6 +240,9 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                     b.Property<string>("Scopes")
                         .IsRequired()
                         .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("TokensNotBefore")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("WithdrawnAt")
