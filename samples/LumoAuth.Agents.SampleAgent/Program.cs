@@ -39,14 +39,19 @@ public static class Program
     {
         DemoFailedException failed => failed.Message,
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } unreachable =>
-            $"could not reach a server ({OneLine(unreachable.Message)}); the host is expected at {settings.Host} and the API at {settings.Api}. " +
-            "Start them first (dotnet run --project samples/LumoAuth.Agents.SampleHost, then samples/LumoAuth.Agents.SampleApi) or pass --host URL --api URL.",
+            Unreachable(unreachable, settings),
+        AgentTokenException { Status: 0, InnerException: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } unreachable } =>
+            Unreachable(unreachable, settings),
         HttpRequestException http => $"an HTTP request failed: {OneLine(http.Message)}",
         AgentTokenException refused => $"the token server refused a step the demo needs: {OneLine(refused.Message)}",
         OperationCanceledException when timedOut => "the demo did not finish within 2 minutes; is the host or the API stuck?",
         JsonException json => $"a server answered with something that is not the JSON the demo expects: {OneLine(json.Message)}",
         _ => $"the demo failed unexpectedly ({exception.GetType().Name}): {OneLine(exception.Message)}",
     };
+
+    private static string Unreachable(HttpRequestException exception, DemoSettings settings) =>
+        $"could not reach a server ({OneLine(exception.Message)}); the host is expected at {settings.Host} and the API at {settings.Api}. " +
+        "Start them first (dotnet run --project samples/LumoAuth.Agents.SampleHost, then samples/LumoAuth.Agents.SampleApi) or pass --host URL --api URL.";
 
     private static string OneLine(string text) =>
         string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

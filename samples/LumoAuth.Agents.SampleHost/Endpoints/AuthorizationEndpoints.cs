@@ -54,7 +54,7 @@ internal static class AuthorizationEndpoints
                 if (await FormReader.TryReadAsync(http) is not { } form)
                 {
                     await Problems.ProblemResponses.WriteAsync(http, StatusCodes.Status400BadRequest,
-                        "The authorization request's form could not be read: too many fields, or a field too long.", "Invalid authorization request");
+                        "The authorization request's form could not be read: too many fields, a field too long, or a NUL character.", "Invalid authorization request");
                     return;
                 }
 

@@ -1,6 +1,6 @@
 namespace LumoAuth.Agents.SampleHost.Endpoints;
 
-/// <summary>Reads a posted form, or says it could not: over the limits (more than 1,024 fields by default), or not a form at all.</summary>
+/// <summary>Reads a posted form, or says it could not: over the limits (more than 1,024 fields by default), holding a NUL character, or not a form at all.</summary>
 internal static class FormReader
 {
     /// <summary>The form, or <see langword="null"/> when the body is not a form the host accepts.</summary>
@@ -17,7 +17,7 @@ internal static class FormReader
         }
         catch (InvalidDataException)
         {
-            return null; // a form over the value-count, key-length or value-length limits
+            return null; // a form over the value-count, key-length or value-length limits, or with a NUL character
         }
         catch (BadHttpRequestException)
         {
