@@ -88,6 +88,11 @@ public sealed class AgentDemo
         using (var mint = await plain.PostAsync(new Uri(_settings.Host, "dev/kubernetes/token"),
                    new FormUrlEncodedContent(new Dictionary<string, string> { ["namespace"] = "agents", ["serviceaccount"] = "research-bot" }), ct))
         {
+            if (!mint.IsSuccessStatusCode)
+            {
+                throw new DemoFailedException($"the host's dev Kubernetes issuer answered {(int)mint.StatusCode}; it runs only in the Development environment (the host's default with dotnet run).");
+            }
+
             await File.WriteAllTextAsync(workloadFile, await mint.Content.ReadAsStringAsync(ct), ct); // what Kubernetes projects into the pod
         }
 
@@ -245,7 +250,7 @@ public sealed class AgentDemo
             _out.WriteLine("WWW-Authenticate: " + response.Headers.WwwAuthenticate);
         }
 
-        var words = JsonNode.Parse(body) is JsonObject json
+        var words = ParseOrNull(body) is JsonObject json
             ? json["caller"] switch
             {
                 JsonObject caller => caller["in_words"]?.GetValue<string>(),
@@ -258,4 +263,16 @@ public sealed class AgentDemo
     }
 
     private void Record(string step, bool passed) => _steps.Add((step, passed));
+
+    private static JsonNode? ParseOrNull(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // a refusal without a JSON body: the status and WWW-Authenticate say it all
+        }
+    }
 }

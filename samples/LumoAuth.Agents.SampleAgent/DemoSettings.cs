@@ -12,20 +12,36 @@ public sealed record DemoSettings
     /// <summary>research-bot's redirect URI as registered (the host's public origin + <c>callback</c>); default: <see cref="Host"/> + <c>callback</c>.</summary>
     public Uri? RedirectUri { get; init; }
 
-    /// <summary>Reads <c>--host URL</c>, <c>--api URL</c> and <c>--redirect-uri URL</c>.</summary>
+    /// <summary>Reads <c>--host URL</c>, <c>--api URL</c> and <c>--redirect-uri URL</c>; throws <see cref="DemoFailedException"/> naming a bad option.</summary>
     public static DemoSettings Parse(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var settings = new DemoSettings();
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            var value = new Uri(args[i + 1].EndsWith('/') || args[i] == "--redirect-uri" ? args[i + 1] : args[i + 1] + "/");
-            settings = args[i] switch
+            var option = args[i];
+            if (option is not ("--host" or "--api" or "--redirect-uri"))
+            {
+                throw new DemoFailedException($"Unknown option '{option}'. Use --host URL, --api URL, --redirect-uri URL.");
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                throw new DemoFailedException($"{option} needs a URL, e.g. {option} http://127.0.0.1:6080/.");
+            }
+
+            var text = args[i + 1];
+            if (!Uri.TryCreate(option == "--redirect-uri" || text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var value)
+                || (value.Scheme != Uri.UriSchemeHttp && value.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new DemoFailedException($"{option} needs an absolute http(s) URL; '{text}' is not one.");
+            }
+
+            settings = option switch
             {
                 "--host" => settings with { Host = value },
                 "--api" => settings with { Api = value },
-                "--redirect-uri" => settings with { RedirectUri = value },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Use --host URL, --api URL, --redirect-uri URL."),
+                _ => settings with { RedirectUri = value },
             };
         }
 

@@ -34,14 +34,19 @@ public sealed partial class UserLogin : IDisposable
         var authorize = $"connect/authorize?client_id={clientId}&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}" +
                         $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&prompt=consent&state=demo";
         var response = await _browser.GetAsync(new Uri(authorize, UriKind.Relative), cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.OriginalString.Contains("/account/login", StringComparison.Ordinal))
+        if (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location is { } loginPage && loginPage.OriginalString.Contains("/account/login", StringComparison.Ordinal))
         {
-            var fields = HiddenFields(await _browser.GetStringAsync(response.Headers.Location, cancellationToken));
+            var fields = HiddenFields(await _browser.GetStringAsync(loginPage, cancellationToken));
             fields["username"] = "alice";
             fields["password"] = "Alice-Local-Trial-1!"; // the sample's local-trial user
             using var login = await _browser.PostAsync(new Uri("account/login", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
+            if (login.StatusCode != HttpStatusCode.Redirect || login.Headers.Location is not { } back)
+            {
+                throw new DemoFailedException($"Alice could not sign in on the host's login page ({(int)login.StatusCode}); is {_settings.Host} the sample host with its seeded user?");
+            }
+
             response.Dispose();
-            response = await _browser.GetAsync(login.Headers.Location, cancellationToken);
+            response = await _browser.GetAsync(back, cancellationToken);
         }
 
         if (response.StatusCode == HttpStatusCode.OK)
@@ -52,20 +57,46 @@ public sealed partial class UserLogin : IDisposable
             response = await _browser.PostAsync(new Uri("connect/authorize", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
         }
 
-        var code = CodeIn(response.Headers.Location) ?? throw new InvalidOperationException($"No authorization code came back ({(int)response.StatusCode}).");
-        response.Dispose();
-        using var token = await _browser.PostAsync(new Uri("connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        using (response)
         {
-            ["grant_type"] = "authorization_code",
-            ["code"] = code,
-            ["redirect_uri"] = redirect,
-            ["client_id"] = clientId,
-            ["client_secret"] = clientSecret,
-            ["code_verifier"] = verifier,
-        }), cancellationToken);
-        var json = System.Text.Json.Nodes.JsonNode.Parse(await token.Content.ReadAsStringAsync(cancellationToken))!;
-        return json["access_token"]?.GetValue<string>() ?? throw new InvalidOperationException("The code was not redeemed: " + json.ToJsonString());
+            if (CodeIn(response.Headers.Location) is not { } code)
+            {
+                throw new DemoFailedException(await NoCodeReasonAsync(response, clientId, redirect, cancellationToken));
+            }
+
+            using var token = await _browser.PostAsync(new Uri("connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code",
+                ["code"] = code,
+                ["redirect_uri"] = redirect,
+                ["client_id"] = clientId,
+                ["client_secret"] = clientSecret,
+                ["code_verifier"] = verifier,
+            }), cancellationToken);
+            var body = await token.Content.ReadAsStringAsync(cancellationToken);
+            return (System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject)?["access_token"]?.GetValue<string>()
+                ?? throw new DemoFailedException($"research-bot could not redeem Alice's authorization code ({(int)token.StatusCode}): {OneLine(body)}");
+        }
     }
+
+    /// <summary>Why the consent step gave no code, in one line: the error the host answered with, and a hint for the usual cause.</summary>
+    private static async Task<string> NoCodeReasonAsync(HttpResponseMessage response, string clientId, string redirect, CancellationToken cancellationToken)
+    {
+        var error = response.Headers.Location is { } location
+            ? QueryValue(location, "error") is { } e
+                ? $"{e} {QueryValue(location, "error_description")}".Trim()
+                : "a redirect to " + location.GetLeftPart(UriPartial.Path) + " without a code"
+            : OneLine(await response.Content.ReadAsStringAsync(cancellationToken));
+        var hint = error.Contains("redirect_uri", StringComparison.Ordinal)
+            ? $" {clientId}'s registered redirect URI is the host's public origin + callback from the host's first start; pass it with --redirect-uri (this run used {redirect})."
+            : string.Empty;
+        return $"the consent step gave no authorization code ({(int)response.StatusCode}: {Truncate(error)}).{hint}";
+    }
+
+    private static string OneLine(string text) =>
+        Truncate(string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+
+    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
     /// <summary>Alice withdraws her consent to <paramref name="agentId"/> on her consents page (she is signed in).</summary>
     public async Task WithdrawAsync(string agentId, CancellationToken cancellationToken)
@@ -74,12 +105,17 @@ public sealed partial class UserLogin : IDisposable
         using var withdraw = await _browser.PostAsync(new Uri($"account/consents/{agentId}/withdraw", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
         if (withdraw.StatusCode != HttpStatusCode.Redirect)
         {
-            throw new InvalidOperationException($"Withdrawing the consent failed ({(int)withdraw.StatusCode}).");
+            throw new DemoFailedException($"Alice could not withdraw her consent to {agentId} ({(int)withdraw.StatusCode}).");
         }
     }
 
-    private static string? CodeIn(Uri? location) =>
-        location?.Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == "code") is { Length: 2 } pair ? Uri.UnescapeDataString(pair[1]) : null;
+    private static string? CodeIn(Uri? location) => location is null ? null : QueryValue(location, "code");
+
+    private static string? QueryValue(Uri location, string name) =>
+        (location.IsAbsoluteUri ? location.Query : location.OriginalString.Contains('?', StringComparison.Ordinal) ? location.OriginalString[location.OriginalString.IndexOf('?', StringComparison.Ordinal)..] : string.Empty)
+            .TrimStart('?').Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == name) is { Length: 2 } pair
+            ? Uri.UnescapeDataString(pair[1].Replace('+', ' '))
+            : null;
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

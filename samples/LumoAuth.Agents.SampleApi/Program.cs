@@ -21,19 +21,23 @@ public static class Program
         // The defaults below sit under every other source: environment variables (Api__Issuer=...) and arguments
         // (--Api:Issuer=...) override them.
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Defaults });
+
+        // --host URL: the token server's address, as the sample agent takes it.
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--host"] = "Api:Authority" });
         configure?.Invoke(builder);
         var api = builder.Configuration.GetSection("Api");
+        var server = TokenServer.From(api);
 
         builder.Services.AddLumoAgentsResourceServer(options =>
             {
-                options.Issuer = new Uri(api["Issuer"] ?? throw new InvalidOperationException("Set Api:Issuer to the token server's issuer."));
+                options.Issuer = server.Issuer;
                 options.Audiences.Add(api["Audience"] ?? "acme-corp-api");
                 options.RequireSingleAudience = api.GetValue("RequireSingleAudience", false);
             })
             .AddApiCallMetering(options =>
             {
-                options.UsageEndpoint = api["UsageEndpoint"];
-                options.TokenEndpoint = api["TokenEndpoint"] is { } tokenEndpoint ? new Uri(tokenEndpoint) : null;
+                options.UsageEndpoint = server.UsageEndpoint;
+                options.TokenEndpoint = server.TokenEndpoint;
                 options.ReporterClientId = api["ClientId"];
                 options.ReporterClientSecret = api["ClientSecret"];
             })
@@ -76,16 +80,17 @@ public static class Program
         return app;
     }
 
-    /// <summary>The settings for the sample host on its default address.</summary>
+    /// <summary>
+    /// The settings for the sample host on its default address. <c>Api:Issuer</c>, <c>Api:UsageEndpoint</c> and
+    /// <c>Api:TokenEndpoint</c> follow from <c>Api:Authority</c> (see <see cref="TokenServer"/>) unless set.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
         ["Urls"] = "http://127.0.0.1:5081",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-        ["Api:Issuer"] = "http://127.0.0.1:5080/",
+        ["Api:Authority"] = "http://127.0.0.1:5080/",
         ["Api:Audience"] = "acme-corp-api",
-        ["Api:UsageEndpoint"] = "http://127.0.0.1:5080/t/acme-corp/api/v1/agents/{agentId}/usage",
-        ["Api:TokenEndpoint"] = "http://127.0.0.1:5080/connect/token",
         ["Api:ClientId"] = "acme-corp-api",
         ["Api:ClientSecret"] = "acme-corp-api-local-trial-secret-0001", // local trials only, like every sample secret
         ["Api:AllowedTools:research-bot:0"] = "search-tool",

@@ -7,6 +7,8 @@ using Microsoft.IdentityModel.Tokens;
 using LumoAuth.Agents.EntityFrameworkCore;
 using LumoAuth.Agents.SampleHost.Data;
 using LumoAuth.Agents.SampleHost.Endpoints;
+using LumoAuth.Agents.SampleHost.Hosting;
+using LumoAuth.Agents.SampleHost.Problems;
 using LumoAuth.Agents.SampleHost.Keys;
 using LumoAuth.Agents.SampleHost.Workload;
 using LumoAuth.Agents.Workload;
@@ -42,6 +44,7 @@ builder.Services.AddIdentity<IdentityUser, IdentityRole>()
 builder.Services.ConfigureApplicationCookie(options => options.LoginPath = "/account/login");
 builder.Services.AddAntiforgery();
 builder.Services.AddOpenApi();
+builder.Services.AddProblemDetails();
 
 var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
 
@@ -136,23 +139,23 @@ builder.Services.TryAddScoped<LumoAuth.Agents.Agents.IAgentClientRegistrar, Lumo
 
 var app = builder.Build();
 
-using (var scope = app.Services.CreateScope())
+try
 {
-    var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-    if (db.Database.IsSqlite())
-    {
-        // The embedded default is migrated, so a data folder from an earlier version is brought up to date.
-        await db.Database.MigrateAsync();
-    }
-    else
-    {
-        // Other providers are for trials against an empty database; a production host ships its own migrations.
-        await db.Database.EnsureCreatedAsync();
-    }
-    var origin = new Uri(builder.Configuration["Sample:PublicOrigin"] ?? "http://127.0.0.1:5080/");
-    await DemoSeeder.SeedAsync(scope.ServiceProvider, origin, CancellationToken.None);
+    await SampleDatabase.PrepareAsync(app.Services, PublicOrigin.From(builder.Configuration), app.Lifetime.ApplicationStopping);
+}
+catch (Exception exception) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+{
+    // Run as a program, a start that cannot reach or prepare its database ends here with exit code 1 and the reason,
+    // rather than as an unhandled exception (or a process left behind that serves nothing). Hosted by a test factory,
+    // the exception goes on to the factory.
+    app.Logger.LogCritical(exception, "The sample host could not prepare its database.");
+    await Console.Error.WriteLineAsync("The sample host could not start: " + StartFailure.Reason(exception));
+    await app.DisposeAsync();
+    return 1;
 }
 
+app.UseProblemResponses();
+app.UseAuthorizationRequestGuard("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.UseAuthentication();
 app.UseLumoAgentsAAuth();
 
@@ -201,6 +204,7 @@ if (devKubernetes is not null)
 }
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The sample host's entry point; public so integration tests can host it.</summary>
 public partial class Program;

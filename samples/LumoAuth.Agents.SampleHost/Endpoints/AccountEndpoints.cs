@@ -11,31 +11,35 @@ internal static class AccountEndpoints
     public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
-            LoginPage(http, antiforgery, returnUrl, error: null));
+            LoginPage(http, antiforgery, LocalUrl.IsLocal(returnUrl) ? returnUrl : null, error: null));
 
         app.MapPost("/account/login", async (HttpContext http, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            if (await FormReader.TryReadAsync(http) is not { } form || !await antiforgery.IsRequestValidAsync(http))
             {
-                return LoginPage(http, antiforgery, null, "The form expired; please sign in again.");
+                return LoginPage(http, antiforgery, null, "The form expired or could not be read; please sign in again.");
             }
 
-            var form = await http.Request.ReadFormAsync();
-            var returnUrl = form["returnUrl"].ToString();
-            var result = await signIn.PasswordSignInAsync(form["username"].ToString(), form["password"].ToString(), isPersistent: false, lockoutOnFailure: true);
-            if (!result.Succeeded)
+            var returnUrl = LocalUrl.IsLocal(form["returnUrl"].ToString()) ? form["returnUrl"].ToString() : null;
+            var userName = form["username"].ToString();
+            var password = form["password"].ToString();
+
+            // A name or password with a control character matches no account; asking the store would only hand the
+            // database a value some providers refuse (PostgreSQL text cannot hold NUL).
+            if (userName.Any(char.IsControl) || password.Any(char.IsControl)
+                || !(await signIn.PasswordSignInAsync(userName, password, isPersistent: false, lockoutOnFailure: true)).Succeeded)
             {
                 return LoginPage(http, antiforgery, returnUrl, "Unknown user name or wrong password.");
             }
 
-            return Results.LocalRedirect(string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') ? "/account/consents" : returnUrl);
+            return Results.LocalRedirect(LocalUrl.OrDefault(returnUrl));
         });
 
         app.MapPost("/account/logout", async (HttpContext http, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            if (await FormReader.TryReadAsync(http) is null || !await antiforgery.IsRequestValidAsync(http))
             {
-                return Results.BadRequest();
+                return Results.Problem("The form expired, could not be read or was not sent by this server. Open the page again.", statusCode: StatusCodes.Status400BadRequest);
             }
 
             await signIn.SignOutAsync();
@@ -64,9 +68,9 @@ internal static class AccountEndpoints
 
         app.MapPost("/account/consents/{agentId}/withdraw", async (string agentId, HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, ConsentRegistry consents) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            if (await FormReader.TryReadAsync(http) is null || !await antiforgery.IsRequestValidAsync(http))
             {
-                return Results.BadRequest();
+                return Results.Problem("The form expired, could not be read or was not sent by this server. Open the page again.", statusCode: StatusCodes.Status400BadRequest);
             }
 
             var user = await users.GetUserAsync(http.User);
