@@ -155,7 +155,6 @@ catch (Exception exception) when (System.Reflection.Assembly.GetEntryAssembly() 
 }
 
 app.UseProblemResponses();
-app.UseAuthorizationRequestGuard("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.UseAuthentication();
 app.UseLumoAgentsAAuth();
 

@@ -39,38 +39,6 @@ internal static class AuthorizationEndpoints
                 : $"<p>Authorization code: <code>{Html.Encode(code)}</code></p><p>State: <code>{Html.Encode(state)}</code></p><p>Redeem it at the token endpoint with <code>grant_type=authorization_code</code>, the agent's credentials and your PKCE verifier.</p>"));
     }
 
-    /// <summary>
-    /// Refuses, before the token server reads them, authorization requests whose form cannot be read (over the
-    /// limits) or whose parameters hold control characters, which no OAuth parameter may hold (RFC 6749 Appendix A)
-    /// and which some databases refuse when the client id is looked up. Their redirect URI is not trusted yet, so the
-    /// refusal is a problem answered here rather than a redirect.
-    /// </summary>
-    public static IApplicationBuilder UseAuthorizationRequestGuard(this IApplicationBuilder app, params string[] paths) =>
-        app.UseWhen(http => paths.Any(p => http.Request.Path.Equals(p, StringComparison.OrdinalIgnoreCase)), guarded => guarded.Use(async (http, next) =>
-        {
-            var values = http.Request.Query.SelectMany(p => p.Value.Append(p.Key));
-            if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType)
-            {
-                if (await FormReader.TryReadAsync(http) is not { } form)
-                {
-                    await Problems.ProblemResponses.WriteAsync(http, StatusCodes.Status400BadRequest,
-                        "The authorization request's form could not be read: too many fields, a field too long, or a NUL character.", "Invalid authorization request");
-                    return;
-                }
-
-                values = values.Concat(form.SelectMany(p => p.Value.Append(p.Key)));
-            }
-
-            if (values.Any(v => v is not null && v.Any(char.IsControl)))
-            {
-                await Problems.ProblemResponses.WriteAsync(http, StatusCodes.Status400BadRequest,
-                    "A parameter of the authorization request holds a control character; no OAuth parameter may.", "Invalid authorization request");
-                return;
-            }
-
-            await next(http);
-        }));
-
     private static async Task<IResult> AuthorizeAsync(
         HttpContext http, IAntiforgery antiforgery, UserManager<IdentityUser> users, IAgentStore agents,
         IConsentStore consents, ConsentRegistry consentRegistry, IOptionsMonitor<LumoAgentsOptions> options)
