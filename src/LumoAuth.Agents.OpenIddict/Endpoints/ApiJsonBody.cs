@@ -281,7 +281,8 @@ internal static class ApiJsonBody
         {
             if (!ok)
             {
-                Invalid[Key(path)] = [$"'{Key(path)}' must be {what}."];
+                // The body itself of the wrong kind is malformed; a member of the wrong kind is a bad field.
+                (path.Length == 0 ? Malformed : Invalid)[Key(path)] = [$"'{Key(path)}' must be {what}."];
             }
 
             return ok;
