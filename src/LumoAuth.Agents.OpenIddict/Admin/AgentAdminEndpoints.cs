@@ -30,6 +30,15 @@ public static class LumoAgentsAdminEndpoints
     /// <c>GET /{id}/budget</c>, <c>POST /{id}/secret</c> (rotate: the new secret is shown once, the old one stops working). Every call needs a token from this server with <c>agents:admin</c>; refusals are RFC 9457
     /// problems and every change or refused change is audited.
     /// </summary>
+    /// <remarks>
+    /// The API reads its own input, so nothing depends on the host's exception handling or on
+    /// <c>RouteHandlerOptions.ThrowOnBadRequest</c>: JSON bodies only (415 otherwise), at most
+    /// <c>LumoAgents:Api:MaxJsonBodyBytes</c> (413), malformed JSON 400 <c>body_malformed</c>, unknown or read-only fields
+    /// 400 <c>fields_not_allowed</c>, wrong types and control characters 400 <c>registration_invalid</c>, bad query values
+    /// 400 <c>query_invalid</c>, an existing id 409 <c>agent_exists</c>. Field errors use the request's snake_case names.
+    /// Tokens in the URL query or a form body are refused; callers without a valid token are rate limited per IP
+    /// (<see cref="LumoAuth.Agents.OpenIddict.Endpoints.LumoAgentsApiOptions"/>).
+    /// </remarks>
     public static RouteGroupBuilder MapLumoAgentsAdmin(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string prefix = "/api/v1/agents")
     {
         ArgumentNullException.ThrowIfNull(endpoints);

@@ -15,7 +15,8 @@ public static class LumoAgentsAuditEndpoints
     /// Maps <c>GET {pattern}</c> for holders of <c>agents:admin</c>: audit records newest first, filtered by
     /// <c>agent</c>, <c>subject</c> (<c>user:alice</c>), <c>actor</c> (anywhere in the chain), <c>outcome</c>
     /// (issued, refused, changed), <c>reason</c>, <c>from</c>/<c>to</c> (ISO 8601), paged by <c>skip</c>/<c>take</c>
-    /// (at most 200). Each record carries its chain as JSON and in words.
+    /// (at most 200). Each record carries its chain as JSON and in words. A malformed, out-of-range or repeated parameter
+    /// is a 400 problem (<c>query_invalid</c>) naming each; refusals follow <c>MapLumoAgentsAdmin</c>'s rules.
     /// </summary>
     public static RouteHandlerBuilder MapLumoAgentsAudit(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/api/v1/audit")
     {

@@ -26,7 +26,8 @@ public static class LumoAgentsUsageEndpoints
     /// scope reports an agent's usage as JSON <c>{"metric":"llm_tokens|api_calls|cost","amount":…}</c> with an
     /// <c>Idempotency-Key</c> header (a retry under the same key counts once). Answers 200 with the window's usage,
     /// 429 with <c>Retry-After</c> when an API call would pass the limit, and RFC 9457 problems otherwise (400 naming
-    /// every bad field, 401, 403, 404). Needs the OpenIddict validation handler
+    /// every bad field, 401, 403, 404, 413, 415). The answer names the metric's <c>window</c> and <c>unit</c>; cost is a
+    /// decimal in the host's currency unit. Unknown fields of a report are ignored. Needs the OpenIddict validation handler
     /// (<c>AddValidation(o =&gt; { o.UseLocalServer(); o.UseAspNetCore(); })</c>).
     /// </summary>
     public static RouteHandlerBuilder MapLumoAgentsUsage(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/api/v1/agents/{agentId}/usage")
