@@ -44,6 +44,7 @@ public static class LumoAgentsAdminEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         var group = endpoints.MapGroup(prefix).DisableAntiforgery().WithLumoAgentsApiConventions(endpoints);
         group.MapGet("/", ListAsync);
+        // No Accepts<T>() on the bodies: its content-type matcher answers 415 with an empty body before the handler runs.
         group.MapPost("/", RegisterAsync);
         group.MapGet("/{id}", GetAsync);
         group.MapPatch("/{id}", UpdateAsync);
