@@ -16,9 +16,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// minimal APIs throw on binding failures): every answer is an RFC 9457 problem with a stable code, audited, and
 /// nothing changes.
 /// </summary>
-[TestFixture(DatabaseKind.Sqlite)]
-[TestFixture(DatabaseKind.PostgreSql)]
-public class AdminApiInputTests(DatabaseKind database) : AgentServerFixture(database)
+public abstract class AdminApiInputCases(DatabaseKind database) : AgentServerFixture(database)
 {
     private const string Prefix = "/t/acme-corp/api/v1/agents";
     private const string AuditPath = "/t/acme-corp/api/v1/audit";
@@ -316,4 +314,20 @@ public class AdminApiInputTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That((decimal)cost["limit"]!, Is.EqualTo(12.5m), "in currency units, not ten-thousandths");
         Assert.That((string?)status.Single(b => (string?)b!["metric"] == "llm_tokens")!["unit"], Is.EqualTo("tokens"));
     }
+}
+
+/// <summary>The cases with the host in Development, where minimal APIs would throw on binding failures.</summary>
+[TestFixture(DatabaseKind.Sqlite)]
+[TestFixture(DatabaseKind.PostgreSql)]
+public class AdminApiInputTests(DatabaseKind database) : AdminApiInputCases(database);
+
+/// <summary>The same hostile input with the host in Production: the answers do not depend on the environment.</summary>
+[TestFixture(DatabaseKind.Sqlite)]
+public class AdminApiInputInProductionTests(DatabaseKind database) : AdminApiInputCases(database)
+{
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["environment"] = "Production" };
+
+    [Test]
+    public async Task The_host_really_runs_in_Production() =>
+        Assert.That(await Server.WithServiceAsync<string, Microsoft.AspNetCore.Hosting.IWebHostEnvironment>(env => Task.FromResult(env.EnvironmentName)), Is.EqualTo("Production"));
 }
