@@ -68,7 +68,12 @@ internal sealed partial class ApiCallerGuard : IDisposable
 
         var guard = new ApiCallerGuard(options, services.GetRequiredService<IServiceScopeFactory>(), services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("LumoAuth.Agents.OpenIddict.Endpoints.ApiCallerGuard"));
-        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() => guard.FlushAsync(all: true).Wait(TimeSpan.FromSeconds(5)));
+        if (services.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            // Summaries still counting are written on the way out; the timer stops with the host, so nothing keeps it alive.
+            lifetime.ApplicationStopping.Register(() => guard.FlushAsync(all: true).Wait(TimeSpan.FromSeconds(5)));
+            lifetime.ApplicationStopped.Register(guard.Dispose);
+        }
         return guard;
     }
 
