@@ -7,6 +7,8 @@ using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
+using LumoAuth.Agents.OpenIddict.Usage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.IdentityModel.Tokens;
@@ -28,11 +30,21 @@ public static class LumoAgentsAdminEndpoints
     /// <c>GET /{id}/budget</c>, <c>POST /{id}/secret</c> (rotate: the new secret is shown once, the old one stops working). Every call needs a token from this server with <c>agents:admin</c>; refusals are RFC 9457
     /// problems and every change or refused change is audited.
     /// </summary>
+    /// <remarks>
+    /// The API reads its own input, so nothing depends on the host's exception handling or on
+    /// <c>RouteHandlerOptions.ThrowOnBadRequest</c>: JSON bodies only (415 otherwise), at most
+    /// <c>LumoAgents:Api:MaxJsonBodyBytes</c> (413), malformed JSON 400 <c>body_malformed</c>, unknown or read-only fields
+    /// 400 <c>fields_not_allowed</c>, wrong types and control characters 400 <c>registration_invalid</c>, bad query values
+    /// 400 <c>query_invalid</c>, an existing id 409 <c>agent_exists</c>. Field errors use the request's snake_case names.
+    /// Tokens in the URL query or a form body are refused; callers without a valid token are rate limited per IP
+    /// (<see cref="LumoAuth.Agents.OpenIddict.Endpoints.LumoAgentsApiOptions"/>).
+    /// </remarks>
     public static RouteGroupBuilder MapLumoAgentsAdmin(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string prefix = "/api/v1/agents")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup(prefix).DisableAntiforgery();
+        var group = endpoints.MapGroup(prefix).DisableAntiforgery().WithLumoAgentsApiConventions(endpoints);
         group.MapGet("/", ListAsync);
+        // No Accepts<T>() on the bodies: its content-type matcher answers 415 with an empty body before the handler runs.
         group.MapPost("/", RegisterAsync);
         group.MapGet("/{id}", GetAsync);
         group.MapPatch("/{id}", UpdateAsync);
@@ -48,64 +60,28 @@ public static class LumoAgentsAdminEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IAgentStore agents, string? status, string? capability, string? owner, int? skip, int? take)
+    /// <summary>Fields a registration cannot set, and why.</summary>
+    private static readonly Dictionary<string, string> NotRegistrable = new(StringComparer.Ordinal)
     {
-        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
-        {
-            return refusal;
-        }
+        ["status"] = "'status' cannot be set: a new agent starts active; use POST /{id}/suspend, /resume or /revoke.",
+        ["client_secret"] = "'client_secret' cannot be set: the server generates it and shows it once.",
+        ["created_at"] = "'created_at' is set by the server.",
+        ["workload_bindings"] = "'workload_bindings' cannot be set here; use PUT /{id}/workload-bindings.",
+    };
 
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        AgentStatus? wanted = null;
-        if (status is not null)
-        {
-            if (Enum.TryParse<AgentStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(status, out _))
-            {
-                wanted = parsed;
-            }
-            else
-            {
-                errors["status"] = ["'status' must be active, suspended or revoked."];
-            }
-        }
-
-        if (skip is < 0)
-        {
-            errors["skip"] = ["'skip' must be zero or more."];
-        }
-
-        if (take is < 1 or > 100)
-        {
-            errors["take"] = ["'take' must be between 1 and 100."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors, title: "The query is not valid");
-        }
-
-        var page = await agents.ListAsync(new AgentQuery { Status = wanted, Capability = capability, Owner = owner, Skip = skip ?? 0, Take = take ?? 50 }, http.RequestAborted);
-        return Results.Json(new { agents = page.Select(AgentView.From), skip = skip ?? 0, take = take ?? 50 });
-    }
-
-    private static async Task<IResult> GetAsync(string id, HttpContext http, IAgentStore agents)
+    /// <summary>Fields an update cannot change, and why.</summary>
+    private static readonly Dictionary<string, string> NotUpdatable = new(StringComparer.Ordinal)
     {
-        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
-        {
-            return refusal;
-        }
+        ["id"] = "'id' is read-only: an agent's id never changes.",
+        ["status"] = "'status' is read-only here; use POST /{id}/suspend, /resume or /revoke.",
+        ["client_secret"] = "'client_secret' is read-only; use POST /{id}/secret to rotate it.",
+        ["created_at"] = "'created_at' is read-only.",
+        ["confidential"] = "'confidential' is fixed at registration.",
+        ["redirect_uris"] = "'redirect_uris' is fixed at registration.",
+        ["workload_bindings"] = "'workload_bindings' is read-only here; use PUT /{id}/workload-bindings.",
+    };
 
-        var agent = await agents.FindAsync(id, http.RequestAborted);
-        if (agent is null)
-        {
-            return NotFound(id);
-        }
-
-        http.Response.Headers.ETag = ETag(agent);
-        return Results.Json(AgentView.From(agent));
-    }
-
-    private static async Task<IResult> RegisterAsync(HttpContext http, IAgentRegistry registry, AuditTrail audit, RegistrationRequest? body)
+    private static async Task<IResult> ListAsync(HttpContext http, IAgentStore agents)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
         if (refusal is not null)
@@ -113,29 +89,107 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
-        if (body is null)
+        var query = new ApiQuery(http);
+        var status = query.Choice<AgentStatus>("status");
+        var capability = query.Text("capability");
+        var owner = query.Text("owner");
+        var skip = query.Integer("skip", 0, 0, int.MaxValue);
+        var take = query.Integer("take", 50, 1, 100);
+        if (!query.IsValid)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }, title: "The registration is not valid");
+            return await RefuseAsync(http, principal, null, null, InvalidQuery(query));
+        }
+
+        var page = await agents.ListAsync(new AgentQuery { Status = status, Capability = capability, Owner = owner, Skip = skip, Take = take }, http.RequestAborted);
+        return Results.Json(new { agents = page.Select(AgentView.From), skip, take });
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, IAgentStore agents)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, null, null, InvalidQuery(query));
+        }
+
+        var agent = await agents.FindAsync(id, http.RequestAborted);
+        if (agent is null)
+        {
+            return NotFound(http, id);
+        }
+
+        http.Response.Headers.ETag = ETag(agent);
+        return Results.Json(AgentView.From(agent));
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext http, IAgentRegistry registry, IAgentClientRegistrar clients, AuditTrail audit)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (body, bad) = await ApiJsonBody.ReadAsync<RegistrationRequest>(http, Limits(http), AgentErrorCodes.RegistrationInvalid, "The registration is not valid", NotRegistrable);
+        if (bad is not null)
+        {
+            return await RefuseAsync(http, principal, "register", null, bad);
+        }
+
+        var context = Context(http, principal);
+        if (body!.Id is { Length: > 0 } wanted && await ExistsAsync(wanted))
+        {
+            return await ConflictAsync(wanted);
         }
 
         var secret = body.Confidential ?? true ? Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)) : null;
         var registration = body.ToRegistration(secret);
-        var result = await registry.RegisterAsync(registration, http.RequestAborted);
-        var context = Context(http, principal);
+        AgentRegistrationResult result;
+        try
+        {
+            result = await registry.RegisterAsync(registration, http.RequestAborted);
+        }
+        catch (InvalidOperationException)
+        {
+            if (!await ExistsAsync(registration.Id))
+            {
+                throw;
+            }
+
+            // Registered by a concurrent request between the check and the write.
+            return await ConflictAsync(registration.Id);
+        }
+
         if (!result.Succeeded)
         {
-            var errors = result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
-            await audit.RecordAdminAsync("register", registration.Id, new AgentError("registration_invalid", OAuthErrors.InvalidRequest,
-                string.Join(" ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))), context, http.RequestAborted);
-            return Results.ValidationProblem(errors, title: "The registration is not valid", type: "https://lumoauth.dev/agents/docs/errors#registration_invalid");
+            var errors = ApiProblem.Fields(result.Errors);
+            await audit.RecordAdminAsync("register", registration.Id, new AgentError(AgentErrorCodes.RegistrationInvalid, OAuthErrors.InvalidRequest,
+                string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))), context, http.RequestAborted);
+            return ApiProblem.Of(http, StatusCodes.Status400BadRequest, AgentErrorCodes.RegistrationInvalid, "The registration is not valid",
+                $"These fields are not valid: {string.Join(", ", errors.Keys)}. Nothing was written.", errors);
         }
 
         await audit.RecordAdminAsync("register", registration.Id, null, context, http.RequestAborted);
         var agent = result.Agent!;
         var stored = await registry.FindAsync(agent.Id, http.RequestAborted) ?? agent;
         http.Response.Headers.ETag = ETag(stored);
-        return Results.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{agent.Id}",
+        return Results.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{Uri.EscapeDataString(agent.Id)}",
             new { agent = AgentView.From(stored), client_secret = secret, client_secret_note = secret is null ? null : "Shown once; only a hash is kept." });
+
+        async Task<bool> ExistsAsync(string id) =>
+            await registry.FindAsync(id, http.RequestAborted) is not null || await clients.ExistsAsync(id, http.RequestAborted);
+
+        async Task<IResult> ConflictAsync(string id)
+        {
+            var detail = $"An agent or client with id '{id}' already exists; nothing was changed. Choose another id, or change the existing agent with PATCH.";
+            await audit.RecordAdminAsync("register", id, new AgentError(AgentErrorCodes.AgentExists, OAuthErrors.InvalidRequest, detail), context, http.RequestAborted);
+            return ApiProblem.Of(http, StatusCodes.Status409Conflict, AgentErrorCodes.AgentExists, "The agent already exists", detail);
+        }
     }
 
     private static async Task<IResult> SetStatusAsync(string id, AgentStatus status, string action, HttpContext http, IAgentRegistry registry, AuditTrail audit)
@@ -146,39 +200,40 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, action, null, InvalidQuery(query));
+        }
+
         var agent = await registry.FindAsync(id, http.RequestAborted);
         if (agent is null)
         {
-            return NotFound(id);
+            return NotFound(http, id);
         }
 
         var context = Context(http, principal);
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         if (string.IsNullOrEmpty(ifMatch))
         {
-            await audit.RecordAdminAsync(action, id, new AgentError("precondition_required", OAuthErrors.InvalidRequest, "If-Match is required."), context, http.RequestAborted);
-            return Results.Problem(statusCode: 428, title: "If-Match required", detail: $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
+            return await PreconditionRequiredAsync(http, audit, action, id, context);
         }
 
         try
         {
             if (agent.Status == AgentStatus.Revoked && status != AgentStatus.Revoked)
             {
-                await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), context, http.RequestAborted);
-                return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; a revoked agent cannot be made active again.");
+                return await RevokedAsync(http, audit, action, id, context, "a revoked agent cannot be made active again");
             }
 
             if (!IfMatches(ifMatch, ETag(agent)) || !await registry.SetStatusAsync(id, status, agent.Version, http.RequestAborted))
             {
-                await audit.RecordAdminAsync(action, id, new AgentError("precondition_failed", OAuthErrors.InvalidRequest, "The agent changed since the given ETag."), context, http.RequestAborted);
-                return Results.Problem(statusCode: 412, title: "The agent changed", detail: $"Agent '{id}' changed since the given ETag; GET it again.");
+                return await PreconditionFailedAsync(http, audit, action, id, context);
             }
         }
         catch (InvalidOperationException)
         {
             // Revoked between the read and the change.
-            await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), context, http.RequestAborted);
-            return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; a revoked agent cannot be made active again.");
+            return await RevokedAsync(http, audit, action, id, context, "a revoked agent cannot be made active again");
         }
 
         await audit.RecordAdminAsync(action, id, null, context, http.RequestAborted);
@@ -187,7 +242,7 @@ public static class LumoAgentsAdminEndpoints
         return Results.Json(AgentView.From(updated));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit, UpdateRequest? body)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
         if (refusal is not null)
@@ -195,40 +250,45 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, "update", null, InvalidQuery(query));
+        }
+
         var current = await registry.FindAsync(id, http.RequestAborted);
         if (current is null)
         {
-            return NotFound(id);
-        }
-
-        var ifMatch = http.Request.Headers.IfMatch.ToString();
-        if (string.IsNullOrEmpty(ifMatch))
-        {
-            await audit.RecordAdminAsync("update", id, new AgentError("precondition_required", OAuthErrors.InvalidRequest, "If-Match is required."), Context(http, principal), http.RequestAborted);
-            return Results.Problem(statusCode: 428, title: "If-Match required", detail: $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
-        }
-
-        if (body is null)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }, title: "The update is not valid");
+            return NotFound(http, id);
         }
 
         var context = Context(http, principal);
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return await PreconditionRequiredAsync(http, audit, "update", id, context);
+        }
+
+        var (body, bad) = await ApiJsonBody.ReadAsync<UpdateRequest>(http, Limits(http), AgentErrorCodes.RegistrationInvalid, "The update is not valid", NotUpdatable);
+        if (bad is not null)
+        {
+            return await RefuseAsync(http, principal, "update", id, bad);
+        }
+
         var result = IfMatches(ifMatch, ETag(current))
-            ? await registry.UpdateAsync(body.MergeInto(current), current.Version, http.RequestAborted)
+            ? await registry.UpdateAsync(body!.MergeInto(current), current.Version, http.RequestAborted)
             : new AgentUpdateResult { Conflict = true };
         if (result.Conflict)
         {
-            await audit.RecordAdminAsync("update", id, new AgentError("precondition_failed", OAuthErrors.InvalidRequest, "The agent changed since the given ETag."), context, http.RequestAborted);
-            return Results.Problem(statusCode: 412, title: "The agent changed", detail: $"Agent '{id}' changed since the given ETag; GET it again.");
+            return await PreconditionFailedAsync(http, audit, "update", id, context);
         }
 
         if (result.Agent is null)
         {
-            var errors = result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
-            await audit.RecordAdminAsync("update", id, new AgentError("registration_invalid", OAuthErrors.InvalidRequest,
-                string.Join(" ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))), context, http.RequestAborted);
-            return Results.ValidationProblem(errors, title: "The update is not valid", type: "https://lumoauth.dev/agents/docs/errors#registration_invalid");
+            var errors = ApiProblem.Fields(result.Errors);
+            await audit.RecordAdminAsync("update", id, new AgentError(AgentErrorCodes.RegistrationInvalid, OAuthErrors.InvalidRequest,
+                string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))), context, http.RequestAborted);
+            return ApiProblem.Of(http, StatusCodes.Status400BadRequest, AgentErrorCodes.RegistrationInvalid, "The update is not valid",
+                $"These fields are not valid: {string.Join(", ", errors.Keys)}. Nothing was written.", errors);
         }
 
         await audit.RecordAdminAsync("update", id, null, context, http.RequestAborted);
@@ -244,16 +304,20 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, "rotate_secret", null, InvalidQuery(query));
+        }
+
         var agent = await agents.FindAsync(id, http.RequestAborted);
         if (agent is null)
         {
-            return NotFound(id);
+            return NotFound(http, id);
         }
 
         if (agent.Status == AgentStatus.Revoked)
         {
-            await audit.RecordAdminAsync("rotate_secret", id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), Context(http, principal), http.RequestAborted);
-            return Results.Problem(statusCode: 409, title: "The agent is revoked", detail: $"Agent '{id}' is revoked; its credentials cannot be renewed.");
+            return await RevokedAsync(http, audit, "rotate_secret", id, Context(http, principal), "its credentials cannot be renewed");
         }
 
         // The old secret stops working at once; the new one is shown here only, and only its hash is kept.
@@ -263,24 +327,28 @@ public static class LumoAgentsAdminEndpoints
         return Results.Json(new { agent_id = id, client_secret = secret, client_secret_note = "Shown once; only a hash is kept. The previous secret no longer works on this server, and on every instance sharing its database within LumoAgents:RegistryCacheDuration (2 seconds by default)." });
     }
 
-    private static async Task<IResult> ConsentsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Consent.IConsentStore consents, int? skip, int? take)
+    private static async Task<IResult> ConsentsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Consent.IConsentStore consents)
     {
-        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
         {
             return refusal;
         }
 
+        var query = new ApiQuery(http);
+        var skip = query.Integer("skip", 0, 0, int.MaxValue);
+        var take = query.Integer("take", 50, 1, 100);
+        if (!query.IsValid)
+        {
+            return await RefuseAsync(http, principal, null, null, InvalidQuery(query));
+        }
+
         if (await agents.FindAsync(id, http.RequestAborted) is null)
         {
-            return NotFound(id);
+            return NotFound(http, id);
         }
 
-        if (skip is < 0 || take is < 1 or > 100)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["take"] = ["'skip' must be zero or more and 'take' between 1 and 100."] }, title: "The query is not valid");
-        }
-
-        var page = await consents.ListByAgentAsync(id, skip ?? 0, take ?? 50, http.RequestAborted);
+        var page = await consents.ListByAgentAsync(id, skip, take, http.RequestAborted);
         return Results.Json(new
         {
             consents = page.Select(c => new { subject = c.Subject, scopes = c.Scopes.ToString(), granted_at = c.GrantedAt, withdrawn_at = c.WithdrawnAt, active = c.IsActive }),
@@ -295,32 +363,21 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, "consent_withdraw", null, InvalidQuery(query));
+        }
+
         if (await consents.WithdrawAsync(subject, id, Context(http, principal), http.RequestAborted))
         {
             return Results.NoContent();
         }
 
         await audit.RecordAdminAsync("consent_withdraw", id, new AgentError(AgentErrorCodes.ConsentMissing, OAuthErrors.InvalidRequest, $"'{subject}' has no consent in force."), Context(http, principal), http.RequestAborted);
-        return Results.Problem(statusCode: 404, title: "No consent in force", detail: $"'{subject}' has no consent in force for agent '{id}'.");
+        return ApiProblem.Of(http, StatusCodes.Status404NotFound, AgentErrorCodes.ConsentMissing, "No consent in force", $"'{subject}' has no consent in force for agent '{id}'.");
     }
 
     private static async Task<IResult> BindingsAsync(string id, HttpContext http, IAgentStore agents, LumoAuth.Agents.Workload.IWorkloadBindingStore bindings)
-    {
-        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
-        {
-            return refusal;
-        }
-
-        if (await agents.FindAsync(id, http.RequestAborted) is null)
-        {
-            return NotFound(id);
-        }
-
-        var list = await bindings.ListAsync(id, http.RequestAborted);
-        return Results.Json(new { workload_bindings = list.Select(b => new { issuer = b.Issuer, subject = b.Subject, claims = b.Claims }) });
-    }
-
-    private static async Task<IResult> SetBindingsAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit, BindingRequest[]? body)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
         if (refusal is not null)
@@ -328,12 +385,40 @@ public static class LumoAgentsAdminEndpoints
             return refusal;
         }
 
-        if (body is null)
+        if (new ApiQuery(http) is { IsValid: false } query)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON array of {issuer, subject, claims} is required."] }, title: "The bindings are not valid");
+            return await RefuseAsync(http, principal, null, null, InvalidQuery(query));
         }
 
-        var result = await registry.SetWorkloadBindingsAsync(id, body.Select(b => new LumoAuth.Agents.Workload.WorkloadBinding
+        if (await agents.FindAsync(id, http.RequestAborted) is null)
+        {
+            return NotFound(http, id);
+        }
+
+        var list = await bindings.ListAsync(id, http.RequestAborted);
+        return Results.Json(new { workload_bindings = list.Select(b => new { issuer = b.Issuer, subject = b.Subject, claims = b.Claims }) });
+    }
+
+    private static async Task<IResult> SetBindingsAsync(string id, HttpContext http, IAgentRegistry registry, AuditTrail audit)
+    {
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, "workload_bindings", null, InvalidQuery(query));
+        }
+
+        var (body, bad) = await ApiJsonBody.ReadAsync<BindingRequest[]>(http, Limits(http), AgentErrorCodes.RegistrationInvalid, "The bindings are not valid");
+        if (bad is not null)
+        {
+            return await RefuseAsync(http, principal, "workload_bindings", id, bad);
+        }
+
+        var result = await registry.SetWorkloadBindingsAsync(id, body!.Select(b => new LumoAuth.Agents.Workload.WorkloadBinding
         {
             Issuer = b.Issuer ?? string.Empty,
             Subject = b.Subject ?? string.Empty,
@@ -343,15 +428,16 @@ public static class LumoAgentsAdminEndpoints
         if (result.NotFound)
         {
             await audit.RecordAdminAsync("workload_bindings", id, new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{id}' is registered."), context, http.RequestAborted);
-            return NotFound(id);
+            return NotFound(http, id);
         }
 
         if (result.Errors.Count > 0)
         {
-            await audit.RecordAdminAsync("workload_bindings", id, new AgentError("registration_invalid", OAuthErrors.InvalidRequest,
-                string.Join(" ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))), context, http.RequestAborted);
-            return Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                title: "The bindings are not valid", type: "https://lumoauth.dev/agents/docs/errors#registration_invalid");
+            var errors = ApiProblem.Fields(result.Errors, dropPrefix: "WorkloadBindings");
+            await audit.RecordAdminAsync("workload_bindings", id, new AgentError(AgentErrorCodes.RegistrationInvalid, OAuthErrors.InvalidRequest,
+                string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))), context, http.RequestAborted);
+            return ApiProblem.Of(http, StatusCodes.Status400BadRequest, AgentErrorCodes.RegistrationInvalid, "The bindings are not valid",
+                $"These bindings are not valid: {string.Join(", ", errors.Keys)}. Nothing was written.", errors);
         }
 
         await audit.RecordAdminAsync("workload_bindings", id, null, context, http.RequestAborted);
@@ -360,15 +446,21 @@ public static class LumoAgentsAdminEndpoints
 
     private static async Task<IResult> BudgetAsync(string id, HttpContext http, IAgentStore agents, IBudgetLedger ledger, TimeProvider time)
     {
-        if ((await ScopedBearer.AuthenticateAsync(http, AdminScope)).Refusal is { } refusal)
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, AdminScope);
+        if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (new ApiQuery(http) is { IsValid: false } query)
+        {
+            return await RefuseAsync(http, principal, null, null, InvalidQuery(query));
         }
 
         var agent = await agents.FindAsync(id, http.RequestAborted);
         if (agent is null)
         {
-            return NotFound(id);
+            return NotFound(http, id);
         }
 
         var now = time.GetUtcNow();
@@ -378,9 +470,11 @@ public static class LumoAgentsAdminEndpoints
             var limit = BudgetGate.Limits(agent.Budget).Where(l => l.Metric == metric).Select(l => (long?)l.Limit).FirstOrDefault();
             usage.Add(new
             {
-                metric = metric.ToString(),
-                used = await ledger.ReadAsync(agent.Id, metric, now, http.RequestAborted),
-                limit,
+                metric = BudgetWire.Name(metric),
+                window = BudgetWire.Window(metric),
+                unit = BudgetWire.Unit(metric),
+                used = BudgetWire.ToWire(metric, await ledger.ReadAsync(agent.Id, metric, now, http.RequestAborted)),
+                limit = BudgetWire.ToWire(metric, limit),
                 window_resets_at = BudgetWindow.For(metric, now).Reset,
             });
         }
@@ -388,7 +482,50 @@ public static class LumoAgentsAdminEndpoints
         return Results.Json(new { agent_id = agent.Id, budgets = usage });
     }
 
-    private static IResult NotFound(string id) => Results.Problem(statusCode: 404, title: "Unknown agent", detail: $"No agent '{id}' is registered.");
+    private static LumoAgentsApiOptions Limits(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<ApiCallerGuard>()?.Options ?? new LumoAgentsApiOptions();
+
+    private static ApiRefusal InvalidQuery(ApiQuery query) => new(StatusCodes.Status400BadRequest, AgentErrorCodes.QueryInvalid, "The query is not valid",
+        $"These parameters are not valid: {string.Join(", ", query.Errors.Keys)}.", query.Errors);
+
+    /// <summary>Audits a refused request (one record: the caller is authenticated) and answers its problem; nothing was changed.</summary>
+    private static async Task<IResult> RefuseAsync(HttpContext http, System.Security.Claims.ClaimsPrincipal? principal, string? action, string? agentId, ApiRefusal refusal)
+    {
+        if (action is not null)
+        {
+            await http.RequestServices.GetRequiredService<AuditTrail>().RecordAdminAsync(action, agentId ?? string.Empty,
+                new AgentError(refusal.Code, OAuthErrors.InvalidRequest, refusal.Describe()), Context(http, principal), http.RequestAborted);
+        }
+        else
+        {
+            await ScopedBearer.AuditAsync(http, principal, refusal.Code, OAuthErrors.InvalidRequest, refusal.Describe());
+        }
+
+        return refusal.ToResult(http);
+    }
+
+    private static async Task<IResult> PreconditionRequiredAsync(HttpContext http, AuditTrail audit, string action, string id, AuditContext context)
+    {
+        await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.PreconditionRequired, OAuthErrors.InvalidRequest, "If-Match is required."), context, http.RequestAborted);
+        return ApiProblem.Of(http, StatusCodes.Status428PreconditionRequired, AgentErrorCodes.PreconditionRequired, "If-Match required",
+            $"Send If-Match with the ETag of agent '{id}' from GET, so concurrent changes are not lost.");
+    }
+
+    private static async Task<IResult> PreconditionFailedAsync(HttpContext http, AuditTrail audit, string action, string id, AuditContext context)
+    {
+        await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.PreconditionFailed, OAuthErrors.InvalidRequest, "The agent changed since the given ETag."), context, http.RequestAborted);
+        return ApiProblem.Of(http, StatusCodes.Status412PreconditionFailed, AgentErrorCodes.PreconditionFailed, "The agent changed",
+            $"Agent '{id}' changed since the given ETag; GET it again.");
+    }
+
+    private static async Task<IResult> RevokedAsync(HttpContext http, AuditTrail audit, string action, string id, AuditContext context, string consequence)
+    {
+        await audit.RecordAdminAsync(action, id, new AgentError(AgentErrorCodes.AgentRevoked, OAuthErrors.InvalidRequest, $"Agent '{id}' is revoked."), context, http.RequestAborted);
+        return ApiProblem.Of(http, StatusCodes.Status409Conflict, AgentErrorCodes.AgentRevoked, "The agent is revoked", $"Agent '{id}' is revoked; {consequence}.");
+    }
+
+    private static IResult NotFound(HttpContext http, string id) =>
+        ApiProblem.Of(http, StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", $"No agent '{id}' is registered.");
 
     private static string ETag(AgentProfile agent) => $"\"{agent.Version}\"";
 
@@ -413,14 +550,14 @@ public static class LumoAgentsAdminEndpoints
         [property: JsonPropertyName("can_act_for_users")] bool CanActForUsers,
         [property: JsonPropertyName("max_chain_depth")] int MaxChainDepth,
         [property: JsonPropertyName("access_token_lifetime_seconds")] int AccessTokenLifetimeSeconds,
-        [property: JsonPropertyName("budget")] BudgetPolicy Budget,
+        [property: JsonPropertyName("budget")] BudgetView Budget,
         [property: JsonPropertyName("signing_keys")] IReadOnlyList<JsonElement> SigningKeys,
         [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
     {
         public static AgentView From(AgentProfile agent) => new(
             agent.Id, agent.DisplayName, agent.Owner, agent.Status.ToString().ToLowerInvariant(), [.. agent.Capabilities], [.. agent.DefaultScopes],
             [.. agent.AllowedTools.Order(StringComparer.Ordinal)], agent.Delegation.CanActForUsers, agent.Delegation.MaxChainDepth,
-            (int)agent.AccessTokenLifetime.TotalSeconds, agent.Budget, [.. agent.SigningKeys.Select(k => JsonDocument.Parse(k).RootElement.Clone())], agent.CreatedAt);
+            (int)agent.AccessTokenLifetime.TotalSeconds, BudgetView.From(agent.Budget), [.. agent.SigningKeys.Select(k => JsonDocument.Parse(k).RootElement.Clone())], agent.CreatedAt);
     }
 
     /// <summary>One workload binding in the admin API.</summary>
@@ -440,7 +577,7 @@ public static class LumoAgentsAdminEndpoints
         [JsonPropertyName("can_act_for_users")] public bool? CanActForUsers { get; init; }
         [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
         [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
-        [JsonPropertyName("budget")] public BudgetPolicy? Budget { get; init; }
+        [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
         [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
         public AgentRegistration MergeInto(AgentProfile current) => new()
@@ -454,7 +591,7 @@ public static class LumoAgentsAdminEndpoints
             CanActForUsers = CanActForUsers ?? current.Delegation.CanActForUsers,
             MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
             AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
-            Budget = Budget ?? current.Budget,
+            Budget = Budget?.ToPolicy() ?? current.Budget,
             SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
             Status = current.Status,
         };
@@ -472,7 +609,7 @@ public static class LumoAgentsAdminEndpoints
         [JsonPropertyName("can_act_for_users")] public bool CanActForUsers { get; init; }
         [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
         [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
-        [JsonPropertyName("budget")] public BudgetPolicy? Budget { get; init; }
+        [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
         [JsonPropertyName("redirect_uris")] public IList<Uri>? RedirectUris { get; init; }
         [JsonPropertyName("confidential")] public bool? Confidential { get; init; }
         [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
@@ -488,7 +625,7 @@ public static class LumoAgentsAdminEndpoints
             CanActForUsers = CanActForUsers,
             MaxChainDepth = MaxChainDepth ?? DelegationRules.DefaultMaxChainDepth,
             AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : AgentProfile.DefaultAccessTokenLifetime,
-            Budget = Budget ?? new BudgetPolicy(),
+            Budget = Budget?.ToPolicy() ?? new BudgetPolicy(),
             RedirectUris = RedirectUris ?? [],
             SigningKeys = SigningKeys?.Select(k => k.GetRawText()).ToList() ?? [],
             ClientSecret = secret,

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,60 +15,50 @@ public static class LumoAgentsAuditEndpoints
     /// Maps <c>GET {pattern}</c> for holders of <c>agents:admin</c>: audit records newest first, filtered by
     /// <c>agent</c>, <c>subject</c> (<c>user:alice</c>), <c>actor</c> (anywhere in the chain), <c>outcome</c>
     /// (issued, refused, changed), <c>reason</c>, <c>from</c>/<c>to</c> (ISO 8601), paged by <c>skip</c>/<c>take</c>
-    /// (at most 200). Each record carries its chain as JSON and in words.
+    /// (at most 200). Each record carries its chain as JSON and in words. A malformed, out-of-range or repeated parameter
+    /// is a 400 problem (<c>query_invalid</c>) naming each; refusals follow <c>MapLumoAgentsAdmin</c>'s rules.
     /// </summary>
     public static RouteHandlerBuilder MapLumoAgentsAudit(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/api/v1/audit")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet(pattern, QueryAsync);
+        return endpoints.MapGet(pattern, QueryAsync).WithLumoAgentsApiConventions(endpoints);
     }
 
-    private static async Task<IResult> QueryAsync(HttpContext http, IAuditStore store, string? agent, string? subject, string? actor, string? outcome,
-        string? reason, DateTimeOffset? from, DateTimeOffset? to, int? skip, int? take)
+    private static async Task<IResult> QueryAsync(HttpContext http, IAuditStore store)
     {
-        if ((await ScopedBearer.AuthenticateAsync(http, LumoAgentsAdminEndpoints.AdminScope)).Refusal is { } refusal)
+        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, LumoAgentsAdminEndpoints.AdminScope);
+        if (refusal is not null)
         {
             return refusal;
         }
 
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        AuditOutcome? wanted = null;
-        if (outcome is not null)
-        {
-            if (Enum.TryParse<AuditOutcome>(outcome, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(outcome, out _))
-            {
-                wanted = parsed;
-            }
-            else
-            {
-                errors["outcome"] = ["'outcome' must be issued, refused or changed."];
-            }
-        }
-
-        if (skip is < 0)
-        {
-            errors["skip"] = ["'skip' must be zero or more."];
-        }
-
-        if (take is < 1 or > 200)
-        {
-            errors["take"] = ["'take' must be between 1 and 200."];
-        }
-
+        var query = new ApiQuery(http);
+        var agent = query.Text("agent");
+        var subject = query.Text("subject");
+        var actor = query.Text("actor");
+        var wanted = query.Choice<AuditOutcome>("outcome");
+        var reason = query.Text("reason");
+        var from = query.Instant("from");
+        var to = query.Instant("to");
+        var skip = query.Integer("skip", 0, 0, int.MaxValue);
+        var take = query.Integer("take", 50, 1, 200);
         if (from is not null && to is not null && from >= to)
         {
-            errors["to"] = ["'to' must be after 'from'."];
+            query.Errors["to"] = ["'to' must be after 'from'."];
         }
 
-        if (errors.Count > 0)
+        if (!query.IsValid)
         {
-            return Results.ValidationProblem(errors, title: "The audit query is not valid");
+            var bad = new ApiRefusal(StatusCodes.Status400BadRequest, AgentErrorCodes.QueryInvalid, "The audit query is not valid",
+                $"These parameters are not valid: {string.Join(", ", query.Errors.Keys)}.", query.Errors);
+            await ScopedBearer.AuditAsync(http, principal, bad.Code, OAuthErrors.InvalidRequest, bad.Describe());
+            return bad.ToResult(http);
         }
 
         var records = await store.QueryAsync(new AuditQuery
         {
             AgentId = agent, Subject = subject, Actor = actor, Outcome = wanted, ReasonCode = reason, From = from, To = to,
-            Skip = skip ?? 0, Take = take ?? 50,
+            Skip = skip, Take = take,
         }, http.RequestAborted);
         return Results.Json(new
         {
@@ -93,8 +84,8 @@ public static class LumoAgentsAuditEndpoints
                 client_ip = r.ClientIp,
                 workload = r.WorkloadIssuer is null && r.WorkloadSubject is null ? null : new { iss = r.WorkloadIssuer, sub = r.WorkloadSubject },
             }),
-            skip = skip ?? 0,
-            take = take ?? 50,
+            skip,
+            take,
         });
     }
 }

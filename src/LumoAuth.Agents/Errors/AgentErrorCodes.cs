@@ -219,4 +219,49 @@ public static class AgentErrorCodes
 
     /// <summary>The upstream auth token of an exchange is malformed, not issued here, expired, or not for the exchanging agent (<c>invalid_grant</c>).</summary>
     public const string UpstreamTokenInvalid = "upstream_token_invalid";
+
+    /// <summary>An admin change was sent without <c>If-Match</c> (RFC 9457 problem, HTTP 428); nothing was changed.</summary>
+    public const string PreconditionRequired = "precondition_required";
+
+    /// <summary>An admin change carried an <c>If-Match</c> that is not the agent's current ETag (RFC 9457 problem, HTTP 412); nothing was changed.</summary>
+    public const string PreconditionFailed = "precondition_failed";
+
+    /// <summary>An agent registration, update or workload-binding change has bad fields (RFC 9457 problem, HTTP 400); nothing was written.</summary>
+    public const string RegistrationInvalid = "registration_invalid";
+
+    /// <summary>A usage report has bad fields or headers (RFC 9457 problem, HTTP 400); nothing was counted.</summary>
+    public const string UsageReportInvalid = "usage_report_invalid";
+
+    /// <summary>A registration names an id an agent or client already has (RFC 9457 problem, HTTP 409); nothing was changed.</summary>
+    public const string AgentExists = "agent_exists";
+
+    /// <summary>A JSON body carries fields the endpoint does not take, or read-only ones (RFC 9457 problem, HTTP 400).</summary>
+    public const string FieldsNotAllowed = "fields_not_allowed";
+
+    /// <summary>An access token was sent in the URL query or a form body instead of the <c>Authorization</c> header (HTTP 400 <c>invalid_request</c>).</summary>
+    public const string AccessTokenNotInHeader = "access_token_not_in_header";
+
+    /// <summary>No access token was sent to an API that needs one (HTTP 401, bare <c>Bearer</c> challenge).</summary>
+    public const string AuthenticationRequired = "authentication_required";
+
+    /// <summary>Too many refused requests without a valid token from one client IP (RFC 9457 problem, HTTP 429 with <c>Retry-After</c>).</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>Audit only: one record summing up the refusals of callers without a valid token from one IP in one window.</summary>
+    public const string RefusalsAggregated = "refusals_aggregated";
+
+    /// <summary>The request body is not well-formed JSON of the expected shape (RFC 9457 problem, HTTP 400).</summary>
+    public const string BodyMalformed = "body_malformed";
+
+    /// <summary>The request body is larger than the API reads (RFC 9457 problem, HTTP 413).</summary>
+    public const string BodyTooLarge = "body_too_large";
+
+    /// <summary>The request body is not sent as <c>application/json</c> (RFC 9457 problem, HTTP 415).</summary>
+    public const string ContentTypeUnsupported = "content_type_unsupported";
+
+    /// <summary>A query parameter or path value is malformed, out of range, repeated or holds control characters (RFC 9457 problem, HTTP 400).</summary>
+    public const string QueryInvalid = "query_invalid";
+
+    /// <summary>A store an API needs could not answer; the request may be retried (RFC 9457 problem, HTTP 503 with <c>Retry-After</c>).</summary>
+    public const string ApiUnavailable = "api_unavailable";
 }

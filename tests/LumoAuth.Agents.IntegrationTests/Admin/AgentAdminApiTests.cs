@@ -50,7 +50,7 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         owner = "api-tests",
         capabilities = new[] { "search:web", "read:articles" },
         default_scopes = new[] { "search:web" },
-        budget = new { MaxApiCallsPerHour = 100 },
+        budget = new { max_api_calls_per_hour = 100 },
     };
 
     [Test]
@@ -73,7 +73,8 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     {
         var response = await SendAsync(HttpMethod.Get, "/", token: "");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"), "no token, no error attribute (RFC 6750 §3.1)");
+        ApiProblemAssert.IsProblem(response.Response, response.Body, 401, "authentication_required");
     }
 
     [Test]
@@ -110,7 +111,8 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.Response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
         var fields = response.Body!["errors"]!.AsObject().Select(e => e.Key.Split('[')[0]).ToHashSet();
-        Assert.That(fields, Is.SupersetOf(new[] { "Id", "DisplayName", "Owner", "Capabilities", "AccessTokenLifetime" }));
+        Assert.That(fields, Is.SupersetOf(new[] { "id", "display_name", "owner", "capabilities", "access_token_lifetime_seconds" }), "errors are keyed by the request's field names");
+        Assert.That((string?)response.Body!["error_code"], Is.EqualTo("registration_invalid"));
         Assert.That((await SendAsync(HttpMethod.Get, "/Bad Id")).Status, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(await Server.AuditAsync(new AuditQuery { ReasonCode = "registration_invalid" }), Is.Not.Empty);
     }
@@ -168,12 +170,12 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         var response = await SendAsync(HttpMethod.Post, "/", new
         {
             id = "greedy-bot", display_name = "Greedy", owner = "x", capabilities = new[] { "agents:admin", "agents:usage" },
-            budget = new { MaxCostPerMonth = 1e15m },
+            budget = new { max_cost_per_month = 1e15m },
         });
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         var fields = response.Body!["errors"]!.AsObject().Select(e => e.Key).ToList();
-        Assert.That(fields, Has.Some.StartsWith("Capabilities"));
-        Assert.That(fields, Does.Contain("Budget.MaxCostPerMonth"));
+        Assert.That(fields, Has.Some.StartsWith("capabilities["));
+        Assert.That(fields, Does.Contain("budget.max_cost_per_month"));
     }
 
     [Test]
@@ -197,7 +199,7 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That((int)(await SendAsync(HttpMethod.Patch, "/update-bot", new { owner = "x" })).Status, Is.EqualTo(428));
         var bad = await SendAsync(HttpMethod.Patch, "/update-bot", new { default_scopes = new[] { "not-held" }, max_chain_depth = 0 }, ifMatch: etag);
         Assert.That(bad.Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(bad.Body!["errors"]!.AsObject().Select(e => e.Key.Split('[')[0]), Is.SupersetOf(new[] { "DefaultScopes", "MaxChainDepth" }));
+        Assert.That(bad.Body!["errors"]!.AsObject().Select(e => e.Key.Split('[')[0]), Is.SupersetOf(new[] { "default_scopes", "max_chain_depth" }));
 
         var updated = await SendAsync(HttpMethod.Patch, "/update-bot", new { capabilities = new[] { "search:web" }, owner = "new-owner" }, ifMatch: etag);
         Assert.That(updated.Status, Is.EqualTo(HttpStatusCode.OK), updated.Body?.ToJsonString());
@@ -249,7 +251,7 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         await SendAsync(HttpMethod.Post, "/", Registration("bound-api-bot"));
         var none = await SendAsync(HttpMethod.Put, "/bound-api-bot/workload-bindings", new[] { new { issuer = "nowhere", subject = "svc", claims = new Dictionary<string, string>() } });
         Assert.That(none.Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(none.Body!["errors"]!.AsObject().Select(e => e.Key), Does.Contain("WorkloadBindings[0].Issuer"));
+        Assert.That(none.Body!["errors"]!.AsObject().Select(e => e.Key), Does.Contain("[0].issuer"));
         Assert.That((await SendAsync(HttpMethod.Get, "/bound-api-bot/workload-bindings")).Body!["workload_bindings"]!.AsArray(), Is.Empty, "nothing written");
         Assert.That((await SendAsync(HttpMethod.Put, "/ghost-bot/workload-bindings", Array.Empty<object>())).Status, Is.EqualTo(HttpStatusCode.NotFound));
 
@@ -282,8 +284,11 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     {
         var budget = await SendAsync(HttpMethod.Get, "/research-bot/budget");
         Assert.That(budget.Status, Is.EqualTo(HttpStatusCode.OK));
-        var tokens = budget.Body!["budgets"]!.AsArray().Single(b => (string)b!["metric"]! == "LlmTokensPerDay")!;
+        var tokens = budget.Body!["budgets"]!.AsArray().Single(b => (string)b!["metric"]! == "llm_tokens")!;
         Assert.That((long)tokens["limit"]!, Is.EqualTo(200_000));
+        Assert.That((string?)tokens["window"], Is.EqualTo("day"));
+        Assert.That(budget.Body!["budgets"]!.AsArray().Select(b => (string?)b!["metric"]), Is.EquivalentTo(new[] { "llm_tokens", "api_calls", "cost" }),
+            "the metric names of usage reports");
         Assert.That((await SendAsync(HttpMethod.Get, "/ghost-bot/budget")).Status, Is.EqualTo(HttpStatusCode.NotFound));
     }
 }

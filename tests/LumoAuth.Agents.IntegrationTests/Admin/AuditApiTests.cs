@@ -72,6 +72,7 @@ public class AuditApiTests(DatabaseKind database) : AgentServerFixture(database)
         var bad = await QueryAsync("?outcome=maybe&take=1000&from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z");
         Assert.That(bad.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(bad.Body!["errors"]!.AsObject().Select(e => e.Key), Is.EquivalentTo(new[] { "outcome", "take", "to" }));
+        Assert.That((string?)bad.Body!["error_code"], Is.EqualTo("query_invalid"));
     }
 
     [Test]

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.IntegrationTests.Admin;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 
 namespace LumoAuth.Agents.IntegrationTests.Budgets;
@@ -119,7 +120,7 @@ public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(data
     {
         var response = await ReportAsync("research-bot", new { metric = "llm_tokens", amount = 1 }, Key(), token: "");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+        Assert.That(response.Response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
     }
 
     [Test]
@@ -159,5 +160,74 @@ public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(data
         var response = await ReportAsync("ghost-bot", new { metric = "llm_tokens", amount = 1 }, Key());
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That((string?)response.Body["detail"], Does.Contain("ghost-bot"));
+    }
+
+    private async Task<(HttpResponseMessage Response, JsonNode? Body)> SendRawAsync(string path, HttpContent? content, string? key, bool header = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
+        if (header)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _gatewayToken);
+        }
+
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        }
+
+        var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    private async Task<long> UsedAsync(string agent) =>
+        (long)(await ReportAsync(agent, new { metric = "llm_tokens", amount = 1 }, Key())).Body["used"]! - 1;
+
+    [Test]
+    public async Task Malformed_or_mistyped_reports_are_problems_and_count_nothing()
+    {
+        const string Path = "/t/acme-corp/api/v1/agents/search-tool/usage";
+        var before = await UsedAsync("search-tool");
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var malformed = await SendRawAsync(Path, new StringContent("{\"metric\":\"llm_tokens\",", System.Text.Encoding.UTF8, "application/json"), Key());
+        ApiProblemAssert.IsProblem(malformed.Response, malformed.Body, 400, "body_malformed");
+
+        var text = await SendRawAsync(Path, new StringContent("{\"metric\":\"llm_tokens\",\"amount\":5}", System.Text.Encoding.UTF8, "text/plain"), Key());
+        ApiProblemAssert.IsProblem(text.Response, text.Body, 415, "content_type_unsupported");
+
+        var typed = await SendRawAsync(Path, new StringContent("{\"metric\":7,\"amount\":\"ten\"}", System.Text.Encoding.UTF8, "application/json"), Key());
+        Assert.That(ApiProblemAssert.ErrorKeys(ApiProblemAssert.IsProblem(typed.Response, typed.Body, 400, "usage_report_invalid")), Is.EquivalentTo(new[] { "metric", "amount" }));
+
+        var control = await SendRawAsync(Path, new StringContent("{\"metric\":\"llm_tokens\\u0000\",\"amount\":5}", System.Text.Encoding.UTF8, "application/json"), "key\u0001");
+        Assert.That(ApiProblemAssert.ErrorKeys(ApiProblemAssert.IsProblem(control.Response, control.Body, 400, "usage_report_invalid")), Does.Contain("metric"));
+
+        var huge = await SendRawAsync(Path, new StringContent("{\"metric\":\"" + new string('x', 100_000) + "\"}", System.Text.Encoding.UTF8, "application/json"), Key());
+        ApiProblemAssert.IsProblem(huge.Response, huge.Body, 413, "body_too_large");
+
+        Assert.That(await UsedAsync("search-tool"), Is.EqualTo(before + 1), "only the probe counted");
+        Assert.That(await Server.AuditAsync(new AuditQuery { ReasonCode = "body_malformed", From = since }), Is.Not.Empty, "bad input is audited");
+    }
+
+    [Test]
+    public async Task An_access_token_in_the_query_is_refused_and_counts_nothing()
+    {
+        var before = await UsedAsync("search-tool");
+        var query = await SendRawAsync($"/t/acme-corp/api/v1/agents/search-tool/usage?access_token={_gatewayToken}",
+            JsonContent.Create(new { metric = "llm_tokens", amount = 50 }), Key());
+        ApiProblemAssert.IsProblem(query.Response, query.Body, 400, "access_token_not_in_header");
+        Assert.That(await UsedAsync("search-tool"), Is.EqualTo(before + 1), "only the probe counted");
+    }
+
+    [Test]
+    public async Task Cost_is_reported_back_in_currency_units_with_the_names_of_the_budget_status()
+    {
+        await RegisterAsync("costly-bot", ["search:web"], budget: new BudgetPolicy { MaxCostPerMonth = 10m });
+        var report = await ReportAsync("costly-bot", new { metric = "cost", amount = 1.25m }, Key());
+        Assert.That(report.Status, Is.EqualTo(HttpStatusCode.OK), report.Body.ToJsonString());
+        Assert.That((decimal)report.Body["used"]!, Is.EqualTo(1.25m), "not ten-thousandths");
+        Assert.That((decimal)report.Body["limit"]!, Is.EqualTo(10m));
+        Assert.That((string?)report.Body["unit"], Is.EqualTo("currency"));
+        Assert.That((string?)report.Body["window"], Is.EqualTo("month"));
     }
 }
