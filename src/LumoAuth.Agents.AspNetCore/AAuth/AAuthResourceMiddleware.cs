@@ -6,6 +6,7 @@ using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.HttpSignatures.StructuredFields;
 using LumoAuth.Agents.HttpSignatures.Verification;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -55,6 +56,7 @@ public sealed class AAuthResourceMiddleware
         }
 
         JsonWebToken? agentToken = null;
+        var vouchedByProvider = false;
         var signature = await verifier.VerifyAsync(message, body, options.SignatureMaxAge, async (conveyed, _, token) =>
         {
             if (conveyed is not { Scheme: ConveyedKey.JwtScheme, Jwt: { } jwt })
@@ -83,6 +85,7 @@ public sealed class AAuthResourceMiddleware
             }
 
             agentToken = validated;
+            vouchedByProvider = fromProvider;
             return new ConveyedKeyResolution(key, null, null);
         }, ct);
 
@@ -94,6 +97,19 @@ public sealed class AAuthResourceMiddleware
         }
 
         var thumbprint = signature.Signature.Key!.Thumbprint!;
+
+        // A resource that shares the token server's registry learns at once (within its registry cache, a couple of
+        // seconds across instances) that the agent's key was removed or the agent stopped, even under an agent token
+        // issued before. Without a shared registry the agent token's lifetime bounds it (AAuthOptions.AgentTokenLifetime).
+        // A key a trusted provider vouches for is the provider's to manage.
+        if (!vouchedByProvider && http.RequestServices.GetService<LumoAuth.Agents.Agents.IAgentStore>() is { } registry &&
+            await KeyStatusAsync(registry, agentToken!, thumbprint, ct) is { } stale)
+        {
+            http.Response.Headers[SignatureErrors.HeaderName] = "error=" + SignatureErrors.UnknownKey;
+            await RefuseAsync(http, 401, "invalid_signature", stale);
+            return;
+        }
+
         var authorization = http.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(authorization))
         {
@@ -152,6 +168,25 @@ public sealed class AAuthResourceMiddleware
         await _next(http);
     }
 
+    /// <summary>Why the signing key or its agent no longer counts in the registry, or null when both still do.</summary>
+    private static async Task<string?> KeyStatusAsync(LumoAuth.Agents.Agents.IAgentStore registry, JsonWebToken agentToken, string thumbprint, CancellationToken ct)
+    {
+        var id = AAuthJwt.ClaimString(agentToken, "client_id") ??
+                 (LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out var fromSubject) ? fromSubject : null);
+        if (id is null || await registry.FindAsync(id, ct) is not { } agent)
+        {
+            return "The agent that signed is not registered.";
+        }
+
+        if (agent.Status != LumoAuth.Agents.Agents.AgentStatus.Active)
+        {
+            return $"The agent '{agent.Id}' is {agent.Status.ToString().ToLowerInvariant()}.";
+        }
+
+        using var enrolled = LumoAuth.Agents.Agents.AgentSigningKeys.Find(agent, thumbprint);
+        return enrolled is null ? $"The key that signed is no longer enrolled for agent '{agent.Id}'." : null;
+    }
+
     /// <summary>The token server: the configured one, or for a resource hosted by the token server itself, this host.</summary>
     public static string TokenServerOf(HttpRequest request, AAuthResourceOptions options)
     {
@@ -185,10 +220,19 @@ public sealed class AAuthResourceMiddleware
         // The AAuth challenge: an sf-item naming the scheme, with the resource token and where to take it.
         var challenge = new SfItem(new SfToken("httpsig"), [new("auth-token", new SfBoolean(true)), new("resource_token", new SfString(resourceToken)), new("auth_server", new SfString(authServer))]);
         http.Response.Headers[AgentAuthField.HeaderName] = challenge.Serialize();
+        http.Response.Headers.WWWAuthenticate = "AAuth error=\"auth_token_required\"";
         await OAuthErrorResponse.WriteAsync(http, 401, "auth_token_required", "Take this resource token to the token server for an auth token, then repeat the request with it.",
             new JsonObject { ["resource_token"] = resourceToken, ["auth_server"] = authServer });
     }
 
-    private static Task RefuseAsync(HttpContext http, int status, string error, string description) =>
-        OAuthErrorResponse.WriteAsync(http, status, error, description);
+    private static Task RefuseAsync(HttpContext http, int status, string error, string description)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            // RFC 9110 section 15.5.2: every 401 names the scheme that would succeed.
+            http.Response.Headers.WWWAuthenticate = $"AAuth error=\"{OAuthErrorResponse.Quote(error)}\", error_description=\"{OAuthErrorResponse.Quote(description)}\"";
+        }
+
+        return OAuthErrorResponse.WriteAsync(http, status, error, description);
+    }
 }

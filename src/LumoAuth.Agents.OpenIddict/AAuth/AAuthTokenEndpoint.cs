@@ -228,7 +228,8 @@ public sealed partial class AAuthTokenEndpoint
         {
             if (enrolled is null && !vouchedByProvider)
             {
-                return Protocol(AgentErrorCodes.AgentKeyNotEnrolled, OAuthErrors.InvalidClient, $"The key that signed is no longer enrolled for agent '{agentProfile.Id}'.", 401);
+                return Protocol(AgentErrorCodes.AgentKeyNotEnrolled, OAuthErrors.InvalidClient, $"The key that signed is no longer enrolled for agent '{agentProfile.Id}'.", 401,
+                    "error=" + SignatureErrors.UnknownKey);
             }
         }
 
@@ -392,6 +393,12 @@ public sealed partial class AAuthTokenEndpoint
                 if (outcome.SignatureError is { } signatureError)
                 {
                     response.Headers[SignatureErrors.HeaderName] = signatureError;
+                }
+
+                if (status == 401)
+                {
+                    // RFC 6749 section 5.2 / RFC 9110 section 15.5.2: a 401 names the scheme the client authenticates with.
+                    response.Headers.WWWAuthenticate = $"AAuth error=\"{refusal.OAuthError}\"";
                 }
 
                 if (outcome.RetryAt is { } retryAt)

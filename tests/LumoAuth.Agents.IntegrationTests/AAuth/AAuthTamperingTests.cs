@@ -487,6 +487,40 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
     }
 
     [Test]
+    public async Task At_a_resource_sharing_the_registry_a_removed_key_stops_at_once_under_an_auth_token_issued_before()
+    {
+        using var key = Ed25519SignatureKey.Generate();
+        using var spare = Ed25519SignatureKey.Generate();
+        await RegisterAsync("aauth-resource-rotating", ["read:articles"], ["acme-articles"], key, extraKeys: spare);
+        var agentToken = await AgentTokenAsync("aauth-resource-rotating", key);
+        var resource = new Uri(Server.BaseAddress, "sample-api/articles");
+
+        var (challengeStatus, challenge, challengeResponse) = await SendAsync(await SignedAsync(HttpMethod.Get, resource, null, key, agentToken));
+        Assert.That(challengeStatus, Is.EqualTo(HttpStatusCode.Unauthorized), challenge.ToJsonString());
+        Assert.That(challengeResponse.Headers.WwwAuthenticate.ToString(), Does.StartWith("AAuth"), "RFC 9110: every 401 names its scheme");
+        var issued = await OkAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, (string)challenge["resource_token"]!), key, agentToken));
+        var authToken = (string)issued["auth_token"]!;
+        var (okStatus, ok, _) = await SendAsync(await SignedAsync(HttpMethod.Get, resource, null, key, agentToken, authorization: authToken));
+        Assert.That(okStatus, Is.EqualTo(HttpStatusCode.OK), ok.ToJsonString());
+
+        await UpdateAgentAsync("aauth-resource-rotating", r => r.SigningKeys = [spare.ToPublicJwk().ToJsonString()]);
+        var (status, body, response) = await SendAsync(await SignedAsync(HttpMethod.Get, resource, null, key, agentToken, authorization: authToken));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized), body.ToJsonString());
+        Assert.That(response.Headers.GetValues("Signature-Error").Single(), Is.EqualTo("error=unknown_key"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("AAuth error=\"invalid_signature\""));
+        Assert.That((string?)body["error_description"], Does.Contain("no longer enrolled"));
+    }
+
+    [Test]
+    public async Task Every_401_from_the_resource_names_the_AAuth_scheme()
+    {
+        using var unsigned = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseAddress, "sample-api/articles"));
+        var response = await Client.SendAsync(unsigned);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("AAuth error="));
+    }
+
+    [Test]
     public async Task An_expired_agent_token_is_refused()
     {
         // Mint an agent token that expired a minute ago with the server's own key, as the server would have.
