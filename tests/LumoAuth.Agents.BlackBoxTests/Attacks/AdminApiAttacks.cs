@@ -45,7 +45,7 @@ public sealed class AdminApiAttacks : AttackFixture
         yield return Problem("admin list with the admin token in ?access_token=", f => Get($"{Agents}?access_token={f.AdminToken}"), 401).ToTestCase();
         yield return Problem("admin registration with the admin token in ?access_token=", f => Raw($"{Agents}?access_token={f.AdminToken}", Registration, Json), 401).ToTestCase();
         yield return Problem("audit query with the admin token in ?access_token=", f => Get($"{Tenant.AuditPath}?access_token={f.AdminToken}"), 401).ToTestCase();
-        yield return Problem("usage report with the reporter's token in ?access_token=", f => Raw($"{Tenant.UsagePath(Tenant.SearchTool)}?access_token={f.UsageToken}", """{"metric":"api_calls","amount":1}""", Json), 401).ToTestCase();
+        yield return Problem("usage report with the reporter's token in ?access_token=", f => WithHeader(Raw($"{Tenant.UsagePath(Tenant.SearchTool)}?access_token={f.UsageToken}", """{"metric":"api_calls","amount":1}""", Json), "Idempotency-Key", "query-token-1"), 401).ToTestCase();
         yield return Problem("admin list with the admin token as a form field", f => Raw(Agents, "access_token=" + f.AdminToken, "application/x-www-form-urlencoded", HttpMethod.Get), 401).ToTestCase();
         yield return Problem("admin list with an agent's token", f => With(Get(Agents), "Bearer " + f.ResearchBotToken), 403).ToTestCase();
         yield return Problem("usage report with the admin's token", f => With(Raw(Tenant.UsagePath(Tenant.SearchTool), """{"metric":"api_calls","amount":1}""", Json), "Bearer " + f.AdminToken), 403).ToTestCase();

@@ -151,8 +151,8 @@ public sealed class PostgresFaultTests
             load.Start(b, ClientsPerInstance);
             await load.WaitUntilAsync(r => Issued(r, "instance-a") >= 30 && Issued(r, "instance-b") >= 30, Deadline, "30 tokens from each instance");
 
-            await a.KillAsync();
             var killed = load.Now;
+            await a.KillAsync();
             await load.StopAsync("instance-a");
             await load.WaitUntilAsync(r => r.Count(x => x.Instance == "instance-b" && x.Started > killed && x.Status == 200) >= 50, Deadline, "50 tokens from instance-b after the kill");
             await load.DisposeAsync();

@@ -115,7 +115,7 @@ public abstract class AttackFixture
         var answer = await SendAsync(request, hostile.Name);
         using (Assert.EnterMultipleScope())
         {
-            HostileAnswers.AssertRefusal(answer, hostile.Shape, hostile.Statuses, secrets, hostile.Errors, hostile.ToRegisteredRedirect ? Callback : null);
+            HostileAnswers.AssertRefusal(answer, hostile.Shape, hostile.Statuses, secrets, hostile.Errors, hostile.ToRegisteredRedirect ? Callback : null, Host.BaseAddress);
             hostile.Also?.Invoke(answer);
         }
 
