@@ -77,7 +77,7 @@ public static class LumoAgentsServerBuilderExtensions
             }
         });
 
-        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, ValidateWorkloadToken.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor, ApplyBudgetRefusal.Descriptor, IntrospectAgentToken.Descriptor, SkipAgentAccessTokenEntry.Descriptor })
+        foreach (var descriptor in new[] { ValidateAgentTokenRequest.Descriptor, ValidateAuthorizationRequestParameters.Descriptor, AttachGrantedScope.Descriptor, ValidateWorkloadToken.Descriptor, IssueAgentToken.Descriptor, AuditTokenResponse.Descriptor, ApplyBudgetRefusal.Descriptor, IntrospectAgentToken.Descriptor, SkipAgentAccessTokenEntry.Descriptor })
         {
             if (!builder.Services.Any(d => d.ServiceType == descriptor.ServiceDescriptor.ServiceType))
             {

@@ -88,6 +88,11 @@ internal static class AccountEndpoints
     private static IResult LoginPage(HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? error)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
+
+        // The local-trial hint only where trials run: a Production page never shows a password.
+        var hint = http.RequestServices.GetRequiredService<IWebHostEnvironment>().IsDevelopment()
+            ? $"<p>Local trial user: <code>alice</code> / <code>{DemoPassword}</code></p>"
+            : string.Empty;
         return Html.Page("Sign in", $"""
             {(error is null ? "" : $"<p role=\"alert\" style=\"color:#b00\">{Html.Encode(error)}</p>")}
             <form method="post" action="/account/login">
@@ -97,7 +102,7 @@ internal static class AccountEndpoints
               <label>Password <input name="password" type="password" autocomplete="current-password" required></label><br>
               <button type="submit">Sign in</button>
             </form>
-            <p>Local trial user: <code>alice</code> / <code>{DemoPassword}</code></p>
+            {hint}
             """, error is null ? 200 : 400);
     }
 

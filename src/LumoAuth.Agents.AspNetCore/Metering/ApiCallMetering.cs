@@ -212,8 +212,10 @@ public sealed partial class ApiCallMeteringMiddleware
             var retryAfter = Math.Max(1, (long)Math.Ceiling(((decision.ResetAt ?? time.GetUtcNow().AddMinutes(1)) - time.GetUtcNow()).TotalSeconds));
             http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             LogOverBudget(_logger, agentId, retryAfter);
-            await OAuthErrorResponse.WriteAsync(http, StatusCodes.Status429TooManyRequests, "budget_exhausted",
-                decision.Description ?? $"Agent '{agentId}' has spent its API calls for this hour.");
+            // The standard error, with the stable code beside it, as the token server answers a spent budget.
+            await OAuthErrorResponse.WriteAsync(http, StatusCodes.Status429TooManyRequests, Errors.OAuthErrors.TemporarilyUnavailable,
+                decision.Description ?? $"Agent '{agentId}' has spent its API calls for this hour.",
+                new JsonObject { ["error_code"] = Errors.AgentErrorCodes.BudgetExhausted });
             return;
         }
 

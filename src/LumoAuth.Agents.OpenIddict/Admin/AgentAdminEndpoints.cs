@@ -427,7 +427,7 @@ public static class LumoAgentsAdminEndpoints
         var context = Context(http, principal);
         if (result.NotFound)
         {
-            await audit.RecordAdminAsync("workload_bindings", id, new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{id}' is registered."), context, http.RequestAborted);
+            await audit.RecordAdminAsync("workload_bindings", id, new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{ErrorText.Echo(id)}' is registered."), context, http.RequestAborted);
             return NotFound(http, id);
         }
 
@@ -525,7 +525,7 @@ public static class LumoAgentsAdminEndpoints
     }
 
     private static IResult NotFound(HttpContext http, string id) =>
-        ApiProblem.Of(http, StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", $"No agent '{id}' is registered.");
+        ApiProblem.Of(http, StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", $"No agent '{ErrorText.Echo(id)}' is registered.");
 
     private static string ETag(AgentProfile agent) => $"\"{agent.Version}\"";
 

@@ -44,17 +44,46 @@ internal sealed partial class ProtocolErrorBoundary
     /// </summary>
     public async Task<bool> RefuseUnreadableAsync(HttpContext http)
     {
-        if (await FindControlCharacterAsync(http.Request) is not { } parameter)
+        // OAuth requests are small: a body over the limit is refused while it is read, not buffered.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        string? refusal = null;
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            var tooLarge = (413, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, $"The request body is larger than this endpoint accepts ({MaxBodyBytes / 1024} KB).");
+            await TryAuditAsync(http, tooLarge);
+            await WriteAsync(http, tooLarge, _options.CurrentValue);
+            return true;
+        }
+
+        // RFC 7662 section 2.1 and RFC 7009 section 2.1: introspection and revocation take a POST body; a token in a
+        // URL ends up in logs and histories.
+        if (!HttpMethods.IsPost(http.Request.Method) && (Matches(http.Request.Path, _server.CurrentValue.IntrospectionEndpointUris) ||
+                                                         Matches(http.Request.Path, _server.CurrentValue.RevocationEndpointUris)))
+        {
+            refusal = "This endpoint takes a POST with an application/x-www-form-urlencoded body; tokens never go in the URL.";
+        }
+        else if (await FindControlCharacterAsync(http.Request) is { } parameter)
+        {
+            refusal = $"The '{parameter}' parameter holds a control character; OAuth parameters never do.";
+        }
+
+        if (refusal is null)
         {
             return false;
         }
 
-        var refusal = (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable,
-            $"The '{parameter}' parameter holds a control character; OAuth parameters never do.");
-        await TryAuditAsync(http, refusal);
-        await WriteAsync(http, refusal, _options.CurrentValue);
+        var error = (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, refusal);
+        await TryAuditAsync(http, error);
+        await WriteAsync(http, error, _options.CurrentValue);
         return true;
     }
+
+    /// <summary>The largest request body a protocol endpoint reads: far above any OAuth or AAuth request.</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>
     /// Answers <paramref name="exception"/> as an OAuth error when it escaped a protocol endpoint and nothing was sent
@@ -100,6 +129,8 @@ internal sealed partial class ProtocolErrorBoundary
                 case BadHttpRequestException or InvalidDataException:
                     return (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable,
                         "The request could not be read: send an application/x-www-form-urlencoded body of at most 1024 parameters.");
+                case System.Text.Json.JsonException or System.Text.DecoderFallbackException:
+                    return (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, "The request body is not valid UTF-8 JSON.");
             }
         }
 

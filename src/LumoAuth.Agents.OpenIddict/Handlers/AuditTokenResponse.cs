@@ -98,9 +98,10 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
             }
             else
             {
-                var code = ProtocolErrorCodes.FromErrorUri(response.ErrorUri);
+                var code = ProtocolErrorCodes.FromError(response.Error, response.ErrorUri, request?.RequestedTokenType);
                 await _trail.RecordProtocolRefusalAsync(response.Error!, response.ErrorDescription, code, audit, context.CancellationToken);
                 response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = code;
+                response.ErrorUri = _options.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + code; // ours, not OpenIddict's
                 LogRefused(_logger, audit.GrantType, code, audit.ClientId, null);
             }
         }

@@ -20,6 +20,8 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
         OpenIddictConstants.Parameters.Scope, OpenIddictConstants.Parameters.SubjectToken, OpenIddictConstants.Parameters.SubjectTokenType,
         OpenIddictConstants.Parameters.ActorToken, OpenIddictConstants.Parameters.ActorTokenType, OpenIddictConstants.Parameters.RequestedTokenType,
         OpenIddictConstants.Parameters.ClientAssertion, OpenIddictConstants.Parameters.ClientAssertionType,
+        OpenIddictConstants.Parameters.Code, OpenIddictConstants.Parameters.CodeVerifier, OpenIddictConstants.Parameters.RedirectUri,
+        OpenIddictConstants.Parameters.RefreshToken, OpenIddictConstants.Parameters.Username, OpenIddictConstants.Parameters.Password,
         LumoAgentsOpenIddictConstants.SubjectIssuerParameter,
     ];
 

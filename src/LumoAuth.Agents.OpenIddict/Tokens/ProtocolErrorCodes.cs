@@ -23,11 +23,13 @@ public static class ProtocolErrorCodes
     /// <summary>The requested token type is not supported.</summary>
     public const string RequestedTokenTypeUnsupported = "requested_token_type_unsupported";
 
+    /// <summary>The grant type is not one this server supports (<c>unsupported_grant_type</c>).</summary>
+    public const string GrantTypeUnsupported = "grant_type_unsupported";
+
     private static readonly Dictionary<string, string> ByOpenIddictId = new(StringComparer.Ordinal)
     {
         ["ID2029"] = AgentErrorCodes.ParameterMissing,
         ["ID2037"] = AgentErrorCodes.ParameterMissing,
-        ["ID2032"] = RequestedTokenTypeUnsupported,
         ["ID2004"] = TokenInvalid,
         ["ID2088"] = TokenInvalid,
         ["ID2090"] = TokenInvalid,
@@ -42,7 +44,28 @@ public static class ProtocolErrorCodes
     };
 
     /// <summary>Our code for an OpenIddict refusal, or <see cref="AgentErrorCodes.ProtocolError"/> when it has none of its own.</summary>
-    public static string FromErrorUri(string? errorUri)
+    /// <param name="error">The OAuth error sent.</param>
+    /// <param name="errorUri">The <c>error_uri</c> OpenIddict attached, naming its own error id.</param>
+    /// <param name="requestedTokenType">The request's <c>requested_token_type</c>, if it named one.</param>
+    public static string FromError(string? error, string? errorUri, string? requestedTokenType)
+    {
+        if (error == global::OpenIddict.Abstractions.OpenIddictConstants.Errors.UnsupportedGrantType)
+        {
+            return GrantTypeUnsupported;
+        }
+
+        // OpenIddict's "the specified parameter is not supported" (ID2032) names no parameter in its id: a request that
+        // named a token type is refused for it; anything else has no code of its own.
+        if (errorUri?.EndsWith("/ID2032", StringComparison.Ordinal) == true)
+        {
+            return requestedTokenType is null ? AgentErrorCodes.ProtocolError : RequestedTokenTypeUnsupported;
+        }
+
+        return FromErrorUri(errorUri);
+    }
+
+    /// <summary>Our code for an OpenIddict refusal, from its <c>error_uri</c> alone.</summary>
+    private static string FromErrorUri(string? errorUri)
     {
         if (errorUri is null)
         {

@@ -65,7 +65,7 @@ public class UsageReporter
             return new UsageOutcome
             {
                 AgentUnknown = true,
-                Error = new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{report.AgentId}' is registered."),
+                Error = new AgentError(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidRequest, $"No agent '{ErrorText.Echo(report.AgentId)}' is registered."),
             };
         }
 

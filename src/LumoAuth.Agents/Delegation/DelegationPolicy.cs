@@ -37,7 +37,7 @@ public class DelegationPolicy
     /// <summary>Creates the policy.</summary>
     public DelegationPolicy(IAgentStore agents, IConsentStore consents, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time, TokenLiveness? liveness = null)
     {
-        _liveness = liveness ?? new TokenLiveness(agents, consents);
+        _liveness = liveness ?? new TokenLiveness(agents, consents, time);
         _agents = agents;
         _consents = consents;
         _options = options;

@@ -20,14 +20,19 @@ namespace LumoAuth.Agents.Delegation;
 /// </remarks>
 public class TokenLiveness
 {
+    /// <summary>How far in the future a token's issue time may be, for clocks that disagree.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(60);
+
     private readonly IAgentStore _agents;
     private readonly IConsentStore _consents;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the check.</summary>
-    public TokenLiveness(IAgentStore agents, IConsentStore consents)
+    public TokenLiveness(IAgentStore agents, IConsentStore consents, TimeProvider? time = null)
     {
         _agents = agents;
         _consents = consents;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>
@@ -67,11 +72,18 @@ public class TokenLiveness
     /// <summary>
     /// Whether the token predates a stop: a suspension or revocation of an agent it names, or a withdrawal of the consent
     /// it relies on (<see cref="AgentErrorCodes.TokenRevoked"/>), or relies on a consent no longer in force
-    /// (<see cref="AgentErrorCodes.ConsentMissing"/>). The agents' current status is the caller's to check.
+    /// (<see cref="AgentErrorCodes.ConsentMissing"/>), or says it was issued in the future (<see cref="AgentErrorCodes.TokenNotYetValid"/>).
+    /// The agents' current status is the caller's to check.
     /// </summary>
     public virtual async ValueTask<AgentError?> CheckRevocationAsync(TokenFacts token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
+        if (token.IssuedAt > _time.GetUtcNow() + ClockSkew)
+        {
+            // No server issues tokens from the future: such a token was minted outside it, or with a broken clock.
+            return new AgentError(AgentErrorCodes.TokenNotYetValid, OAuthErrors.InvalidGrant, "The token says it was issued in the future.");
+        }
+
         foreach (var id in AgentsNamedBy(token))
         {
             if (await _agents.FindAsync(id, cancellationToken) is { } agent && IssuedBefore(token.IssuedAt, agent.TokensNotBefore))

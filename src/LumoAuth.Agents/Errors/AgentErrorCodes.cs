@@ -115,6 +115,9 @@ public static class AgentErrorCodes
     /// </summary>
     public const string TokenRevoked = "token_revoked";
 
+    /// <summary>A presented token says it was issued in the future, beyond the allowed clock skew (<c>invalid_grant</c>; inactive at introspection).</summary>
+    public const string TokenNotYetValid = "token_not_yet_valid";
+
     /// <summary>The request could not be read: too many form values, a body over the limit, or control characters in a parameter (<c>invalid_request</c>).</summary>
     public const string RequestUnreadable = "request_unreadable";
 

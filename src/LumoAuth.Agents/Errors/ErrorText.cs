@@ -7,6 +7,14 @@ namespace LumoAuth.Agents.Errors;
 public static class ErrorText
 {
     /// <summary><paramref name="value"/> with every character outside that set replaced, cut to <paramref name="maxLength"/>.</summary>
+    /// <summary>
+    /// A caller-supplied value to quote back in a description: <see cref="Printable"/>, and markup characters
+    /// (<c>&lt; &gt; &amp;</c>) also replaced, so an answer never reflects markup a client might render.
+    /// </summary>
+    public static string Echo(string? value, int maxLength = 64) =>
+        new(Printable(value, maxLength).Select(c => c is '<' or '>' or '&' ? '?' : c).ToArray());
+
+    /// <summary><paramref name="value"/> with every character outside that set replaced, cut to <paramref name="maxLength"/>.</summary>
     public static string Printable(string? value, int maxLength = 64) =>
         value is null
             ? string.Empty

@@ -76,6 +76,6 @@ public class AgentUserGrantPolicy
         return beyond.Count == 0
             ? decision
             : decision.Refuse(AgentErrorCodes.ScopeNotConsented, OAuthErrors.InvalidGrant,
-                $"The scope '{beyond[0]}' is no longer in the user's consent to agent '{agent.Id}'.");
+                $"The scope '{ErrorText.Echo(beyond[0])}' is no longer in the user's consent to agent '{agent.Id}'.");
     }
 }

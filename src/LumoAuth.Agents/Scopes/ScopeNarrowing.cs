@@ -33,7 +33,7 @@ public static class ScopeNarrowing
             {
                 if (!bound.Allowed.Contains(scope))
                 {
-                    return new AgentError(bound.Code, OAuthErrors.InvalidScope, $"The scope '{scope}' is not in {bound.What}.");
+                    return new AgentError(bound.Code, OAuthErrors.InvalidScope, $"The scope '{ErrorText.Echo(scope)}' is not in {bound.What}.");
                 }
             }
         }

@@ -42,11 +42,11 @@ public sealed class AdminApiAttacks : AttackFixture
     public static IEnumerable<TestCaseData> Cases()
     {
         // Tokens where the API must not take them (RFC 6750 §2.3, OAuth 2.1), and tokens without the scope.
-        yield return Problem("admin list with the admin token in ?access_token=", f => Get($"{Agents}?access_token={f.AdminToken}"), 401).ToTestCase();
-        yield return Problem("admin registration with the admin token in ?access_token=", f => Raw($"{Agents}?access_token={f.AdminToken}", Registration, Json), 401).ToTestCase();
-        yield return Problem("audit query with the admin token in ?access_token=", f => Get($"{Tenant.AuditPath}?access_token={f.AdminToken}"), 401).ToTestCase();
-        yield return Problem("usage report with the reporter's token in ?access_token=", f => WithHeader(Raw($"{Tenant.UsagePath(Tenant.SearchTool)}?access_token={f.UsageToken}", """{"metric":"api_calls","amount":1}""", Json), "Idempotency-Key", "query-token-1"), 401).ToTestCase();
-        yield return Problem("admin list with the admin token as a form field", f => Raw(Agents, "access_token=" + f.AdminToken, "application/x-www-form-urlencoded", HttpMethod.Get), 401).ToTestCase();
+        yield return Problem("admin list with the admin token in ?access_token=", f => Get($"{Agents}?access_token={f.AdminToken}"), 400).ToTestCase(); // access_token_not_in_header (RFC 6750 section 2.3)
+        yield return Problem("admin registration with the admin token in ?access_token=", f => Raw($"{Agents}?access_token={f.AdminToken}", Registration, Json), 400).ToTestCase(); // access_token_not_in_header (RFC 6750 section 2.3)
+        yield return Problem("audit query with the admin token in ?access_token=", f => Get($"{Tenant.AuditPath}?access_token={f.AdminToken}"), 400).ToTestCase(); // access_token_not_in_header (RFC 6750 section 2.3)
+        yield return Problem("usage report with the reporter's token in ?access_token=", f => WithHeader(Raw($"{Tenant.UsagePath(Tenant.SearchTool)}?access_token={f.UsageToken}", """{"metric":"api_calls","amount":1}""", Json), "Idempotency-Key", "query-token-1"), 400).ToTestCase(); // access_token_not_in_header (RFC 6750 section 2.3)
+        yield return Problem("admin list with the admin token as a form field", f => Raw(Agents, "access_token=" + f.AdminToken, "application/x-www-form-urlencoded", HttpMethod.Get), 400).ToTestCase(); // access_token_not_in_header (RFC 6750 section 2.3)
         yield return Problem("admin list with an agent's token", f => With(Get(Agents), "Bearer " + f.ResearchBotToken), 403).ToTestCase();
         yield return Problem("usage report with the admin's token", f => With(Raw(Tenant.UsagePath(Tenant.SearchTool), """{"metric":"api_calls","amount":1}""", Json), "Bearer " + f.AdminToken), 403).ToTestCase();
         yield return Problem("admin list with an empty bearer", _ => With(Get(Agents), "Bearer "), 401).ToTestCase();
@@ -68,7 +68,7 @@ public sealed class AdminApiAttacks : AttackFixture
 
         // Paths.
         yield return Problem("admin get of an id with markup", f => AsAdmin(f, Get($"{Agents}/{Uri.EscapeDataString(HostileAnswers.Markup)}")), 404).ToTestCase();
-        yield return Problem("admin get of an id with a NUL byte", f => AsAdmin(f, Get($"{Agents}/research-bot%00")), 404, 400).ToTestCase();
+        yield return new HostileCase("admin get of an id with a NUL byte", f => AsAdmin(f, Get($"{Agents}/research-bot%00")), Shape.WebServerRefusal, [400]).ToTestCase();
         yield return Problem("admin get of an id of 4,000 characters", f => AsAdmin(f, Get($"{Agents}/{Filler(4_000)}")), 404, 400).ToTestCase();
         yield return Problem("admin get of an id with an SQL quote", f => AsAdmin(f, Get($"{Agents}/{Uri.EscapeDataString("x' OR '1'='1")}")), 404).ToTestCase();
         yield return Problem("admin budget of an unknown agent", f => AsAdmin(f, Get($"{Agents}/{Uri.EscapeDataString("../../etc/passwd")}/budget")), 404).ToTestCase();
@@ -119,7 +119,8 @@ public sealed class AdminApiAttacks : AttackFixture
         yield return Usage("no Content-Type", """{"metric":"api_calls","amount":1}""", null, statuses: [400, 415]).ToTestCase();
         yield return Usage("a body of 1.2 MB", $$"""{"metric":"{{Filler(1_200_000)}}","amount":1}""", statuses: [400, 413]).ToTestCase();
         yield return Usage("markup as the agent id", """{"metric":"api_calls","amount":1}""", agent: Uri.EscapeDataString(HostileAnswers.Markup), statuses: [404, 400]).ToTestCase();
-        yield return Usage("a NUL byte in the agent id", """{"metric":"api_calls","amount":1}""", agent: "search-tool%00", statuses: [404, 400]).ToTestCase();
+        yield return new HostileCase("usage report with a NUL byte in the agent id",
+            f => AsReporter(f, Raw(Tenant.UsagePath("search-tool%00"), """{"metric":"api_calls","amount":1}""", Json), "key-1"), Shape.WebServerRefusal, [400]).ToTestCase();
 
         // Audit queries.
         yield return Audit("take=abc", "take=abc").ToTestCase();

@@ -22,6 +22,12 @@ public enum Shape
 
     /// <summary>The sign-in form: a page (200 or 4xx) or a redirect to a path on this host, never elsewhere.</summary>
     LocalPageOrRedirect,
+
+    /// <summary>
+    /// Refused by the web server itself before any application code runs (Kestrel answers a NUL in the URL path with a
+    /// bare 400): no body to shape, and nothing of the application's in it.
+    /// </summary>
+    WebServerRefusal,
 }
 
 /// <summary>
@@ -76,6 +82,9 @@ public static class HostileAnswers
                     break;
                 case Shape.LocalPageOrRedirect:
                     AssertLocalPageOrRedirect(answer, self);
+                    break;
+                case Shape.WebServerRefusal:
+                    Assert.That(answer.Status, Is.EqualTo(400), "the web server's own refusal");
                     break;
             }
 

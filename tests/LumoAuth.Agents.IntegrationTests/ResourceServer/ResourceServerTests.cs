@@ -265,7 +265,8 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
             {
                 Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromHours(1)));
                 var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-                Assert.That(body["error"]!.GetValue<string>(), Is.EqualTo("budget_exhausted"));
+                Assert.That(body["error"]!.GetValue<string>(), Is.EqualTo("temporarily_unavailable"));
+                Assert.That(body["error_code"]!.GetValue<string>(), Is.EqualTo("budget_exhausted"));
                 Assert.That(body["error_description"]!.GetValue<string>(), Does.Contain("API calls per hour budget (3)"));
             }
         }
