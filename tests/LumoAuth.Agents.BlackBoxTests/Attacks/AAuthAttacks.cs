@@ -55,7 +55,7 @@ public sealed class AAuthAttacks : AttackFixture
             Content = Bytes([.. "{\"request_type\":\"agent\",\"agent_id\":\""u8.ToArray(), 0xED, 0xA0, 0x80, 0xFF, .. "\"}"u8.ToArray()], Json),
         }, Request).ToTestCase();
         yield return Refused("a NUL byte in agent_id", _ => Raw(P, """{"request_type":"agent","agent_id":"research-bot\u0000"}""", Json), RequestOrToken, 400, 401).ToTestCase();
-        yield return Refused("an agent_id of 100,000 characters", _ => Raw(P, $$"""{"request_type":"agent","agent_id":"{{Filler(100_000)}}"}""", Json), RequestOrToken, 400, 401).ToTestCase();
+        yield return Refused("an agent_id of 100,000 characters", _ => Raw(P, $$"""{"request_type":"agent","agent_id":"{{Filler(100_000)}}"}""", Json), RequestOrToken, 400, 401, 413).ToTestCase();
         yield return Refused("markup as request_type", _ => Raw(P, $$"""{"request_type":"{{HostileAnswers.Markup}}"}""", Json), Request).ToTestCase();
         yield return Refused("a garbage signature", _ => Signed(AgentRequest, ("Signature-Input", SignatureInput), ("Signature", "sig=:AAAA:"),
             ("Signature-Key", "sig=hwk;kty=\"OKP\";crv=\"Ed25519\";x=\"AAAA\"")), RequestOrToken, 400, 401).ToTestCase();

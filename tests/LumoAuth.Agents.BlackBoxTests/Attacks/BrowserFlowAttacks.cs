@@ -110,7 +110,8 @@ public sealed partial class BrowserFlowAttacks : AttackFixture
         yield return Refused("a request_uri to fetch", f => Authorize(f, A, [], ("request_uri", "https://evil.example/request.jwt")), ["invalid_request", "request_uri_not_supported"], true).ToTestCase();
         yield return Refused("a request object", f => Authorize(f, A, [], ("request", "eyJhbGciOiJub25lIn0.eyJjbGllbnRfaWQiOiJldmlsIn0.")), ["invalid_request", "request_not_supported"], true).ToTestCase();
         yield return Refused("prompt=none while signed out", f => Authorize(f, A, [], ("prompt", "none")), ["login_required"], true).ToTestCase();
-        yield return Refused("10,000 form parameters in a POST", f => Form(A, ManyFields(10_000, ("client_id", Tenant.ResearchBot), ("response_type", "code"), ("redirect_uri", f.Callback.AbsoluteUri))), Request, false).ToTestCase();
+        yield return new HostileCase("10,000 form parameters in a POST", f => Form(A, ManyFields(10_000, ("client_id", Tenant.ResearchBot), ("response_type", "code"), ("redirect_uri", f.Callback.AbsoluteUri))),
+            Shape.AuthorizationError, [400, 413], Request).ToTestCase();
         yield return Refused("a JSON body in a POST", f => Raw(A, $$"""{"client_id":"research-bot","redirect_uri":"{{f.Callback.AbsoluteUri}}"}""", "application/json"), Request, false).ToTestCase();
         yield return Page("markup in state while signed out", f => Authorize(f, A, [("state", HostileAnswers.Markup)]), 302).ToTestCase();
 

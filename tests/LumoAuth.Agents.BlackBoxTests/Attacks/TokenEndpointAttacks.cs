@@ -66,8 +66,8 @@ public sealed class TokenEndpointAttacks : AttackFixture
         yield return Refused("DEL character in scope", _ => Form(P, [.. Credentials(), ("scope", "read:articles\u007f")]), RequestOrScope).ToTestCase();
         yield return Refused("right-to-left override in client_id", _ => Form(P, ("grant_type", Cc), ("client_id", "\u202e" + Rb), ("client_secret", RbSecret)), RequestOrClient).ToTestCase();
         yield return Refused("invalid UTF-8 in client_id", _ => Raw(P, $"grant_type={Cc}&client_id=%ED%A0%80%FF&client_secret={RbSecret}", FormType), RequestOrClient).ToTestCase();
-        yield return Refused("client_id of 100,000 characters", _ => Form(P, ("grant_type", Cc), ("client_id", Filler(100_000)), ("client_secret", RbSecret)), RequestOrClient).ToTestCase();
-        yield return Refused("client_secret of 100,000 characters", _ => Form(P, ("grant_type", Cc), ("client_id", Rb), ("client_secret", Filler(100_000))), RequestOrClient).ToTestCase();
+        yield return Refused("client_id of 100,000 characters", _ => Form(P, ("grant_type", Cc), ("client_id", Filler(100_000)), ("client_secret", RbSecret)), RequestOrClient, 400, 401, 413).ToTestCase();
+        yield return Refused("client_secret of 100,000 characters", _ => Form(P, ("grant_type", Cc), ("client_id", Rb), ("client_secret", Filler(100_000))), RequestOrClient, 400, 401, 413).ToTestCase();
         yield return Refused("scope of 1.2 MB", _ => Form(P, [.. Credentials(), ("scope", Filler(1_200_000))]), RequestOrScope, 400, 413).ToTestCase();
         yield return Refused("1.2 MB body in an unknown parameter", _ => Form(P, [.. Credentials(), ("padding", Filler(1_200_000))]), Request, 400, 413).ToTestCase();
         yield return Refused("10,000 scope parameters", _ => Form(P, [.. Credentials(), .. Enumerable.Range(0, 10_000).Select(_ => ("scope", "read:articles"))]), RequestOrScope, 400, 413).ToTestCase();

@@ -42,7 +42,7 @@ public class ErrorBoundaryTests(string environment)
     [TestCaseSource(nameof(ProtocolPaths))]
     public async Task Ten_thousand_form_values_are_an_invalid_request(string path)
     {
-        var body = string.Join('&', Enumerable.Range(0, 10_000).Select(i => $"p{i}=v"));
+        var body = string.Join('&', Enumerable.Repeat("p=v", 10_000)); // 40 KB: over the count limit, under the size limit
         using var content = new StringContent("grant_type=client_credentials&" + body, Encoding.ASCII, "application/x-www-form-urlencoded");
         using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
         await AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request", "request_unreadable");

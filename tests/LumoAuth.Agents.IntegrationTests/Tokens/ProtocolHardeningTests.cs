@@ -50,4 +50,85 @@ public class ProtocolHardeningTests(DatabaseKind database) : AgentServerFixture(
         Assert.That(location + body, Does.Contain("invalid_request"), $"{(int)response.StatusCode} {location} {body}");
         Assert.That(location, Does.Not.Match("[?&]code="), "no authorization code is issued for a plain challenge");
     }
+
+    [Test]
+    public async Task A_token_response_says_the_granted_scope_when_none_was_asked()
+    {
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "research-bot", ResearchBotSecret);
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That(response["scope"], Is.EqualTo((string?)TokenEndpoint.Payload(response.AccessToken)["scope"]), "RFC 6749 5.1: the default scopes, said");
+        Assert.That(response["scope"], Is.Not.Null.And.Not.Empty);
+    }
+
+    [Test]
+    public async Task A_delegated_token_response_says_the_narrowed_scope()
+    {
+        var response = await ExchangeAsync(AliceToken, await AgentTokenAsync("research-bot"));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That(response["scope"], Is.EqualTo("read:articles search:web"));
+    }
+
+    [Test]
+    public Task A_duplicated_redirect_uri_at_the_token_endpoint_is_an_invalid_request() =>
+        AssertRefusedAsync(() => TokenEndpoint.PostAsync(Client,
+            [("grant_type", "authorization_code"), ("code", "x"), ("client_id", "research-bot"), ("client_secret", ResearchBotSecret),
+             ("redirect_uri", UserConsentFlow.RedirectUri), ("redirect_uri", "https://evil.example/cb")]), "invalid_request", "parameter_duplicated");
+
+    [TestCase("redirect_uri")]
+    [TestCase("scope")]
+    [TestCase("client_id")]
+    public async Task A_duplicated_parameter_at_the_authorization_endpoint_is_shown_as_an_invalid_request_never_redirected(string name)
+    {
+        using var browser = Server.Browser();
+        var query = "client_id=research-bot&response_type=code&scope=read%3Aarticles&redirect_uri=" + Uri.EscapeDataString(UserConsentFlow.RedirectUri) +
+                    "&code_challenge=javqQZjtgLDmYYblj0bq4m6wNtSX-TpJayRrKD5uvUE&code_challenge_method=S256&" + name + "=" +
+                    (name == "redirect_uri" ? Uri.EscapeDataString("https://evil.example/cb") : "other");
+        using var response = await browser.GetAsync(new Uri("/connect/authorize?" + query, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That(response.Headers.Location, Is.Null, "which redirect URI was meant is in doubt: no redirect");
+        Assert.That(body, Does.Contain("invalid_request").And.Contain(name));
+    }
+
+    [Test]
+    public Task An_unknown_grant_type_has_its_own_code() =>
+        AssertRefusedAsync(() => TokenEndpoint.PostAsync(Client, [("grant_type", "urn:example:made-up"), ("client_id", "research-bot"), ("client_secret", ResearchBotSecret)]),
+            "unsupported_grant_type", "grant_type_unsupported");
+
+    [Test]
+    public async Task A_failed_client_authentication_points_to_its_own_documented_code()
+    {
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "research-bot", "not-the-secret-0123456789");
+        Assert.That(response["error"], Is.EqualTo("invalid_client"), response.ToString());
+        Assert.That(response["error_code"], Is.EqualTo("client_authentication_failed"));
+        Assert.That(response["error_uri"], Does.EndWith("/errors#client_authentication_failed"), "ours, not OpenIddict's");
+    }
+
+    [Test]
+    public async Task The_AAuth_metadata_lists_only_scopes_agents_can_hold()
+    {
+        var metadata = JsonNode.Parse(await Client.GetStringAsync(new Uri("/.well-known/aauth-issuer", UriKind.Relative)))!;
+        var scopes = metadata["scopes_supported"]!.AsArray().Select(s => (string?)s).ToList();
+        Assert.That(scopes, Does.Not.Contain("openid").And.Not.Contain("offline_access"));
+    }
+
+    [Test]
+    public async Task Introspection_takes_no_token_in_the_url()
+    {
+        var token = await AgentTokenAsync("research-bot");
+        using var response = await Client.GetAsync(new Uri($"/connect/introspect?token={token}&client_id=acme-corp-api&client_secret={LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret}", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That(body, Does.Contain("invalid_request").And.Not.Contain("\"active\""));
+    }
+
+    [Test]
+    public async Task A_body_over_the_limit_is_refused_before_it_is_read()
+    {
+        var response = await TokenEndpoint.PostAsync(Client, [("grant_type", "client_credentials"), ("client_id", "research-bot"),
+            ("client_secret", ResearchBotSecret), ("padding", new string('a', 200_000))]);
+        Assert.That((int)response.Status, Is.EqualTo(413), response.ToString());
+        Assert.That(response["error_code"], Is.EqualTo("request_unreadable"));
+        Assert.That(response["access_token"], Is.Null);
+    }
 }

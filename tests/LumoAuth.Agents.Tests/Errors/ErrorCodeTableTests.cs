@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LumoAuth.Agents.Errors;
 
 namespace LumoAuth.Agents.Tests.Errors;
 
@@ -109,4 +110,13 @@ public partial class ErrorCodeTableTests
 
     [GeneratedRegex("\"([a-z0-9_]+)\"")]
     private static partial Regex StringLiteral();
+}
+
+public class ErrorTextTests
+{
+    [TestCase("<script>alert(1)</script>", "?script?alert(1)?/script?")]
+    [TestCase("read:articles", "read:articles")]
+    [TestCase("a\"b\\c\u0000", "a?b?c?")]
+    public void An_echoed_value_never_carries_markup_quotes_or_control_characters(string value, string echoed) =>
+        Assert.That(ErrorText.Echo(value), Is.EqualTo(echoed));
 }
