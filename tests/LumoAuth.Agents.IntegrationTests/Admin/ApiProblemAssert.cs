@@ -5,10 +5,6 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// <summary>What every refusal of the admin, usage and audit APIs looks like: an RFC 9457 problem with a stable code, and nothing of the server's insides.</summary>
 public static class ApiProblemAssert
 {
-    private static readonly string[] Leaks =
-    [
-        "   at ", "Exception", "System.", "Microsoft.", "Npgsql", "SQLite", "SELECT ", "INSERT ", "stack", "LumoAuth.Agents.", "Authorization:",
-    ];
 
     public static JsonObject IsProblem(HttpResponseMessage response, JsonNode? body, int status, string code)
     {
@@ -26,11 +22,7 @@ public static class ApiProblemAssert
             Assert.That((string?)problem["detail"], Is.Not.Null.And.Not.Empty);
             Assert.That((string?)problem["error_code"], Is.EqualTo(code), problem.ToJsonString());
             Assert.That((string?)problem["type"], Does.EndWith("/errors#" + code));
-            var text = problem.ToJsonString() + string.Join("\n", response.Headers.Select(h => h.Key + ": " + string.Join(",", h.Value)));
-            foreach (var leak in Leaks)
-            {
-                Assert.That(text, Does.Not.Contain(leak), "no stack trace, exception type, SQL or request header in the answer");
-            }
+            Hosting.NoLeak.In(response, problem.ToJsonString(), "Authorization:");
         });
         return problem;
     }

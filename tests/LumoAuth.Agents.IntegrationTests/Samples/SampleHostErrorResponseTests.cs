@@ -131,7 +131,7 @@ public sealed class SampleHostErrorResponseTests(string environment)
         var json = System.Text.Json.Nodes.JsonNode.Parse(body)!;
         Assert.That((string?)json["error"], Is.EqualTo("invalid_request"), body);
         Assert.That((string?)json["error_code"], Is.EqualTo("request_unreadable"), body);
-        Assert.That(body, Does.Not.Contain("Exception").And.Not.Contain("   at "));
+        NoLeak.In(response, body);
         return (string?)json["error_description"] ?? string.Empty;
     }
 
@@ -212,20 +212,7 @@ public sealed class SampleHostErrorResponseTests(string environment)
     }
 
     /// <summary>The body, after checking that neither it nor the headers show how the server failed.</summary>
-    private static async Task<string> AssertNoLeakAsync(HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        var everything = body + string.Join('\n', response.Headers.Concat(response.Content.Headers).Select(h => h.Key + ": " + string.Join(", ", h.Value)));
-        Assert.Multiple(() =>
-        {
-            Assert.That(everything, Does.Not.Match(@"\bat [\w.`<>]+\(.*\) in |\n\s+at [\w.]+"), "a stack trace");
-            Assert.That(everything, Does.Not.Match(@"\b\w+(\.\w+)*Exception\b"), "an exception type");
-            Assert.That(everything, Does.Not.Contain(SecretMarker), "an exception message");
-            Assert.That(everything, Does.Not.Contain("header-marker-91c2"), "the request's Authorization header");
-            Assert.That(everything, Does.Not.Contain("Npgsql").And.Not.Contain("SQLite Error"), "database text");
-        });
-        return body;
-    }
+    private static Task<string> AssertNoLeakAsync(HttpResponseMessage response) => NoLeak.InAsync(response, SecretMarker, "header-marker-91c2");
 
     /// <summary>An endpoint that fails the way a bug would, placed behind the host's own middleware.</summary>
     private sealed class ThrowingEndpoint : IStartupFilter
