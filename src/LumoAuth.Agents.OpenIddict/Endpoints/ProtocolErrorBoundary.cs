@@ -206,6 +206,11 @@ internal sealed partial class ProtocolErrorBoundary
         http.Response.Clear();
         http.Response.StatusCode = error.Status;
         http.Response.Headers.CacheControl = "no-store";
+        if (error.Status == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The unread rest of the body is not drained: tell the client not to reuse the connection for its next request.
+            http.Response.Headers.Connection = "close";
+        }
         if (error.Status == StatusCodes.Status503ServiceUnavailable)
         {
             http.Response.Headers.RetryAfter = StoreFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

@@ -64,8 +64,14 @@ public sealed class IntrospectAgentToken : IOpenIddictServerHandler<HandleIntros
             var budget = new Dictionary<string, object?>();
             foreach (var (metric, limit) in BudgetGate.Limits(agent.Budget))
             {
-                budget[metric switch { BudgetMetric.LlmTokensPerDay => "llm_tokens_today", BudgetMetric.ApiCallsPerHour => "api_calls_this_hour", _ => "cost_this_month" }] =
-                    new { used = await _ledger.ReadAsync(agent.Id, metric, now, context.CancellationToken), limit };
+                // The budget names of the admin API and usage reports: one set on the wire.
+                budget[Usage.BudgetWire.Name(metric)] = new Dictionary<string, object>
+                {
+                    ["used"] = Usage.BudgetWire.ToWire(metric, await _ledger.ReadAsync(agent.Id, metric, now, context.CancellationToken)),
+                    ["limit"] = Usage.BudgetWire.ToWire(metric, limit),
+                    ["window"] = Usage.BudgetWire.Window(metric),
+                    ["unit"] = Usage.BudgetWire.Unit(metric),
+                };
             }
 
             if (budget.Count > 0)

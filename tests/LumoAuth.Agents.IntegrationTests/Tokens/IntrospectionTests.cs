@@ -30,8 +30,9 @@ public class IntrospectionTests(DatabaseKind database) : AgentServerFixture(data
         var result = await IntrospectAsync(token);
         Assert.That(Active(result), Is.True, result.ToJsonString());
         Assert.That((string?)result["sub"], Is.EqualTo("agent:research-bot"));
-        Assert.That((long)result["budget"]!["llm_tokens_today"]!["limit"]!, Is.EqualTo(200_000));
-        Assert.That((long)result["budget"]!["api_calls_this_hour"]!["limit"]!, Is.EqualTo(1_000));
+        Assert.That((long)result["budget"]!["llm_tokens"]!["limit"]!, Is.EqualTo(200_000), "the budget names of the admin API and usage reports");
+        Assert.That((string?)result["budget"]!["llm_tokens"]!["window"], Is.EqualTo("day"));
+        Assert.That((long)result["budget"]!["api_calls"]!["limit"]!, Is.EqualTo(1_000));
     }
 
     [Test]

@@ -131,4 +131,20 @@ public class ProtocolHardeningTests(DatabaseKind database) : AgentServerFixture(
         Assert.That(response["error_code"], Is.EqualTo("request_unreadable"));
         Assert.That(response["access_token"], Is.Null);
     }
+
+    [Test]
+    public async Task A_client_that_sent_an_oversized_body_can_go_on_with_its_next_request()
+    {
+        // The unread body is not drained, so the connection closes; the answer says so and the client does not reuse it.
+        using var http = Server.Http();
+        for (var i = 0; i < 5; i++)
+        {
+            using var oversized = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "client_credentials"), KeyValuePair.Create("padding", new string('a', 1_200_000))]);
+            using var refused = await http.PostAsync(new Uri("/connect/introspect", UriKind.Relative), oversized);
+            Assert.That((int)refused.StatusCode, Is.EqualTo(413));
+            Assert.That(refused.Headers.ConnectionClose, Is.True);
+            var next = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", ResearchBotSecret);
+            Assert.That(next.Status, Is.EqualTo(HttpStatusCode.OK), next.ToString());
+        }
+    }
 }
