@@ -286,6 +286,12 @@ public abstract class AAuthFixture(DatabaseKind database)
             Assert.That((string?)body["error_description"], Is.Not.Null.And.Not.Empty);
             Assert.That(body["auth_token"], Is.Null);
             Assert.That(body["agent_token"], Is.Null);
+            Assert.That((string?)body["error_uri"], Does.EndWith("/errors#" + code), "the documented code, linked");
+            if (status == 401)
+            {
+                Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("AAuth error="), "RFC 9110: a 401 names its scheme");
+            }
+
             if (signatureError is not null)
             {
                 Assert.That(response.Headers.TryGetValues("Signature-Error", out var values) ? string.Join(",", values) : null, Does.StartWith("error=" + signatureError), body.ToJsonString());

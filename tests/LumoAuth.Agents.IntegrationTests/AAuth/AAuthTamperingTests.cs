@@ -478,7 +478,7 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
 
         await UpdateAgentAsync("aauth-rotating", r => r.SigningKeys = [spare.ToPublicJwk().ToJsonString()]);
         await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, ResourceToken("agent:aauth-rotating", key.Thumbprint!)), key, agentToken),
-            401, "invalid_client", "agent_key_not_enrolled");
+            401, "invalid_client", "agent_key_not_enrolled", "unknown_key");
 
         // Nor can the old agent token buy a new agent token: that request needs an enrolled key.
         await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, new JsonObject { ["request_type"] = "agent", ["agent_id"] = "aauth-rotating" }, key, agentToken),
