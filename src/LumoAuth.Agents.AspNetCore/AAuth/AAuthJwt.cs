@@ -17,11 +17,11 @@ public static class AAuthJwt
     public const int MaxTokenLength = 16 * 1024;
 
     /// <summary>Validates a token with <paramref name="keys"/>: signature, <c>typ</c>, issuer, audience and lifetime.</summary>
-    public static async ValueTask<(JsonWebToken? Token, string? Error)> ValidateAsync(string? token, string type, string issuer, string? audience, IReadOnlyList<SecurityKey> keys)
+    public static async ValueTask<AAuthJwtCheck> ValidateAsync(string? token, string type, string issuer, string? audience, IReadOnlyList<SecurityKey> keys)
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.Count(c => c == '.') != 2)
         {
-            return (null, "it is not a signed JWT of reasonable size");
+            return new AAuthJwtCheck(null, TokenFailure.Malformed, TokenValidationText.Describe(TokenFailure.Malformed, "audience", "its issuer", type));
         }
 
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
@@ -39,10 +39,11 @@ public static class AAuthJwt
         });
         if (!result.IsValid)
         {
-            return (null, TokenValidationText.Describe(result.Exception, "audience", "its issuer", type));
+            var failure = TokenValidationText.Classify(result.Exception);
+            return new AAuthJwtCheck(null, failure, TokenValidationText.Describe(failure, "audience", "its issuer", type));
         }
 
-        return ((JsonWebToken)result.SecurityToken, null);
+        return new AAuthJwtCheck((JsonWebToken)result.SecurityToken, TokenFailure.None, null);
     }
 
     /// <summary>The <c>iss</c> a token claims, read without validating it (to choose the keys to validate it with); null when it is not a JWT.</summary>
@@ -95,5 +96,19 @@ public static class AAuthJwt
     {
         ArgumentNullException.ThrowIfNull(token);
         return token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+    }
+}
+
+/// <summary>The outcome of <see cref="AAuthJwt.ValidateAsync"/>: the token, or the kind of failure and its words.</summary>
+/// <param name="Token">The validated token, or <see langword="null"/>.</param>
+/// <param name="Failure">Why it failed (<see cref="TokenFailure.None"/> when it validated); what code branches on.</param>
+/// <param name="Error">The failure in words, for descriptions only.</param>
+public readonly record struct AAuthJwtCheck(JsonWebToken? Token, TokenFailure Failure, string? Error)
+{
+    /// <summary>The token and the words, for callers that only report the failure.</summary>
+    public void Deconstruct(out JsonWebToken? token, out string? error)
+    {
+        token = Token;
+        error = Error;
     }
 }

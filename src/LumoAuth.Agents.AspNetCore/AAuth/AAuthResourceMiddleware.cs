@@ -67,16 +67,17 @@ public sealed class AAuthResourceMiddleware
             var claimedIssuer = AAuthJwt.UnvalidatedIssuer(jwt);
             var fromProvider = claimedIssuer is not null && claimedIssuer != tokenServer && options.AgentProviders.ContainsKey(claimedIssuer);
             var keys = fromProvider ? [.. options.AgentProviders[claimedIssuer!]] : await serverKeys.GetAsync(null, token);
-            var (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", fromProvider ? claimedIssuer! : tokenServer, tokenServer, keys);
-            if (validated is null && error == "its signature does not verify" && !fromProvider)
+            var check = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", fromProvider ? claimedIssuer! : tokenServer, tokenServer, keys);
+            if (check.Failure is TokenFailure.UnknownKey or TokenFailure.BadSignature && !fromProvider)
             {
+                // The server may have rolled its keys since they were fetched: one throttled refresh, then again.
                 keys = await serverKeys.GetAsync(new JsonWebToken(jwt).Kid ?? string.Empty, token);
-                (validated, error) = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", tokenServer, tokenServer, keys);
+                check = await AAuthJwt.ValidateAsync(jwt, "agent+jwt", tokenServer, tokenServer, keys);
             }
 
-            if (validated is null)
+            if (check.Token is not { } validated)
             {
-                return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error}.");
+                return ConveyedKeyResolution.Refuse(check.Failure == TokenFailure.Expired ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {check.Error}.");
             }
 
             if (!AAuthJwt.TryConfirmationKey(validated, out var key))

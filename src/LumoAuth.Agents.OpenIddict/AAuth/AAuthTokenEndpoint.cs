@@ -130,13 +130,15 @@ public sealed partial class AAuthTokenEndpoint
                 // This server's own agent token, or one from a trusted agent provider mapped to a registered agent.
                 JsonWebToken? agentToken;
                 string? error;
+                var failure = LumoAuth.Agents.AspNetCore.TokenFailure.None;
                 string? id = null;
                 var claimedIssuer = AAuthJwt.UnvalidatedIssuer(jwt);
                 var provider = claimedIssuer == issuer ? null : options.AgentProviders.FirstOrDefault(p => p.Issuer?.AbsoluteUri == claimedIssuer);
                 if (provider is not null)
                 {
                     var providerKeys = provider.SigningKeys.Select(k => (SecurityKey)new JsonWebKey(k)).ToList();
-                    (agentToken, error) = await AAuthJwt.ValidateAsync(jwt, AAuthConstants.AgentTokenType, provider.Issuer!.AbsoluteUri, issuer, providerKeys);
+                    var check = await AAuthJwt.ValidateAsync(jwt, AAuthConstants.AgentTokenType, provider.Issuer!.AbsoluteUri, issuer, providerKeys);
+                    (agentToken, error, failure) = (check.Token, check.Error, check.Failure);
                     if (agentToken is not null && !provider.Agents.TryGetValue(agentToken.Subject, out id))
                     {
                         (agentToken, error) = (null, "the provider's agent is not mapped to an agent registered here");
@@ -144,7 +146,8 @@ public sealed partial class AAuthTokenEndpoint
                 }
                 else
                 {
-                    (agentToken, error) = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, issuer, issuer);
+                    var check = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, issuer, issuer);
+                    (agentToken, error, failure) = (check.Token, check.Error, check.Failure);
                     if (agentToken is not null && !LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out id))
                     {
                         (agentToken, error) = (null, "it names no agent");
@@ -154,7 +157,7 @@ public sealed partial class AAuthTokenEndpoint
                 if (agentToken is null || id is null)
                 {
                     keyRefusal = AgentErrorCodes.AgentTokenInvalid;
-                    return ConveyedKeyResolution.Refuse(error == "it has expired" ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
+                    return ConveyedKeyResolution.Refuse(failure == LumoAuth.Agents.AspNetCore.TokenFailure.Expired ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
                 }
 
                 if (!AAuthJwt.TryConfirmationKey(agentToken, out var key))

@@ -46,7 +46,7 @@ public sealed class AAuthTokenService
     }
 
     /// <summary>Validates a token this server issued: signature, type, issuer, audience (when given) and lifetime.</summary>
-    public async ValueTask<(JsonWebToken? Token, string? Error)> ValidateOwnAsync(string? token, string type, string issuer, string? audience)
+    public async ValueTask<LumoAuth.Agents.AspNetCore.AAuth.AAuthJwtCheck> ValidateOwnAsync(string? token, string type, string issuer, string? audience)
     {
         var keys = _server.CurrentValue.SigningCredentials.Select(c => c.Key).ToList();
         return await AAuthJwt.ValidateAsync(token, type, issuer, audience, keys);
