@@ -146,9 +146,5 @@ internal sealed class ApiQuery
     }
 
     /// <summary>A parameter name safe to echo: control characters replaced, at most 64 characters.</summary>
-    public static string Printable(string name)
-    {
-        var chars = name.Take(64).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray();
-        return new string(chars);
-    }
+    public static string Printable(string name) => LumoAuth.Agents.Errors.ErrorText.Echo(name);
 }

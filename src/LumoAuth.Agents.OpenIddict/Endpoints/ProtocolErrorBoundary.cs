@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -28,6 +29,7 @@ internal sealed partial class ProtocolErrorBoundary
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly ProtocolEndpointPaths _extraPaths;
     private readonly ILogger<ProtocolErrorBoundary> _logger;
+    private volatile EndpointPaths? _paths;
 
     public ProtocolErrorBoundary(IOptionsMonitor<OpenIddictServerOptions> server, IOptionsMonitor<LumoAgentsOptions> options,
         ProtocolEndpointPaths extraPaths, ILogger<ProtocolErrorBoundary> logger)
@@ -61,8 +63,7 @@ internal sealed partial class ProtocolErrorBoundary
 
         // RFC 7662 section 2.1 and RFC 7009 section 2.1: introspection and revocation take a POST body; a token in a
         // URL ends up in logs and histories.
-        if (!HttpMethods.IsPost(http.Request.Method) && (Matches(http.Request.Path, _server.CurrentValue.IntrospectionEndpointUris) ||
-                                                         Matches(http.Request.Path, _server.CurrentValue.RevocationEndpointUris)))
+        if (!HttpMethods.IsPost(http.Request.Method) && TakesPostOnly(http.Request.Path))
         {
             refusal = "This endpoint takes a POST with an application/x-www-form-urlencoded body; tokens never go in the URL.";
         }
@@ -151,9 +152,9 @@ internal sealed partial class ProtocolErrorBoundary
     {
         foreach (var (name, values) in request.Query)
         {
-            if (HasControl(name) || values.Any(HasControl))
+            if (ApiQuery.HasControlCharacters(name) || values.Any(v => v is not null && ApiQuery.HasControlCharacters(v)))
             {
-                return Printable(name);
+                return ErrorText.Echo(name);
             }
         }
 
@@ -162,9 +163,9 @@ internal sealed partial class ProtocolErrorBoundary
             var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
             foreach (var (name, values) in form)
             {
-                if (HasControl(name) || values.Any(HasControl))
+                if (ApiQuery.HasControlCharacters(name) || values.Any(v => v is not null && ApiQuery.HasControlCharacters(v)))
                 {
-                    return Printable(name);
+                    return ErrorText.Echo(name);
                 }
             }
         }
@@ -172,34 +173,34 @@ internal sealed partial class ProtocolErrorBoundary
         return null;
     }
 
-    private static bool HasControl(string? value) =>
-        value is not null && (value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal));
+    internal bool IsProtocolEndpoint(PathString path) =>
+        path.Value is { } value && (Paths().All.Contains(value) || _extraPaths.Contains(path));
 
-    private static string Printable(string name) => ErrorText.Printable(name, 64);
+    private bool TakesPostOnly(PathString path) => path.Value is { } value && Paths().PostOnly.Contains(value);
 
-    internal bool IsProtocolEndpoint(PathString path)
+    /// <summary>
+    /// OpenIddict's endpoint paths, computed once per options instance rather than on every request (this runs before
+    /// every request the host serves).
+    /// </summary>
+    private EndpointPaths Paths()
     {
         var server = _server.CurrentValue;
-        return Matches(path, server.TokenEndpointUris) || Matches(path, server.IntrospectionEndpointUris) ||
-               Matches(path, server.RevocationEndpointUris) || Matches(path, server.AuthorizationEndpointUris) ||
-               Matches(path, server.EndSessionEndpointUris) || Matches(path, server.UserInfoEndpointUris) ||
-               Matches(path, server.DeviceAuthorizationEndpointUris) || Matches(path, server.PushedAuthorizationEndpointUris) ||
-               _extraPaths.Contains(path);
-    }
-
-    private static bool Matches(PathString path, IEnumerable<Uri> uris)
-    {
-        foreach (var uri in uris)
+        var paths = _paths;
+        if (paths is not null && ReferenceEquals(paths.Options, server))
         {
-            var candidate = uri.IsAbsoluteUri ? uri.AbsolutePath : "/" + uri.OriginalString.TrimStart('/');
-            if (path.Equals(candidate, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return paths;
         }
 
-        return false;
+        static IEnumerable<string> Of(IEnumerable<Uri> uris) => uris.Select(u => u.IsAbsoluteUri ? u.AbsolutePath : "/" + u.OriginalString.TrimStart('/'));
+        var all = Of(server.TokenEndpointUris).Concat(Of(server.IntrospectionEndpointUris)).Concat(Of(server.RevocationEndpointUris))
+            .Concat(Of(server.AuthorizationEndpointUris)).Concat(Of(server.EndSessionEndpointUris)).Concat(Of(server.UserInfoEndpointUris))
+            .Concat(Of(server.DeviceAuthorizationEndpointUris)).Concat(Of(server.PushedAuthorizationEndpointUris));
+        var postOnly = Of(server.IntrospectionEndpointUris).Concat(Of(server.RevocationEndpointUris));
+        _paths = paths = new EndpointPaths(server, all.ToFrozenSet(StringComparer.OrdinalIgnoreCase), postOnly.ToFrozenSet(StringComparer.OrdinalIgnoreCase));
+        return paths;
     }
+
+    private sealed record EndpointPaths(OpenIddictServerOptions Options, FrozenSet<string> All, FrozenSet<string> PostOnly);
 
     internal static async Task WriteAsync(HttpContext http, (int Status, string OAuthError, string Code, string Description) error, LumoAgentsOptions options)
     {

@@ -56,3 +56,11 @@ public sealed class RequireClientUnlessAnonymousExchange : IOpenIddictServerHand
         context.Request is { } request && request.IsTokenExchangeGrantType() &&
         string.IsNullOrEmpty(context.ClientId) && string.IsNullOrEmpty(request.ClientAssertion);
 }
+
+/// <summary>RFC 6749 section 3.1: request parameters must not be included more than once.</summary>
+internal static class RequestParameters
+{
+    /// <summary>The first of <paramref name="singleValued"/> that <paramref name="request"/> repeats, or null.</summary>
+    public static string? FirstRepeated(OpenIddictRequest request, IEnumerable<string> singleValued) =>
+        singleValued.FirstOrDefault(name => request[name] is { Count: > 1 });
+}

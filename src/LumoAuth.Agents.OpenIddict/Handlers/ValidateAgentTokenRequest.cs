@@ -63,12 +63,9 @@ public sealed class ValidateAgentTokenRequest : IOpenIddictServerHandler<Validat
 
     private static AgentError? Validate(OpenIddictRequest request, LumoAgentsOptions options)
     {
-        foreach (var name in SingleValued)
+        if (RequestParameters.FirstRepeated(request, SingleValued) is { } repeated)
         {
-            if (request[name] is { Count: > 1 })
-            {
-                return new AgentError(AgentErrorCodes.ParameterDuplicated, OAuthErrors.InvalidRequest, $"The '{name}' parameter appears more than once.");
-            }
+            return new AgentError(AgentErrorCodes.ParameterDuplicated, OAuthErrors.InvalidRequest, $"The '{repeated}' parameter appears more than once.");
         }
 
         if (!request.IsTokenExchangeGrantType())

@@ -48,20 +48,18 @@ public sealed class ValidateAuthorizationRequestParameters : IOpenIddictServerHa
     public async ValueTask HandleAsync(ValidateAuthorizationRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        foreach (var name in SingleValued)
+        if (RequestParameters.FirstRepeated(context.Request, SingleValued) is not { } name)
         {
-            if (context.Request[name] is { Count: > 1 })
-            {
-                var error = new AgentError(AgentErrorCodes.ParameterDuplicated, OAuthErrors.InvalidRequest, $"The '{name}' parameter appears more than once.");
-                await _trail.RecordProtocolRefusalAsync(error.OAuthError, error.Description, error.Code, new AuditContext
-                {
-                    GrantType = "authorization_request",
-                    ClientId = context.ClientId is { Length: > 0 and <= 200 } clientId ? clientId : null,
-                    ClientIp = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString(),
-                }, context.CancellationToken);
-                AgentRejection.Reject(context, error, _options.CurrentValue);
-                return;
-            }
+            return;
         }
+
+        var error = new AgentError(AgentErrorCodes.ParameterDuplicated, OAuthErrors.InvalidRequest, $"The '{name}' parameter appears more than once.");
+        await _trail.RecordProtocolRefusalAsync(error.OAuthError, error.Description, error.Code, new AuditContext
+        {
+            GrantType = "authorization_request",
+            ClientId = context.ClientId is { Length: > 0 and <= 200 } clientId ? clientId : null,
+            ClientIp = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString(),
+        }, context.CancellationToken);
+        AgentRejection.Reject(context, error, _options.CurrentValue);
     }
 }

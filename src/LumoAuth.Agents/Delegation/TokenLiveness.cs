@@ -53,21 +53,8 @@ public class TokenLiveness
             : notBefore;
 
     /// <summary>The reason the token is no longer live, or <see langword="null"/> when it is.</summary>
-    public virtual async ValueTask<AgentError?> CheckAsync(TokenFacts token, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(token);
-        foreach (var id in AgentsNamedBy(token))
-        {
-            var agent = await _agents.FindAsync(id, cancellationToken);
-            if (agent is not null && agent.Status != AgentStatus.Active)
-            {
-                return new AgentError(agent.Status == AgentStatus.Suspended ? AgentErrorCodes.AgentSuspended : AgentErrorCodes.AgentRevoked,
-                    OAuthErrors.InvalidGrant, $"The agent '{id}' named by the token is {agent.Status.ToString().ToLowerInvariant()}.");
-            }
-        }
-
-        return await CheckRevocationAsync(token, cancellationToken);
-    }
+    public virtual ValueTask<AgentError?> CheckAsync(TokenFacts token, CancellationToken cancellationToken) =>
+        CheckAsync(token, checkStatus: true, cancellationToken);
 
     /// <summary>
     /// Whether the token predates a stop: a suspension or revocation of an agent it names, or a withdrawal of the consent
@@ -75,7 +62,11 @@ public class TokenLiveness
     /// (<see cref="AgentErrorCodes.ConsentMissing"/>), or says it was issued in the future (<see cref="AgentErrorCodes.TokenNotYetValid"/>).
     /// The agents' current status is the caller's to check.
     /// </summary>
-    public virtual async ValueTask<AgentError?> CheckRevocationAsync(TokenFacts token, CancellationToken cancellationToken)
+    public virtual ValueTask<AgentError?> CheckRevocationAsync(TokenFacts token, CancellationToken cancellationToken) =>
+        CheckAsync(token, checkStatus: false, cancellationToken);
+
+    /// <summary>One pass over the agents the token names (each read once), then the consent it relies on.</summary>
+    private async ValueTask<AgentError?> CheckAsync(TokenFacts token, bool checkStatus, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
         if (token.IssuedAt > _time.GetUtcNow() + ClockSkew)
@@ -84,18 +75,29 @@ public class TokenLiveness
             return new AgentError(AgentErrorCodes.TokenNotYetValid, OAuthErrors.InvalidGrant, "The token says it was issued in the future.");
         }
 
+        AgentError? revoked = null;
         foreach (var id in AgentsNamedBy(token))
         {
-            if (await _agents.FindAsync(id, cancellationToken) is { } agent && IssuedBefore(token.IssuedAt, agent.TokensNotBefore))
+            if (await _agents.FindAsync(id, cancellationToken) is not { } agent)
             {
-                return new AgentError(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant,
-                    $"The token was issued before the agent '{id}' was suspended or revoked; it stays revoked.");
+                continue;
             }
+
+            if (checkStatus && agent.Status != AgentStatus.Active)
+            {
+                return new AgentError(agent.Status == AgentStatus.Suspended ? AgentErrorCodes.AgentSuspended : AgentErrorCodes.AgentRevoked,
+                    OAuthErrors.InvalidGrant, $"The agent '{id}' named by the token is {agent.Status.ToString().ToLowerInvariant()}.");
+            }
+
+            // A stopped agent's status is the answer while it is stopped; the stop itself once it is resumed.
+            revoked ??= IssuedBefore(token.IssuedAt, agent.TokensNotBefore)
+                ? new AgentError(AgentErrorCodes.TokenRevoked, OAuthErrors.InvalidGrant, $"The token was issued before the agent '{id}' was suspended or revoked; it stays revoked.")
+                : null;
         }
 
-        if (!SubjectIdentifier.IsUser(token.Subject))
+        if (revoked is not null || !SubjectIdentifier.IsUser(token.Subject))
         {
-            return null;
+            return revoked;
         }
 
         // The agent the user consented to: the first actor of a delegated token, or the agent the user's token was issued to.
