@@ -420,7 +420,7 @@ public sealed partial class AAuthTokenEndpoint
             var unavailable = StoreFailures.IsUnavailable(exception);
             body = new JsonObject
             {
-                ["error"] = unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError,
+                ["error"] = StoreFailures.OAuthErrorFor(exception),
                 ["error_description"] = "The request could not be recorded in the audit trail, so it was not completed." + (unavailable ? " Try again shortly." : string.Empty),
                 ["error_uri"] = ErrorUri(AgentErrorCodes.AuditUnavailable),
                 ["error_code"] = AgentErrorCodes.AuditUnavailable,

@@ -117,7 +117,7 @@ public sealed partial class AuditTokenResponse : IOpenIddictServerHandler<ApplyT
 
             // Nothing leaves unrecorded. When the database is only unreachable, retrying helps: 503 with Retry-After.
             var unavailable = StoreFailures.IsUnavailable(exception);
-            response.Error = unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError;
+            response.Error = StoreFailures.OAuthErrorFor(exception);
             response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed." + (unavailable ? " Try again shortly." : string.Empty);
             response.ErrorUri = _options.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + AgentErrorCodes.AuditUnavailable;
             response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = AgentErrorCodes.AuditUnavailable;

@@ -83,7 +83,7 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
             decision = new IssuanceDecision
             {
                 AgentId = request.ClientId,
-                Error = new AgentError(AgentErrorCodes.PolicyUnavailable, unavailable ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError,
+                Error = new AgentError(AgentErrorCodes.PolicyUnavailable, StoreFailures.OAuthErrorFor(exception),
                     "The agent policy could not be evaluated; no token was issued. Try again later."),
             };
             if (unavailable)

@@ -13,6 +13,12 @@ public static class StoreFailures
     /// <summary>Seconds a client is told to wait before retrying while a store is not answering.</summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>
+    /// The OAuth error for a request that failed with <paramref name="exception"/> where nothing was issued:
+    /// <c>temporarily_unavailable</c> while the store is not answering (retrying helps), else <c>server_error</c>.
+    /// </summary>
+    public static string OAuthErrorFor(Exception? exception) => IsUnavailable(exception) ? OAuthErrors.TemporarilyUnavailable : OAuthErrors.ServerError;
+
     /// <summary>True when <paramref name="exception"/> or one it wraps says the store could not be reached in time.</summary>
     public static bool IsUnavailable(Exception? exception)
     {
