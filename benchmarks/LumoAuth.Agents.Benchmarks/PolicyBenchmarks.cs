@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using BenchmarkDotNet.Attributes;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;

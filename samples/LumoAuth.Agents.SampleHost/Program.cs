@@ -135,7 +135,7 @@ builder.Services.AddOpenIddict()
         options.UseAspNetCore();
     });
 
-builder.Services.TryAddScoped<LumoAuth.Agents.Agents.IAgentClientRegistrar, LumoAuth.Agents.OpenIddict.Registration.OpenIddictAgentClientRegistrar>();
+builder.Services.TryAddScoped<LumoAuth.Agents.IAgentClientRegistrar, LumoAuth.Agents.OpenIddict.Registration.OpenIddictAgentClientRegistrar>();
 
 var app = builder.Build();
 

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;

@@ -1,4 +1,4 @@
-using LumoAuth.Agents.Agents;
+using LumoAuth.Agents;
 using LumoAuth.Agents.OpenIddict;
 using LumoAuth.Agents.OpenIddict.Handlers;
 using LumoAuth.Agents.OpenIddict.Registration;

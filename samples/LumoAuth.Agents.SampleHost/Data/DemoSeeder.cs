@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 

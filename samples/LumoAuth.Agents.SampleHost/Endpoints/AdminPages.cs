@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Consent;

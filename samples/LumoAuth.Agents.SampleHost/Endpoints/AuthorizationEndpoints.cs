@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;

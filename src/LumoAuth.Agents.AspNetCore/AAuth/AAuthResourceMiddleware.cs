@@ -103,7 +103,7 @@ public sealed class AAuthResourceMiddleware
         // seconds across instances) that the agent's key was removed or the agent stopped, even under an agent token
         // issued before. Without a shared registry the agent token's lifetime bounds it (AAuthOptions.AgentTokenLifetime).
         // A key a trusted provider vouches for is the provider's to manage.
-        if (!vouchedByProvider && http.RequestServices.GetService<LumoAuth.Agents.Agents.IAgentStore>() is { } registry &&
+        if (!vouchedByProvider && http.RequestServices.GetService<LumoAuth.Agents.IAgentStore>() is { } registry &&
             await KeyStatusAsync(registry, agentToken!, thumbprint, ct) is { } stale)
         {
             http.Response.Headers[SignatureErrors.HeaderName] = "error=" + SignatureErrors.UnknownKey;
@@ -170,7 +170,7 @@ public sealed class AAuthResourceMiddleware
     }
 
     /// <summary>Why the signing key or its agent no longer counts in the registry, or null when both still do.</summary>
-    private static async Task<string?> KeyStatusAsync(LumoAuth.Agents.Agents.IAgentStore registry, JsonWebToken agentToken, string thumbprint, CancellationToken ct)
+    private static async Task<string?> KeyStatusAsync(LumoAuth.Agents.IAgentStore registry, JsonWebToken agentToken, string thumbprint, CancellationToken ct)
     {
         var id = AAuthJwt.ClaimString(agentToken, "client_id") ??
                  (LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out var fromSubject) ? fromSubject : null);
@@ -179,12 +179,12 @@ public sealed class AAuthResourceMiddleware
             return "The agent that signed is not registered.";
         }
 
-        if (agent.Status != LumoAuth.Agents.Agents.AgentStatus.Active)
+        if (agent.Status != LumoAuth.Agents.AgentStatus.Active)
         {
             return $"The agent '{agent.Id}' is {agent.Status.ToString().ToLowerInvariant()}.";
         }
 
-        using var enrolled = LumoAuth.Agents.Agents.AgentSigningKeys.Find(agent, thumbprint);
+        using var enrolled = LumoAuth.Agents.AgentSigningKeys.Find(agent, thumbprint);
         return enrolled is null ? $"The key that signed is no longer enrolled for agent '{agent.Id}'." : null;
     }
 

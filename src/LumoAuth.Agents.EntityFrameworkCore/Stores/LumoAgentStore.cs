@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.EntityFrameworkCore.Models;
 using LumoAuth.Agents.Scopes;
 using Microsoft.EntityFrameworkCore;

@@ -57,7 +57,7 @@ public static class AAuthEndpointRouteBuilderExtensions
                 ["signature_window"] = (long)aauth.CurrentValue.SignatureMaxAge.TotalSeconds,
                 ["token_types_issued"] = new JsonArray(AAuthConstants.AgentTokenType, AAuthConstants.AuthTokenType, AAuthConstants.RefreshTokenType),
                 // What agents can hold: never the user-facing (openid, offline_access) or server-internal scopes.
-                ["scopes_supported"] = new JsonArray([.. server.CurrentValue.Scopes.Where(s => !LumoAuth.Agents.Agents.AgentCapabilities.Reserved.Contains(s))
+                ["scopes_supported"] = new JsonArray([.. server.CurrentValue.Scopes.Where(s => !LumoAuth.Agents.AgentCapabilities.Reserved.Contains(s))
                     .Order(StringComparer.Ordinal).Select(s => (JsonNode)s)]),
                 ["resources"] = new JsonArray([.. aauth.CurrentValue.Resources.Select(r => (JsonNode)r.Identifier!.AbsoluteUri)]),
             };

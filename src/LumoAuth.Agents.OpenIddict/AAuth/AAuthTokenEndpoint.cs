@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AAuth;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.AspNetCore.AAuth;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;

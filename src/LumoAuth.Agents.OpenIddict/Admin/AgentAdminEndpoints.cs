@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using LumoAuth.Agents.Agents;
+using LumoAuth.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Errors;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;

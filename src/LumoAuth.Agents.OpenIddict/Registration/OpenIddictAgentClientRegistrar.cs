@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Issuance;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Budgets;
 
 namespace LumoAuth.Agents.OpenIddict.Usage;

@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>Capabilities with a meaning to the token server itself.</summary>
 public static class AgentCapabilities

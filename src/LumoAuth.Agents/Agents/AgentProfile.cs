@@ -1,6 +1,6 @@
 using LumoAuth.Agents.Scopes;
 
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// What the token server knows about an agent besides its OAuth client: who owns it, what it may ever hold,

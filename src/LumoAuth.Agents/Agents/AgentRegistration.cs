@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// Everything needed to register an agent: the profile fields as plain values (so a registration can be

@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>A bad field of a refused registration.</summary>
 /// <param name="Field">The field's name, as in <see cref="AgentRegistration"/>.</param>

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using FluentValidation;
 using LumoAuth.Agents.Scopes;
 
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// The rules every agent registration must meet. Each failure names its field, so a caller sees every bad

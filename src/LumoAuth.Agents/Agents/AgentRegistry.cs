@@ -3,7 +3,7 @@ using LumoAuth.Agents.Scopes;
 using LumoAuth.Agents.Workload;
 using Microsoft.Extensions.Options;
 
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>The default <see cref="IAgentRegistry"/>: validates, then writes the client and the profile together.</summary>
 public class AgentRegistry : IAgentRegistry

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LumoAuth.Agents.HttpSignatures.Keys;
 
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>The agent's enrolled signing keys: checking them at registration and finding one by thumbprint.</summary>
 public static class AgentSigningKeys

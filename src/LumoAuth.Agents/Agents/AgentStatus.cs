@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>Whether an agent may currently obtain or take part in tokens.</summary>
 public enum AgentStatus

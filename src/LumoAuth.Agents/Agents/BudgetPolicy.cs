@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>An agent's usage limits. Stored with the agent; enforcement comes with the budget ledger.</summary>
 public sealed record BudgetPolicy

@@ -1,6 +1,6 @@
 using LumoAuth.Agents.Caching;
 
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// An <see cref="IAgentStore"/> whose lookups by id are served from the process's <see cref="RegistryCache{TKey, TValue}"/>

@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>Whether and how far an agent may act for users.</summary>
 public sealed record DelegationRules

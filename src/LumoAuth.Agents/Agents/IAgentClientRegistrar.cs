@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// Creates and removes the OAuth client that backs an agent in the host's token server.

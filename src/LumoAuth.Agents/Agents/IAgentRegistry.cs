@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>
 /// The one entry point for registering and managing agents from code. Registered by <c>AddLumoAgents()</c>.

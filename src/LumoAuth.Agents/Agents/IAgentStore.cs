@@ -1,4 +1,4 @@
-namespace LumoAuth.Agents.Agents;
+namespace LumoAuth.Agents;
 
 /// <summary>A page of agents; unset filters do not filter.</summary>
 public sealed record AgentQuery

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.Subjects;
 

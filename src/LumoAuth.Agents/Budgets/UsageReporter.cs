@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Errors;
 
 namespace LumoAuth.Agents.Budgets;

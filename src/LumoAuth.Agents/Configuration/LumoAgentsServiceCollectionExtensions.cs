@@ -1,5 +1,5 @@
 using FluentValidation;
-using LumoAuth.Agents.Agents;
+using LumoAuth.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;

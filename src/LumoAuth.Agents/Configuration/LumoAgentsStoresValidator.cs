@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Consent;
 using Microsoft.Extensions.DependencyInjection;

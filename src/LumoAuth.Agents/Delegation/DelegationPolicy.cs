@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.Errors;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LumoAuth.Agents.Agents;
 
 namespace LumoAuth.Agents.InMemory;
 

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Scopes;

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AAuth;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Client.AAuth;
 using LumoAuth.Agents.HttpSignatures.Carriers;

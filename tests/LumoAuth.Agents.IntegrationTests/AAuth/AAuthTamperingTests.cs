@@ -415,19 +415,19 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
         using var suspendedKey = Ed25519SignatureKey.Generate();
         await RegisterAsync("aauth-suspended", ["read:articles"], ["test-api"], suspendedKey);
         var token = await AgentTokenAsync("aauth-suspended", suspendedKey);
-        await Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(s => s.SetStatusAsync("aauth-suspended", LumoAuth.Agents.Agents.AgentStatus.Suspended, null, default).AsTask());
+        await Server.WithServiceAsync<bool, LumoAuth.Agents.IAgentStore>(s => s.SetStatusAsync("aauth-suspended", LumoAuth.Agents.AgentStatus.Suspended, null, default).AsTask());
         await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(token, ResourceToken("agent:aauth-suspended", suspendedKey.Thumbprint!)), suspendedKey, token),
             401, "invalid_client", "agent_suspended");
         await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, new JsonObject { ["request_type"] = "agent", ["agent_id"] = "aauth-suspended" }, suspendedKey, null),
             401, "invalid_client", "agent_suspended");
 
         using var revokedKey = Ed25519SignatureKey.Generate();
-        await RegisterAsync("aauth-revoked", ["read:articles"], ["test-api"], revokedKey, LumoAuth.Agents.Agents.AgentStatus.Revoked);
+        await RegisterAsync("aauth-revoked", ["read:articles"], ["test-api"], revokedKey, LumoAuth.Agents.AgentStatus.Revoked);
         await AssertRefusedAsync(await SignedAsync(HttpMethod.Post, Endpoint, new JsonObject { ["request_type"] = "agent", ["agent_id"] = "aauth-revoked" }, revokedKey, null),
             401, "invalid_client", "agent_revoked");
 
         using var thriftyKey = Ed25519SignatureKey.Generate();
-        await RegisterAsync("aauth-thrifty", ["read:articles"], ["test-api"], thriftyKey, budget: new LumoAuth.Agents.Agents.BudgetPolicy { MaxApiCallsPerHour = 1 });
+        await RegisterAsync("aauth-thrifty", ["read:articles"], ["test-api"], thriftyKey, budget: new LumoAuth.Agents.BudgetPolicy { MaxApiCallsPerHour = 1 });
         await Server.WithServiceAsync<LumoAuth.Agents.Budgets.BudgetConsumption, LumoAuth.Agents.Budgets.IBudgetLedger>(l =>
             l.ConsumeAsync("aauth-thrifty", LumoAuth.Agents.Budgets.BudgetMetric.ApiCallsPerHour, 1, 1, DateTimeOffset.UtcNow, null, default).AsTask());
         var thriftyToken = await AgentTokenAsync("aauth-thrifty", thriftyKey);

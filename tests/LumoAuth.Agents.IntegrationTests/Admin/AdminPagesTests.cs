@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.AspNetCore.Identity;

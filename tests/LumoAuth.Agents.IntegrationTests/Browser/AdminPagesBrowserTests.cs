@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.IdentityModel.Tokens;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 
 namespace LumoAuth.Agents.IntegrationTests.Budgets;

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.EntityFrameworkCore.Stores;
 using LumoAuth.Agents.IntegrationTests.Hosting;

@@ -1,5 +1,4 @@
 using System.Net;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 
 namespace LumoAuth.Agents.IntegrationTests.Hosting;
@@ -78,7 +77,7 @@ public abstract class AgentServerFixture
     protected static Task NextSecondAsync() => Task.Delay(TimeSpan.FromMilliseconds(1_050 - DateTimeOffset.UtcNow.Millisecond));
 
     protected Task<bool> SetStatusAsync(string id, AgentStatus status) =>
-        Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, null, default).AsTask());
+        Server.WithServiceAsync<bool, LumoAuth.Agents.IAgentStore>(store => store.SetStatusAsync(id, status, null, default).AsTask());
 
     protected async Task<string> AgentTokenAsync(string agentId, string? secret = null, string? scope = null)
     {

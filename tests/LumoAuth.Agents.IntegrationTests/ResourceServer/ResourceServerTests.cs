@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Bearer;
 using LumoAuth.Agents.Audit;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 
 namespace LumoAuth.Agents.IntegrationTests.Samples;

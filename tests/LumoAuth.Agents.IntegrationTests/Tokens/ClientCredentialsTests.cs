@@ -144,7 +144,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
         Assert.That((await TokenEndpoint.ClientCredentialsAsync(Client, "rotating-bot", TestSecret + "x")).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
 
         const string Rotated = "rotated-agent-secret-0123456789abcdef";
-        await Server.WithServiceAsync<bool, LumoAuth.Agents.Agents.IAgentClientRegistrar>(async clients =>
+        await Server.WithServiceAsync<bool, LumoAuth.Agents.IAgentClientRegistrar>(async clients =>
         {
             await clients.SetSecretAsync("rotating-bot", Rotated, default);
             return true;

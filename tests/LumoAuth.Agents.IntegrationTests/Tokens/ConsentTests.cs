@@ -80,9 +80,9 @@ public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
         refresh = first["refresh_token"] ?? refresh;
 
         await NextSecondAsync(); // token times are whole seconds: the stop must come in a later second than the token
-        await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Suspended);
+        await SetStatusAsync("refresh-bot", LumoAuth.Agents.AgentStatus.Suspended);
         await AssertRefusedAsync(Redeem, "invalid_grant", "agent_suspended");
-        await SetStatusAsync("refresh-bot", LumoAuth.Agents.Agents.AgentStatus.Active);
+        await SetStatusAsync("refresh-bot", LumoAuth.Agents.AgentStatus.Active);
         await AssertRefusedAsync(Redeem, "invalid_grant", "token_revoked");
 
         // A refresh token issued after the resume works, until the consent is withdrawn; consenting again does not revive it.

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;

@@ -1,5 +1,4 @@
 using System.Net;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.IntegrationTests.Hosting;

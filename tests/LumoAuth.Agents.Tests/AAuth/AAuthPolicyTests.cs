@@ -1,5 +1,4 @@
 using LumoAuth.Agents.AAuth;
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Errors;

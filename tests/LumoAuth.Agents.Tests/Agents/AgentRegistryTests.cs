@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.InMemory;
 using LumoAuth.Agents.Workload;

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.InMemory;

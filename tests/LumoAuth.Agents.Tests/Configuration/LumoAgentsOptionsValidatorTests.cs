@@ -56,7 +56,7 @@ public class AddLumoAgentsTests
         services.AddLumoAgents().UseInMemoryStores();
         using var provider = services.BuildServiceProvider();
         Assert.That(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LumoAgentsOptions>>().Value.MaxChainDepth, Is.EqualTo(10));
-        Assert.That(services.Count(d => d.ServiceType == typeof(LumoAuth.Agents.Agents.IAgentStore)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(LumoAuth.Agents.IAgentStore)), Is.EqualTo(1));
         Assert.That(services.Count(d => d.ServiceType == typeof(LumoAuth.Agents.Delegation.DelegationPolicy)), Is.EqualTo(1));
     }
 }

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Agents;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.Tests.Delegation;
