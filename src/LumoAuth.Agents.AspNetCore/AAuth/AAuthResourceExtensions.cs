@@ -1,3 +1,4 @@
+using LumoAuth.Agents.Shared;
 using LumoAuth.Agents.HttpSignatures.Verification;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

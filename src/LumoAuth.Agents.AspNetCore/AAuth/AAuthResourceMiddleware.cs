@@ -1,3 +1,4 @@
+using LumoAuth.Agents.Shared;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,7 +25,7 @@ public sealed record AAuthRequirement(IReadOnlyList<string> Scopes);
 /// token is answered 401 with a resource token for the agent to take to the token server. A stolen auth token is
 /// useless without the key; a replayed request is refused by its nonce.
 /// </summary>
-public sealed class AAuthResourceMiddleware
+internal sealed class AAuthResourceMiddleware
 {
     private readonly RequestDelegate _next;
 

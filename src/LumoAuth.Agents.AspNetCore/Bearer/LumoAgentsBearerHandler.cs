@@ -1,3 +1,4 @@
+using LumoAuth.Agents.Shared;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;

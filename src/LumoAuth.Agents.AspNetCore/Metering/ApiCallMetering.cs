@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.Budgets;
-using LumoAuth.Agents.Client;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -101,7 +100,7 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
     private readonly IHttpClientFactory _http;
     private readonly IOptionsMonitor<ApiCallMeteringOptions> _options;
     private readonly TimeProvider _time;
-    private readonly AgentTokenClient _tokens;
+    private readonly ReporterToken _tokens;
 
     /// <summary>Creates the meter.</summary>
     public UsageEndpointApiCallMeter(IHttpClientFactory http, IOptionsMonitor<ApiCallMeteringOptions> options, TimeProvider time)
@@ -111,12 +110,7 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
         _options = options;
         _time = time;
         var current = options.CurrentValue;
-        _tokens = AgentTokenClient.Create(http, new LumoAgentClientOptions
-        {
-            TokenEndpoint = current.TokenEndpoint,
-            ClientId = current.ReporterClientId,
-            ClientSecret = current.ReporterClientSecret,
-        }, time);
+        _tokens = new ReporterToken(http, HttpClientName, time, current, UsageScope);
     }
 
     /// <inheritdoc />
@@ -127,7 +121,7 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
     {
         var options = _options.CurrentValue;
         var client = _http.CreateClient(HttpClientName);
-        var token = await _tokens.GetAgentTokenAsync(UsageScope, null, cancellationToken);
+        var token = await _tokens.GetAsync(cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, options.UsageEndpoint!.Replace("{agentId}", Uri.EscapeDataString(agentId), StringComparison.Ordinal))
         {
             Content = JsonContent.Create(new { metric = "api_calls", amount = 1 }),
@@ -149,7 +143,7 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
 
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            _tokens.ForgetAgentToken(token, UsageScope, null);
+            _tokens.Forget(token);
         }
 
         // Anything else (a wrong endpoint's 404 included) must not switch budgets off: the call is refused as unmeterable.
@@ -199,7 +193,7 @@ public sealed partial class ApiCallMeteringMiddleware
         {
             decision = await meter.CountAsync(agentId, "call:" + Guid.NewGuid().ToString("N"), http.RequestAborted);
         }
-        catch (Exception exception) when (exception is HttpRequestException or AgentTokenException or InvalidOperationException or JsonException or TaskCanceledException && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException or JsonException or TaskCanceledException && !http.RequestAborted.IsCancellationRequested)
         {
             LogLedgerUnavailable(_logger, agentId, exception.Message);
             http.Response.Headers.RetryAfter = "5";

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AAuth;
-using LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.Shared;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Delegation;
@@ -28,7 +28,7 @@ namespace LumoAuth.Agents.OpenIddict.AAuth;
 /// resource token + scope → key-bound auth token), <c>refresh</c>, and <c>exchange</c> (an agent called by another
 /// agent continues the chain to the next resource). Every issuance and refusal is audited before the response.
 /// </summary>
-public sealed partial class AAuthTokenEndpoint
+internal sealed partial class AAuthTokenEndpoint
 {
     private readonly AAuthSignatureVerifier _verifier;
     private readonly AAuthTokenService _tokens;
@@ -129,7 +129,7 @@ public sealed partial class AAuthTokenEndpoint
                 // This server's own agent token, or one from a trusted agent provider mapped to a registered agent.
                 JsonWebToken? agentToken;
                 string? error;
-                var failure = LumoAuth.Agents.AspNetCore.TokenFailure.None;
+                var failure = TokenFailure.None;
                 string? id = null;
                 var claimedIssuer = AAuthJwt.UnvalidatedIssuer(jwt);
                 var provider = claimedIssuer == issuer ? null : options.AgentProviders.FirstOrDefault(p => p.Issuer?.AbsoluteUri == claimedIssuer);
@@ -156,7 +156,7 @@ public sealed partial class AAuthTokenEndpoint
                 if (agentToken is null || id is null)
                 {
                     keyRefusal = AgentErrorCodes.AgentTokenInvalid;
-                    return ConveyedKeyResolution.Refuse(failure == LumoAuth.Agents.AspNetCore.TokenFailure.Expired ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
+                    return ConveyedKeyResolution.Refuse(failure == TokenFailure.Expired ? "expired_jwt" : "invalid_jwt", $"The agent token is refused: {error ?? "it names no agent"}.");
                 }
 
                 if (!AAuthJwt.TryConfirmationKey(agentToken, out var key))

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.Shared;
 using OpenIddict.Server;
 
 namespace LumoAuth.Agents.OpenIddict.AAuth;
@@ -46,7 +46,7 @@ public sealed class AAuthTokenService
     }
 
     /// <summary>Validates a token this server issued: signature, type, issuer, audience (when given) and lifetime.</summary>
-    public async ValueTask<LumoAuth.Agents.AspNetCore.AAuth.AAuthJwtCheck> ValidateOwnAsync(string? token, string type, string issuer, string? audience)
+    internal async ValueTask<AAuthJwtCheck> ValidateOwnAsync(string? token, string type, string issuer, string? audience)
     {
         var keys = _server.CurrentValue.SigningCredentials.Select(c => c.Key).ToList();
         return await AAuthJwt.ValidateAsync(token, type, issuer, audience, keys);

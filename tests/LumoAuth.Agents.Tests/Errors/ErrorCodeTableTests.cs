@@ -10,7 +10,7 @@ namespace LumoAuth.Agents.Tests.Errors;
 /// </summary>
 public partial class ErrorCodeTableTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = LumoAuth.Agents.Tests.Architecture.Repository.Root;
 
     /// <summary>The files that declare codes: the core's table and the OpenIddict integration's protocol codes.</summary>
     private static readonly string[] DeclaringFiles =
@@ -21,19 +21,6 @@ public partial class ErrorCodeTableTests
 
     /// <summary>Codes that are also standard OAuth error names (RFC 6750), legitimately written as the wire error.</summary>
     private static readonly HashSet<string> AlsoOAuthErrors = new(StringComparer.Ordinal) { "insufficient_scope" };
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "LumoAuth.Agents.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (LumoAuth.Agents.sln) was not found above the test's folder.");
-    }
 
     private static Dictionary<string, string> DeclaredCodes() =>
         DeclaringFiles.SelectMany(f => ConstDeclaration().Matches(File.ReadAllText(Path.Combine(Root, f))))

@@ -1,4 +1,4 @@
-using LumoAuth.Agents.AspNetCore;
+using LumoAuth.Agents.Shared;
 using Microsoft.IdentityModel.Tokens;
 
 namespace LumoAuth.Agents.Tests.ResourceServer;
@@ -33,7 +33,7 @@ public class TokenFailureTests
     [TestCase(typeof(SecurityTokenInvalidSignatureException), TokenFailure.BadSignature)]
     [TestCase(typeof(SecurityTokenInvalidAlgorithmException), TokenFailure.AlgorithmNotAllowed)]
     [TestCase(typeof(InvalidOperationException), TokenFailure.Invalid)]
-    public void A_validation_failure_has_a_kind_from_its_exception_type(Type exception, TokenFailure kind) =>
+    public void A_validation_failure_has_a_kind_from_its_exception_type(Type exception, object kind) =>
         Assert.That(TokenValidationText.Classify((Exception)Activator.CreateInstance(exception)!), Is.EqualTo(kind));
 
     [Test]
@@ -56,7 +56,7 @@ public class TokenFailureTests
             TokenType = "agent+jwt", Issuer = "https://as.example/", Audience = "https://as.example/", IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(5),
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(signer) { KeyId = "new-key" }, SecurityAlgorithms.EcdsaSha256),
         });
-        var check = await LumoAuth.Agents.AspNetCore.AAuth.AAuthJwt.ValidateAsync(token, "agent+jwt", "https://as.example/", "https://as.example/",
+        var check = await AAuthJwt.ValidateAsync(token, "agent+jwt", "https://as.example/", "https://as.example/",
             [new ECDsaSecurityKey(other) { KeyId = "old-key" }]);
         Assert.That(check.Token, Is.Null);
         Assert.That(check.Failure, Is.AnyOf(TokenFailure.UnknownKey, TokenFailure.BadSignature), "a key roll the resource has not seen yet: it refreshes its keys");

@@ -1,10 +1,10 @@
 using LumoAuth.Agents.HttpSignatures.Signatures;
 using Microsoft.AspNetCore.Http;
 
-namespace LumoAuth.Agents.AspNetCore.AAuth;
+namespace LumoAuth.Agents.Shared;
 
 /// <summary>Reads an ASP.NET Core request into the framework-neutral <see cref="HttpMessage"/> a signature covers.</summary>
-public static class SignedRequestReader
+internal static class SignedRequestReader
 {
     /// <summary>The largest body read for signature verification (1 MiB); larger requests are refused.</summary>
     public const int MaxBodyBytes = 1 << 20;

@@ -1,6 +1,6 @@
 using Microsoft.IdentityModel.Tokens;
 
-namespace LumoAuth.Agents.AspNetCore;
+namespace LumoAuth.Agents.Shared;
 
 /// <summary>
 /// Why a JWT failed validation: the kind (<see cref="TokenFailure"/>), from IdentityModel's exception types, and the

@@ -1,11 +1,11 @@
-namespace LumoAuth.Agents.AspNetCore;
+namespace LumoAuth.Agents.Shared;
 
 /// <summary>
 /// Why a JWT failed validation, as a kind code branches on (key refresh on an unknown key or a bad signature, an
 /// <c>expired_jwt</c> signature error on expiry). <see cref="TokenValidationText"/> renders it for people; nothing
 /// ever branches on that text.
 /// </summary>
-public enum TokenFailure
+internal enum TokenFailure
 {
     /// <summary>The token validated.</summary>
     None,

@@ -2,14 +2,14 @@ using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace LumoAuth.Agents.AspNetCore.AAuth;
+namespace LumoAuth.Agents.Shared;
 
 /// <summary>
 /// Validation of the JWTs AAuth passes around (agent, resource, auth and refresh tokens), the same strict way
 /// wherever they are checked: size bound, explicit <c>typ</c>, exact issuer and audience, an asymmetric algorithm
 /// from an allow-list, a required expiry and 30 seconds of skew.
 /// </summary>
-public static class AAuthJwt
+internal static class AAuthJwt
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
@@ -103,7 +103,7 @@ public static class AAuthJwt
 /// <param name="Token">The validated token, or <see langword="null"/>.</param>
 /// <param name="Failure">Why it failed (<see cref="TokenFailure.None"/> when it validated); what code branches on.</param>
 /// <param name="Error">The failure in words, for descriptions only.</param>
-public readonly record struct AAuthJwtCheck(JsonWebToken? Token, TokenFailure Failure, string? Error)
+internal readonly record struct AAuthJwtCheck(JsonWebToken? Token, TokenFailure Failure, string? Error)
 {
     /// <summary>The token and the words, for callers that only report the failure.</summary>
     public void Deconstruct(out JsonWebToken? token, out string? error)

@@ -3,27 +3,27 @@ using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.HttpSignatures.Signatures;
 using LumoAuth.Agents.HttpSignatures.Verification;
 
-namespace LumoAuth.Agents.AspNetCore.AAuth;
+namespace LumoAuth.Agents.Shared;
 
 /// <summary>Turns the key conveyed with a signature into a key the verifier trusts, or says why not.</summary>
 /// <param name="conveyed">The <c>Signature-Key</c> member (null when the request conveys none and names its key by <c>keyid</c>).</param>
 /// <param name="keyId">The signature's <c>keyid</c>, if any.</param>
 /// <param name="cancellationToken">Cancels the look-up.</param>
-public delegate ValueTask<ConveyedKeyResolution> ConveyedKeyResolver(ConveyedKey? conveyed, string? keyId, CancellationToken cancellationToken);
+internal delegate ValueTask<ConveyedKeyResolution> ConveyedKeyResolver(ConveyedKey? conveyed, string? keyId, CancellationToken cancellationToken);
 
 /// <summary>The outcome of resolving a conveyed key.</summary>
 /// <param name="Key">The trusted verification key, or null.</param>
 /// <param name="Error">A <see cref="SignatureErrors"/> code when refused.</param>
 /// <param name="Description">Why.</param>
 /// <param name="State">Whatever the resolver learned on the way (for example the validated agent token).</param>
-public sealed record ConveyedKeyResolution(HttpSignatureKey? Key, string? Error, string? Description, object? State = null)
+internal sealed record ConveyedKeyResolution(HttpSignatureKey? Key, string? Error, string? Description, object? State = null)
 {
     /// <summary>A refusal.</summary>
     public static ConveyedKeyResolution Refuse(string error, string description) => new(null, error, description);
 }
 
 /// <summary>The outcome of verifying an AAuth request signature.</summary>
-public sealed record AAuthSignatureResult
+internal sealed record AAuthSignatureResult
 {
     /// <summary>The verification outcome (key, parameters, error and its <c>Signature-Error</c> header).</summary>
     public required SignatureVerificationResult Signature { get; init; }
@@ -42,7 +42,7 @@ public sealed record AAuthSignatureResult
 /// <c>authorization</c> and <c>signature-key</c> when present, a fresh <c>created</c>, and a nonce that was never seen
 /// before. When the signature names a <c>keyid</c>, it must be the conveyed key's RFC 7638 thumbprint.
 /// </summary>
-public sealed class AAuthSignatureVerifier
+internal sealed class AAuthSignatureVerifier
 {
     private readonly HttpMessageVerifier _verifier;
 
