@@ -11,6 +11,9 @@ namespace LumoAuth.Agents.Client.AAuth;
 /// </summary>
 public sealed class AAuthClient : IDisposable
 {
+    /// <summary>The name of the HTTP client <c>AddLumoAgentAAuth</c> registers for the client's token requests.</summary>
+    public const string HttpClientName = "LumoAuth.Agents.AAuthClient";
+
     private const string AgentKey = "agent";
     private readonly HttpClient _http;
     private readonly IOptionsMonitor<AAuthClientOptions> _options;

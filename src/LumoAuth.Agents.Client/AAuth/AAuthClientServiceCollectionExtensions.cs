@@ -18,7 +18,13 @@ public static class AAuthClientServiceCollectionExtensions
             .Validate(o => o.TokenEndpoint is { IsAbsoluteUri: true } && o.SigningKey is { CanSign: true } && o.AgentId.Length > 0,
                 "AAuth client: set TokenEndpoint, AgentId and a private SigningKey.");
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(provider => new AAuthClient(new HttpClient(), provider.GetRequiredService<IOptionsMonitor<AAuthClientOptions>>(), provider.GetRequiredService<TimeProvider>()));
+        // The client is a singleton (it holds the token cache), so its connections are recycled by lifetime instead
+        // of by rotating handlers, which a long-held HttpClient would never see.
+        services.AddHttpClient(AAuthClient.HttpClientName)
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton(provider => new AAuthClient(provider.GetRequiredService<IHttpClientFactory>().CreateClient(AAuthClient.HttpClientName),
+            provider.GetRequiredService<IOptionsMonitor<AAuthClientOptions>>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<AAuthSigningHandler>();
         return services;
     }

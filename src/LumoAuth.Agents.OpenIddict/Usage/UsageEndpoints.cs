@@ -36,7 +36,7 @@ public static class LumoAgentsUsageEndpoints
         return endpoints.MapPost(pattern, HandleAsync).DisableAntiforgery().WithName("LumoAgentsUsage").WithLumoAgentsApiConventions(endpoints);
     }
 
-    private static async Task<IResult> HandleAsync(string agentId, HttpContext http, UsageReporter reporter, AuditTrail audit)
+    private static async Task<IResult> HandleAsync(string agentId, HttpContext http, UsageReporter reporter, AuditTrail audit, TimeProvider time)
     {
         var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, UsageScope);
         var reporterId = principal?.GetClaim(OpenIddictConstants.Claims.ClientId);
@@ -76,7 +76,7 @@ public static class LumoAgentsUsageEndpoints
         if (outcome.Error is { } error)
         {
             await RecordAsync(audit, http, agentId, reporterId, error.Code, error.Description);
-            http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((outcome.ResetAt - DateTimeOffset.UtcNow).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((outcome.ResetAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return ApiProblem.Of(http, StatusCodes.Status429TooManyRequests, AgentErrorCodes.BudgetExhausted, "Budget spent", error.Description);
         }
 

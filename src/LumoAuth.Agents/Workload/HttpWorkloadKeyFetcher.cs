@@ -22,8 +22,12 @@ public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
     public HttpWorkloadKeyFetcher(IOptionsMonitor<WorkloadOptions> options)
     {
         _options = options;
+        // Not from IHttpClientFactory on purpose: the host's ConfigureHttpClientDefaults could swap the primary handler,
+        // and with it the connect-time check that keeps key fetches off private addresses.
+#pragma warning disable RS0030
         _publicOnly = new HttpClient(Handler(allowPrivate: false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _privateAllowed = new HttpClient(Handler(allowPrivate: true), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+#pragma warning restore RS0030
     }
 
     /// <inheritdoc />
