@@ -1,19 +1,19 @@
-using LumoAuth.Agents.SampleHost.Benchmarking;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.EntityFrameworkCore;
 using LumoAuth.Agents.OpenIddict.AAuth;
 using LumoAuth.Agents.SampleHost.AAuth;
-using Microsoft.IdentityModel.Tokens;
-using LumoAuth.Agents.EntityFrameworkCore;
+using LumoAuth.Agents.SampleHost.Benchmarking;
 using LumoAuth.Agents.SampleHost.Data;
 using LumoAuth.Agents.SampleHost.Endpoints;
 using LumoAuth.Agents.SampleHost.Hosting;
-using LumoAuth.Agents.SampleHost.Problems;
 using LumoAuth.Agents.SampleHost.Keys;
+using LumoAuth.Agents.SampleHost.Problems;
 using LumoAuth.Agents.SampleHost.Workload;
 using LumoAuth.Agents.Workload;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);

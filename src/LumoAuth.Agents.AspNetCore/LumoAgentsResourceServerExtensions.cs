@@ -5,7 +5,6 @@ using LumoAuth.Agents.AspNetCore.Keys;
 using LumoAuth.Agents.AspNetCore.Metering;
 using LumoAuth.Agents.Budgets;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,5 +1,5 @@
-using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.EntityFrameworkCore.Stores;

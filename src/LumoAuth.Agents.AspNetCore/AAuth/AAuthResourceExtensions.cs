@@ -1,9 +1,8 @@
-using LumoAuth.Agents.Shared;
 using LumoAuth.Agents.HttpSignatures.Verification;
+using LumoAuth.Agents.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.AspNetCore.AAuth;
 

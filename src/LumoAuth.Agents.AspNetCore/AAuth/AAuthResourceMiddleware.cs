@@ -1,11 +1,10 @@
-using LumoAuth.Agents.Shared;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.HttpSignatures.Carriers;
-using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.HttpSignatures.StructuredFields;
 using LumoAuth.Agents.HttpSignatures.Verification;
+using LumoAuth.Agents.Shared;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using LumoAuth.Agents.AspNetCore.Bearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;

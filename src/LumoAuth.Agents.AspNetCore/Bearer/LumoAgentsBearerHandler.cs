@@ -1,14 +1,12 @@
-using LumoAuth.Agents.Shared;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Keys;
-using LumoAuth.Agents.Keys;
 using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Keys;
+using LumoAuth.Agents.Shared;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -1,8 +1,7 @@
-using System.Text.Json;
+using LumoAuth.Agents.Shared;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using LumoAuth.Agents.Shared;
 using OpenIddict.Server;
 
 namespace LumoAuth.Agents.OpenIddict.AAuth;

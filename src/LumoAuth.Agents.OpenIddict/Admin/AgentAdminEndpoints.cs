@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using LumoAuth.Agents;
 using LumoAuth.Agents.Audit;
@@ -8,9 +8,9 @@ using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
 using LumoAuth.Agents.OpenIddict.Usage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 

@@ -1,7 +1,7 @@
+using LumoAuth.Agents.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using LumoAuth.Agents.Errors;
 
 namespace LumoAuth.Agents.OpenIddict.Endpoints;
 

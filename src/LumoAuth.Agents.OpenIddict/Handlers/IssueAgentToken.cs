@@ -59,7 +59,7 @@ public sealed partial class IssueAgentToken : IOpenIddictServerHandler<HandleTok
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
-        IReadOnlyList<string>? scopes = request.Scope is null ? null : request.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        IReadOnlyList<string>? scopes = request.Scope?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         IReadOnlyList<string> audiences = [.. request.GetAudiences(), .. request.GetResources()];
 
         IssuanceDecision? decision;

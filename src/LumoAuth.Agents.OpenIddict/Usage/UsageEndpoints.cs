@@ -1,16 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using OpenIddict.Abstractions;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
 using LumoAuth.Agents.OpenIddict.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OpenIddict.Abstractions;
 
 // Kept in the ASP.NET Core routing namespace, beside the host's other Map* calls.
 namespace Microsoft.AspNetCore.Builder;

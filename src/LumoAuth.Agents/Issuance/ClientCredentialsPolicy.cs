@@ -1,7 +1,5 @@
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Errors;
-using LumoAuth.Agents.Scopes;
-using LumoAuth.Agents.Subjects;
 using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.Issuance;

@@ -1,7 +1,6 @@
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
-using LumoAuth.Agents.Scopes;
 using LumoAuth.Agents.Subjects;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using LumoAuth.Agents.BlackBoxTests.Hosting;
-using static LumoAuth.Agents.BlackBoxTests.Hosting.AttackFixture;
 
 namespace LumoAuth.Agents.BlackBoxTests.Attacks;
 

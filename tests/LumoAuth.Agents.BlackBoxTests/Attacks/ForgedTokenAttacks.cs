@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.BlackBoxTests.Hosting;
 using Microsoft.IdentityModel.Tokens;
-using static LumoAuth.Agents.BlackBoxTests.Hosting.AttackFixture;
 
 namespace LumoAuth.Agents.BlackBoxTests.Attacks;
 

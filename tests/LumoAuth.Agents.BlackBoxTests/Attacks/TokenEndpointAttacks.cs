@@ -1,5 +1,4 @@
 using LumoAuth.Agents.BlackBoxTests.Hosting;
-using static LumoAuth.Agents.BlackBoxTests.Hosting.AttackFixture;
 
 namespace LumoAuth.Agents.BlackBoxTests.Attacks;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using LumoAuth.Agents.AAuth;
 using LumoAuth.Agents.Client.AAuth;
 using LumoAuth.Agents.HttpSignatures.Keys;
 using LumoAuth.Agents.IntegrationTests.Hosting;

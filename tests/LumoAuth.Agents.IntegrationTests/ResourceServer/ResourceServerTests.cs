@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Bearer;

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

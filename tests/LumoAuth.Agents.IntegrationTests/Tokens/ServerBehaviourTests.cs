@@ -4,7 +4,6 @@ using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.IntegrationTests.Tokens;
 

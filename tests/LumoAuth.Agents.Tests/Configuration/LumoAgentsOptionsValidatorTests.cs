@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using LumoAuth.Agents.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LumoAuth.Agents.Tests.Configuration;
 

@@ -2,7 +2,6 @@ using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.InMemory;
 using LumoAuth.Agents.Scopes;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LumoAuth.Agents.Tests.Delegation;
