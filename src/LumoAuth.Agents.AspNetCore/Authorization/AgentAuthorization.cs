@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LumoAuth.Agents.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
@@ -85,7 +86,7 @@ public sealed partial class AgentAuthorizationResultHandler : IAuthorizationMidd
         await _default.HandleAsync(next, context, policy, authorizeResult);
     }
 
-    [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Refused {Caller}: {Description}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.CallerForbidden, EventName = nameof(LumoAgentsEventIds.CallerForbidden), Level = LogLevel.Information, Message = "Refused {Caller}: {Description}")]
     private static partial void LogForbidden(ILogger logger, string caller, string description);
 }
 

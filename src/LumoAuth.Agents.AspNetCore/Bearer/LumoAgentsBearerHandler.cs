@@ -4,6 +4,7 @@ using System.Text.Json;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Keys;
 using LumoAuth.Agents.Delegation;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Keys;
 using LumoAuth.Agents.Shared;
 using Microsoft.AspNetCore.Authentication;
@@ -267,9 +268,9 @@ public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lumo
         return AuthenticateResult.Fail(new BearerTokenRefusedException(error, description));
     }
 
-    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Bearer token refused ({Error}): {Description}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.BearerTokenRefused, EventName = nameof(LumoAgentsEventIds.BearerTokenRefused), Level = LogLevel.Information, Message = "Bearer token refused ({Error}): {Description}")]
     private static partial void LogRefused(ILogger logger, string error, string description);
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "The token server's signing keys are not available: {Reason}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.SigningKeysUnavailable, EventName = nameof(LumoAgentsEventIds.SigningKeysUnavailable), Level = LogLevel.Warning, Message = "The token server's signing keys are not available: {Reason}")]
     private static partial void LogKeysUnavailable(ILogger logger, string reason);
 }

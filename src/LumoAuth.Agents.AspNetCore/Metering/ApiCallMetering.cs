@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.Budgets;
+using LumoAuth.Agents.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -216,9 +217,9 @@ public sealed partial class ApiCallMeteringMiddleware
         await _next(http);
     }
 
-    [LoggerMessage(EventId = 5120, Level = LogLevel.Information, Message = "Agent {AgentId} is over its API-call budget; retry after {RetryAfter} s")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ApiCallBudgetSpent, EventName = nameof(LumoAgentsEventIds.ApiCallBudgetSpent), Level = LogLevel.Information, Message = "Agent {AgentId} is over its API-call budget; retry after {RetryAfter} s")]
     private static partial void LogOverBudget(ILogger logger, string agentId, long retryAfter);
 
-    [LoggerMessage(EventId = 5121, Level = LogLevel.Warning, Message = "The API-call budget of {AgentId} could not be checked: {Reason}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ApiCallBudgetUnavailable, EventName = nameof(LumoAgentsEventIds.ApiCallBudgetUnavailable), Level = LogLevel.Warning, Message = "The API-call budget of {AgentId} could not be checked: {Reason}")]
     private static partial void LogLedgerUnavailable(ILogger logger, string agentId, string reason);
 }

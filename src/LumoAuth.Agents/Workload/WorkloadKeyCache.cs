@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Keys;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -85,6 +86,6 @@ public sealed partial class WorkloadKeyCache
         ? keys.Count == 1 ? keys[0] : null
         : keys.FirstOrDefault(k => string.Equals(k.KeyId, keyId, StringComparison.Ordinal));
 
-    [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "The keys of workload issuer {Issuer} could not be fetched: {Reason}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.WorkloadKeysUnavailable, EventName = nameof(LumoAgentsEventIds.WorkloadKeysUnavailable), Level = LogLevel.Warning, Message = "The keys of workload issuer {Issuer} could not be fetched: {Reason}")]
     private static partial void LogFetchFailed(ILogger logger, string issuer, string reason);
 }
