@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using LumoAuth.Agents.OpenIddict.Handlers;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
@@ -11,8 +10,7 @@ namespace LumoAuth.Agents.OpenIddict;
 /// server, and scopes those of OpenIddict's own checks that the agent policy replaces to the host's requests.
 /// Registered once by <c>UseLumoAgents()</c>.
 /// </summary>
-[EditorBrowsable(EditorBrowsableState.Advanced)]
-public sealed class LumoAgentsServerConfiguration : IConfigureOptions<OpenIddictServerOptions>, IPostConfigureOptions<OpenIddictServerOptions>
+internal sealed class LumoAgentsServerConfiguration : IConfigureOptions<OpenIddictServerOptions>, IPostConfigureOptions<OpenIddictServerOptions>
 {
     // OpenIddict's scope, audience and authorized-party checks know nothing of capabilities or allowed tools; for the
     // pack's requests the policy makes them instead, with its own codes. The host's requests keep them.
