@@ -1,6 +1,6 @@
 namespace LumoAuth.Agents.OpenIddict;
 
-/// <summary>Names the OpenIddict integration uses on the wire and in the request transaction.</summary>
+/// <summary>Names the OpenIddict integration uses on the wire.</summary>
 public static class LumoAgentsOpenIddictConstants
 {
     /// <summary>The response parameter carrying the stable refusal code beside the OAuth <c>error</c>.</summary>
@@ -26,14 +26,4 @@ public static class LumoAgentsOpenIddictConstants
 
     /// <summary>The claim recording the workload a token was issued for: <c>{"iss":…,"sub":…}</c>.</summary>
     public const string WorkloadClaim = "workload";
-
-    internal const string DecisionProperty = "lumo:agents:decision";
-
-    internal const string AnonymousProperty = "lumo:agents:anonymous";
-
-    internal const string RetryAfterProperty = "lumo:agents:retry-after";
-
-    internal const string ActivityProperty = "lumo:agents:activity";
-
-    internal const string StartedProperty = "lumo:agents:started";
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using LumoAuth.Agents.OpenIddict.Handlers;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -16,7 +17,7 @@ internal sealed class ServiceClientCredentials : IOpenIddictServerHandler<Handle
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
             .UseSingletonHandler<ServiceClientCredentials>()
-            .SetOrder(int.MinValue + 300_000)
+            .SetOrder(LumoAgentsServerHandlers.ClientCredentials.IssueToken.Descriptor.Order + 1_000) // after the pack decided agents' requests
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

@@ -30,8 +30,12 @@ internal static class AgentChecks
         return error is null ? (new ScopeSet(requested), null) : (ScopeSet.Empty, error);
     }
 
-    /// <summary>The requested audiences if every one is an allowed tool, else the refusal.</summary>
-    public static (IReadOnlyList<string> Audiences, AgentError? Error) Audiences(AgentProfile agent, IReadOnlyList<string> requested, LumoAgentsOptions options)
+    /// <summary>
+    /// The requested audiences if every one is an allowed tool, else the refusal. <paramref name="takesAudience"/> says
+    /// whether the grant has RFC 8693's <c>audience</c> parameter, so that a request naming none is told what works.
+    /// </summary>
+    public static (IReadOnlyList<string> Audiences, AgentError? Error) Audiences(AgentProfile agent, IReadOnlyList<string> requested, LumoAgentsOptions options,
+        bool takesAudience = true)
     {
         foreach (var audience in requested)
         {
@@ -49,8 +53,10 @@ internal static class AgentChecks
 
         return options.DefaultAudience is { } audienceByDefault
             ? ([audienceByDefault], null)
-            : ([], new AgentError(AgentErrorCodes.AudienceRequired, OAuthErrors.InvalidTarget,
-                "The request names no audience and the server has no default audience; ask for one with 'audience' or 'resource'."));
+            : ([], new AgentError(AgentErrorCodes.AudienceRequired, OAuthErrors.InvalidTarget, takesAudience
+                ? "The request names no audience and the server has no default audience; name one of the agent's allowed tools with 'audience'."
+                // 'resource' (RFC 8707) must be an absolute URI, which an allowed tool never is.
+                : "The request names no audience and the server has no default audience. A client credentials request cannot name one ('audience' belongs to token exchange): set the server's default audience (LumoAgents:DefaultAudience)."));
     }
 
     /// <summary>The earliest of the agent's lifetime, the server ceiling and every input token's expiry.</summary>

@@ -55,7 +55,7 @@ public class ClientCredentialsPolicy
             return decision with { Error = scopeError };
         }
 
-        var (audiences, audienceError) = AgentChecks.Audiences(agent, requestedAudiences, options);
+        var (audiences, audienceError) = AgentChecks.Audiences(agent, requestedAudiences, options, takesAudience: false);
         if (audienceError is not null)
         {
             return decision with { Scopes = scopes, Error = audienceError };

@@ -35,6 +35,18 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
     }
 
     [Test]
+    public async Task Agents_get_plain_JWTs_while_the_hosts_own_clients_keep_the_servers_encryption()
+    {
+        var agent = await TokenEndpoint.ClientCredentialsAsync(Client, "research-bot", ResearchBotSecret);
+        var service = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin");
+        Assert.Multiple(() =>
+        {
+            Assert.That(agent.AccessToken.Split('.'), Has.Length.EqualTo(3), "an agent's token is a JWS any resource reads with the published keys");
+            Assert.That(service.AccessToken.Split('.'), Has.Length.EqualTo(5), "the pack turns encryption off for agents' tokens only, not server-wide");
+        });
+    }
+
+    [Test]
     public async Task The_token_verifies_against_the_published_JWKS()
     {
         var token = await AgentTokenAsync("search-tool");

@@ -1,5 +1,6 @@
 using System.Net;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,6 +62,32 @@ public class ServerBehaviourTests
 
         var authenticated = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret)]);
         Assert.That(authenticated.Status, Is.EqualTo(HttpStatusCode.OK), authenticated.ToString());
+    }
+
+    [Test]
+    public async Task Without_a_default_audience_a_client_credentials_request_is_told_what_works()
+    {
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
+            configureServices: services => services.PostConfigure<LumoAgentsOptions>(options => options.DefaultAudience = null));
+        using var http = server.Http();
+
+        var none = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
+        Assert.That(none["error_code"], Is.EqualTo("audience_required"), none.ToString());
+        Assert.That(none["error_description"], Does.Contain("LumoAgents:DefaultAudience").And.Not.Contain("with 'audience'"));
+
+        // What the description rules out does not work: client credentials take no 'audience', and 'resource' takes
+        // only an absolute URI, which an allowed tool never is.
+        var audience = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret, audience: "search-tool");
+        Assert.That(audience["error"], Is.EqualTo("invalid_request"), audience.ToString());
+        var resource = await TokenEndpoint.PostAsync(http, [("grant_type", "client_credentials"), ("client_id", "research-bot"),
+            ("client_secret", AgentServerFixture.ResearchBotSecret), ("resource", "search-tool")]);
+        Assert.That(resource["error"], Is.EqualTo("invalid_request"), resource.ToString());
+
+        // What it advises does.
+        await using var configured = await SampleServer.StartAsync(DatabaseKind.Sqlite);
+        using var configuredHttp = configured.Http();
+        var withDefault = await TokenEndpoint.ClientCredentialsAsync(configuredHttp, "research-bot", AgentServerFixture.ResearchBotSecret);
+        Assert.That(withDefault.Status, Is.EqualTo(HttpStatusCode.OK), withDefault.ToString());
     }
 
     [Test]
