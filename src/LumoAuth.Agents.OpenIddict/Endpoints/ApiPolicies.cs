@@ -11,8 +11,7 @@ namespace LumoAuth.Agents.OpenIddict.Endpoints;
 /// The authorization policies of the pack's APIs, each named after the scope it requires: <c>agents:admin</c> (admin
 /// and audit APIs) and <c>agents:usage</c> (usage reports). Each accepts an access token of this server (OpenIddict's
 /// validation scheme) holding that scope. Registered by <c>UseLumoAgents()</c>, unless the host registered a policy of
-/// the same name first; the APIs evaluate them in <see cref="ScopedBearer"/>, and a host may put them on endpoints of
-/// its own with <c>RequireAuthorization("agents:admin")</c>.
+/// the same name first; the APIs evaluate them in <see cref="ScopedBearer"/>.
 /// </summary>
 internal static class ApiPolicies
 {
