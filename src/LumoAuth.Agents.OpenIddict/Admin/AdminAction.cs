@@ -44,8 +44,8 @@ internal static class AdminConventions
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired);
 
     /// <summary>
-    /// The agent named by the route is unknown. Answered without an audit record (reads, and changes of an agent that
-    /// does not exist), except where the handler returns the refusal itself.
+    /// The agent named by the route is unknown. Reads and most changes answer it without an audit record
+    /// (<see cref="ApiRefusal.ToResult"/>), as nothing was attempted; returned as is, it is recorded.
     /// </summary>
     public static ApiRefusal AgentUnknown(string id) =>
         new(StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", $"No agent '{ErrorText.Echo(id)}' is registered.") { AgentId = id };

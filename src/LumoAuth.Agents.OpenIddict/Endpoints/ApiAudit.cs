@@ -33,9 +33,9 @@ internal class ApiAudit
 }
 
 /// <summary>
-/// A change an API made to the agent <see cref="IAgentChange.AgentId"/>: the audit filter records it, then asks for the
-/// answer (<typeparamref name="TResult"/>, whose OpenAPI description the endpoint keeps), so a read made for the answer
-/// comes after the record, as a failure of it cannot leave a change unrecorded.
+/// A change an API made to the agent <see cref="IAgentChange.AgentId"/>, and the answer to make once it is recorded
+/// (<typeparamref name="TResult"/>, whose OpenAPI description the endpoint keeps). The audit filter records the change
+/// before it asks for the answer, so a read the answer needs cannot fail between the change and its record.
 /// </summary>
 internal sealed class AgentChange<TResult>(string agentId, Func<Task<TResult>> answer) : IAgentChange, IEndpointMetadataProvider
     where TResult : IResult, IEndpointMetadataProvider

@@ -13,8 +13,9 @@ internal static class ApiConventions
     /// The caller guard (<see cref="ApiCallerGuard"/>), then, outermost first, the filters every request of the API
     /// passes: the failure filter, the token check against the policy named <paramref name="policy"/>
     /// (<see cref="ScopedBearer"/>), and the audit of what the endpoint answered (<see cref="ApiAuditFilter"/>).
-    /// Endpoint filters added later run inside these, so their refusals are audited too. Bodies are read by hand, so
-    /// there is no antiforgery check to make. The problems every endpoint may answer are described for OpenAPI.
+    /// Endpoint filters added later run inside these, so their refusals are audited too. Callers authenticate with a
+    /// bearer token, never a cookie, so there is no antiforgery check to make. The problems every endpoint may answer are
+    /// described for OpenAPI.
     /// </summary>
     public static TBuilder WithLumoAgentsApiConventions<TBuilder>(this TBuilder builder, IEndpointRouteBuilder endpoints, string policy, string tag)
         where TBuilder : IEndpointConventionBuilder

@@ -10,8 +10,8 @@ namespace LumoAuth.Agents.OpenIddict.Endpoints;
 /// <summary>
 /// The authorization policies of the pack's APIs, each named after the scope it requires: <c>agents:admin</c> (admin
 /// and audit APIs) and <c>agents:usage</c> (usage reports). Each accepts an access token of this server (OpenIddict's
-/// validation scheme) holding that scope. Registered by <c>UseLumoAgents()</c>, unless the host registered a policy of
-/// the same name first; the APIs evaluate them in <see cref="ScopedBearer"/>.
+/// validation scheme) holding that scope. Registered by <c>UseLumoAgents()</c>; a policy the host registers under the
+/// same name is kept instead. The APIs evaluate them in <see cref="ScopedBearer"/>, whose 403 names the scope.
 /// </summary>
 internal static class ApiPolicies
 {

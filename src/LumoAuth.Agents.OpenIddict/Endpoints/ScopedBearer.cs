@@ -16,10 +16,9 @@ namespace LumoAuth.Agents.OpenIddict.Endpoints;
 
 /// <summary>
 /// The check every API of the pack owns once, as a filter on its route group: this server's own, still-live access
-/// tokens that the API's authorization policy (<see cref="ApiPolicies"/>, named after the scope it requires) accepts, in
-/// the <c>Authorization</c>
-/// header only (RFC 6750 §2.1; a token in the URL query or a form body is refused with 400 <c>invalid_request</c>, as
-/// RFC 6750 §2.3 advises and OAuth 2.1 requires). Without a token: 401 with a bare <c>WWW-Authenticate: Bearer</c>;
+/// tokens that the API's authorization policy (<see cref="ApiPolicies"/>, named after the scope it requires) accepts,
+/// in the <c>Authorization</c> header only (RFC 6750 §2.1; a token in the URL query or a form body is refused with
+/// 400 <c>invalid_request</c>, as RFC 6750 §2.3 advises and OAuth 2.1 requires). Without a token: 401 with a bare <c>WWW-Authenticate: Bearer</c>;
 /// with a bad, expired or foreign token, or one naming a stopped agent or withdrawn consent: 401 with
 /// <c>Bearer error="invalid_token", error_description="…"</c> (RFC 6750 §3); without the scope: 403 with
 /// <c>error="insufficient_scope"</c>. Refusals are RFC 9457 problems. Callers without a valid token are rate limited
