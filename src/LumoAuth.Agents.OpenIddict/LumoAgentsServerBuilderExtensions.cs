@@ -1,5 +1,6 @@
 using LumoAuth.Agents;
 using LumoAuth.Agents.OpenIddict;
+using LumoAuth.Agents.OpenIddict.Endpoints;
 using LumoAuth.Agents.OpenIddict.Handlers;
 using LumoAuth.Agents.OpenIddict.Registration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,6 +69,8 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped(typeof(global::OpenIddict.Abstractions.IOpenIddictApplicationCache<>), typeof(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationCache<>)));
         builder.Services.TryAddScoped<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenEndpoint>();
         builder.Services.TryAddScoped<LumoAuth.Agents.Shared.AAuthSignatureVerifier>();
+        // The policies of the admin, audit and usage APIs (agents:admin, agents:usage).
+        builder.Services.AddLumoAgentsApiPolicies();
         return new LumoAgentsServerBuilder(builder.Services);
     }
 

@@ -1,8 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using LumoAuth.Agents.Audit;
-using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 // Kept in the ASP.NET Core routing namespace, beside the host's other Map* calls.
@@ -21,17 +23,15 @@ public static class LumoAgentsAuditEndpoints
     public static RouteHandlerBuilder MapLumoAgentsAudit(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/api/v1/audit")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet(pattern, QueryAsync).WithLumoAgentsApiConventions(endpoints);
+
+        // One endpoint with the admin group's conventions, not a group of one: a group would add a slash to the route
+        // ("/api/v1/audit/"), which the audit records of its refusals name.
+        return endpoints.MapGet(pattern, QueryAsync).WithLumoAgentsApiConventions(endpoints, ApiPolicies.Admin, "Audit")
+            .WithSummary("Query the audit trail, newest first");
     }
 
-    private static async Task<IResult> QueryAsync(HttpContext http, IAuditStore store)
+    private static async Task<Results<Ok<AuditPage>, ApiRefusal>> QueryAsync(HttpContext http, IAuditStore store)
     {
-        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, LumoAgentsAdminEndpoints.AdminScope);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
         var query = new ApiQuery(http);
         var agent = query.Text("agent");
         var subject = query.Text("subject");
@@ -49,10 +49,7 @@ public static class LumoAgentsAuditEndpoints
 
         if (!query.IsValid)
         {
-            var bad = new ApiRefusal(StatusCodes.Status400BadRequest, AgentErrorCodes.QueryInvalid, "The audit query is not valid",
-                $"These parameters are not valid: {string.Join(", ", query.Errors.Keys)}.", query.Errors);
-            await ScopedBearer.AuditAsync(http, principal, bad.Code, OAuthErrors.InvalidRequest, bad.Describe());
-            return bad.ToResult(http);
+            return query.Refusal("The audit query is not valid");
         }
 
         var records = await store.QueryAsync(new AuditQuery
@@ -60,32 +57,40 @@ public static class LumoAgentsAuditEndpoints
             AgentId = agent, Subject = subject, Actor = actor, Outcome = wanted, ReasonCode = reason, From = from, To = to,
             Skip = skip, Take = take,
         }, http.RequestAborted);
-        return Results.Json(new
-        {
-            records = records.Select(r => new
-            {
-                id = r.Id,
-                occurred_at = r.OccurredAt,
-                grant_type = r.GrantType,
-                outcome = r.Outcome.ToString().ToLowerInvariant(),
-                reason = r.ReasonCode,
-                error = r.Error,
-                description = r.Description,
-                client_id = r.ClientId,
-                agent_id = r.AgentId,
-                subject = r.Subject,
-                act = r.ActorChain is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(r.ActorChain),
-                chain = r.ChainDescription,
-                chain_depth = r.ChainDepth,
-                scopes_requested = r.ScopesRequested,
-                scopes_granted = r.ScopesGranted,
-                audiences = r.Audiences,
-                token_id = r.TokenId,
-                client_ip = r.ClientIp,
-                workload = r.WorkloadIssuer is null && r.WorkloadSubject is null ? null : new { iss = r.WorkloadIssuer, sub = r.WorkloadSubject },
-            }),
-            skip,
-            take,
-        });
+        return TypedResults.Ok(new AuditPage([.. records.Select(AuditRecordView.From)], skip, take));
     }
+
+    private sealed record AuditPage(
+        [property: JsonPropertyName("records")] IReadOnlyList<AuditRecordView> Records,
+        [property: JsonPropertyName("skip")] int Skip,
+        [property: JsonPropertyName("take")] int Take);
+
+    private sealed record AuditRecordView(
+        [property: JsonPropertyName("id")] Guid Id,
+        [property: JsonPropertyName("occurred_at")] DateTimeOffset OccurredAt,
+        [property: JsonPropertyName("grant_type")] string GrantType,
+        [property: JsonPropertyName("outcome")] string Outcome,
+        [property: JsonPropertyName("reason")] string? Reason,
+        [property: JsonPropertyName("error")] string? Error,
+        [property: JsonPropertyName("description")] string? Description,
+        [property: JsonPropertyName("client_id")] string? ClientId,
+        [property: JsonPropertyName("agent_id")] string? AgentId,
+        [property: JsonPropertyName("subject")] string? Subject,
+        [property: JsonPropertyName("act")] JsonElement? Act,
+        [property: JsonPropertyName("chain")] string? Chain,
+        [property: JsonPropertyName("chain_depth")] int ChainDepth,
+        [property: JsonPropertyName("scopes_requested")] string? ScopesRequested,
+        [property: JsonPropertyName("scopes_granted")] string? ScopesGranted,
+        [property: JsonPropertyName("audiences")] string? Audiences,
+        [property: JsonPropertyName("token_id")] string? TokenId,
+        [property: JsonPropertyName("client_ip")] string? ClientIp,
+        [property: JsonPropertyName("workload")] WorkloadView? Workload)
+    {
+        public static AuditRecordView From(AuditRecord r) => new(
+            r.Id, r.OccurredAt, r.GrantType, r.Outcome.ToString().ToLowerInvariant(), r.ReasonCode, r.Error, r.Description, r.ClientId, r.AgentId, r.Subject,
+            r.ActorChain is null ? null : JsonSerializer.Deserialize<JsonElement>(r.ActorChain), r.ChainDescription, r.ChainDepth, r.ScopesRequested,
+            r.ScopesGranted, r.Audiences, r.TokenId, r.ClientIp, r.WorkloadIssuer is null && r.WorkloadSubject is null ? null : new WorkloadView(r.WorkloadIssuer, r.WorkloadSubject));
+    }
+
+    private sealed record WorkloadView([property: JsonPropertyName("iss")] string? Issuer, [property: JsonPropertyName("sub")] string? Subject);
 }

@@ -6,17 +6,6 @@ using Microsoft.AspNetCore.Http;
 
 namespace LumoAuth.Agents.OpenIddict.Endpoints;
 
-/// <summary>Why a request was refused before it reached the registry, ledger or audit store.</summary>
-internal sealed record ApiRefusal(int Status, string Code, string Title, string Detail, Dictionary<string, string[]>? Errors = null)
-{
-    public IResult ToResult(HttpContext http) => ApiProblem.Of(http, Status, Code, Title, Detail, Errors);
-
-    /// <summary>The refusal for the audit record: the detail and every bad field, never the values sent.</summary>
-    public string Describe() => Errors is null || Errors.Count == 0
-        ? Detail
-        : Detail + " " + string.Join(" ", Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
-}
-
 /// <summary>
 /// Reads a JSON body by hand: <c>application/json</c> only (415), at most <see cref="LumoAgentsApiOptions.MaxJsonBodyBytes"/>
 /// (413), well-formed and not too deep (400 <c>body_malformed</c>), no repeated member, no member the request type does
@@ -34,10 +23,12 @@ internal static class ApiJsonBody
         PropertyNameCaseInsensitive = false,
     };
 
-    public static async Task<(T? Value, ApiRefusal? Refusal)> ReadAsync<T>(HttpContext http, LumoAgentsApiOptions limits, string invalidCode, string invalidTitle,
+    /// <summary>Reads the body as <typeparamref name="T"/> within the limits of the API the request was routed to.</summary>
+    public static async Task<(T? Value, ApiRefusal? Refusal)> ReadAsync<T>(HttpContext http, string invalidCode, string invalidTitle,
         IReadOnlyDictionary<string, string>? notWritable = null, bool allowUnknownFields = false)
         where T : class
     {
+        var limits = http.GetEndpoint()?.Metadata.GetMetadata<ApiCallerGuard>()?.Options ?? new LumoAgentsApiOptions();
         var request = http.Request;
         if (!request.HasJsonContentType())
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LumoAuth.Agents.Errors;
 using Microsoft.AspNetCore.Http;
 
 namespace LumoAuth.Agents.OpenIddict.Endpoints;
@@ -36,6 +37,17 @@ internal sealed class ApiQuery
     public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
 
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>
+    /// The filter of an endpoint that reads no query parameter: a path segment or query value with control characters
+    /// is refused (400 <c>query_invalid</c>, under <paramref name="title"/>) before the handler runs.
+    /// </summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequirePrintable(string title) =>
+        (context, next) => new ApiQuery(context.HttpContext) is { IsValid: false } query ? ValueTask.FromResult<object?>(query.Refusal(title)) : next(context);
+
+    /// <summary>400 <c>query_invalid</c> naming every bad parameter.</summary>
+    public ApiRefusal Refusal(string title) => new(StatusCodes.Status400BadRequest, AgentErrorCodes.QueryInvalid, title,
+        $"These parameters are not valid: {string.Join(", ", Errors.Keys)}.", Errors);
 
     /// <summary>A text parameter, or <see langword="null"/> when absent; repeated or over-long values are errors.</summary>
     public string? Text(string name, int maxLength = 500)
@@ -146,5 +158,5 @@ internal sealed class ApiQuery
     }
 
     /// <summary>A parameter name safe to echo: control characters replaced, at most 64 characters.</summary>
-    public static string Printable(string name) => LumoAuth.Agents.Errors.ErrorText.Echo(name);
+    public static string Printable(string name) => ErrorText.Echo(name);
 }

@@ -15,20 +15,42 @@ using OpenIddict.Validation.AspNetCore;
 namespace LumoAuth.Agents.OpenIddict.Endpoints;
 
 /// <summary>
-/// The pack's APIs accept this server's own, still-live access tokens holding one scope, in the <c>Authorization</c>
-/// header only (RFC 6750 §2.1; a token in the URL query or a form body is refused with 400 <c>invalid_request</c>, as
-/// RFC 6750 §2.3 advises and OAuth 2.1 requires). Without a token: 401 with a bare <c>WWW-Authenticate: Bearer</c>;
+/// The check every API of the pack owns once, as a filter on its route group: this server's own, still-live access
+/// tokens that the API's authorization policy (<see cref="ApiPolicies"/>, named after the scope it requires) accepts,
+/// in the <c>Authorization</c> header only (RFC 6750 §2.1; a token in the URL query or a form body is refused with
+/// 400 <c>invalid_request</c>, as RFC 6750 §2.3 advises and OAuth 2.1 requires). Without a token: 401 with a bare <c>WWW-Authenticate: Bearer</c>;
 /// with a bad, expired or foreign token, or one naming a stopped agent or withdrawn consent: 401 with
 /// <c>Bearer error="invalid_token", error_description="…"</c> (RFC 6750 §3); without the scope: 403 with
 /// <c>error="insufficient_scope"</c>. Refusals are RFC 9457 problems. Callers without a valid token are rate limited
 /// per IP and their refusals aggregated in the audit trail (<see cref="ApiCallerGuard"/>); an authenticated caller's
-/// refusal is one audit record each.
+/// refusal is one audit record each. The caller the policy accepted becomes <see cref="HttpContext.User"/>.
 /// </summary>
-internal static class ScopedBearer
+/// <remarks>
+/// A filter rather than <c>RequireAuthorization(policy)</c>: the authorization middleware runs where the host placed
+/// it (WebApplication puts it ahead of every middleware the host adds, forwarded headers and exception handling
+/// included) and answers through the application's one <c>IAuthorizationMiddlewareResultHandler</c> (which
+/// <c>AddLumoAgentsResourceServer</c> replaces), outside the API's failure filter. These answers (RFC 9457 problems,
+/// RFC 6750 challenges, a per-IP limit and aggregated audit for callers without a valid token, 503 when a store fails)
+/// must not depend on either, so the group's filter evaluates the registered policy itself.
+/// </remarks>
+internal sealed class ScopedBearer(string scope) : IEndpointFilter
 {
     private const string InvalidTokenDescription = "The access token is malformed, expired, revoked or not issued by this server.";
 
-    public static async Task<(ClaimsPrincipal? Principal, IResult? Refusal)> AuthenticateAsync(HttpContext http, string scope)
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var (principal, refusal) = await AuthenticateAsync(http, scope);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        http.User = principal!;
+        return await next(context);
+    }
+
+    private static async Task<(ClaimsPrincipal? Principal, IResult? Refusal)> AuthenticateAsync(HttpContext http, string scope)
     {
         var form = await FormCarriesTokenAsync(http);
         if (form is null)
@@ -65,7 +87,7 @@ internal static class ScopedBearer
                 InvalidToken(description), auditDescription: dead.Description));
         }
 
-        if (!principal.HasScope(scope))
+        if (!await ApiPolicies.AuthorizeAsync(http.RequestServices, principal, scope))
         {
             http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
             await AuditAsync(http, principal, AgentErrorCodes.InsufficientScope, "insufficient_scope", $"The token lacks the '{scope}' scope.");

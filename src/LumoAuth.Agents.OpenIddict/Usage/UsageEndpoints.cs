@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.OpenIddict.Endpoints;
 using LumoAuth.Agents.OpenIddict.Usage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using OpenIddict.Abstractions;
 
 // Kept in the ASP.NET Core routing namespace, beside the host's other Map* calls.
 namespace Microsoft.AspNetCore.Builder;
@@ -16,8 +18,10 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>The usage report endpoint for LLM gateways and metered APIs.</summary>
 public static class LumoAgentsUsageEndpoints
 {
-    /// <summary>The scope a reporter's access token must hold.</summary>
+    /// <summary>The scope a reporter's access token must hold, and the name of the authorization policy that requires it.</summary>
     public const string UsageScope = "agents:usage";
+
+    private const string InvalidTitle = "The usage report is not valid";
 
     /// <summary>
     /// Maps <c>POST {pattern}</c>: a reporter holding an access token from this server with the <c>agents:usage</c>
@@ -31,55 +35,43 @@ public static class LumoAgentsUsageEndpoints
     public static RouteHandlerBuilder MapLumoAgentsUsage(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/api/v1/agents/{agentId}/usage")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapPost(pattern, HandleAsync).DisableAntiforgery().WithName("LumoAgentsUsage").WithLumoAgentsApiConventions(endpoints);
+
+        // One endpoint with the admin group's conventions, not a group of one: a group would add a slash to the route,
+        // which the audit records of its refusals name.
+        return endpoints.MapPost(pattern, HandleAsync).WithName("LumoAgentsUsage").WithLumoAgentsApiConventions(endpoints, ApiPolicies.Usage, "Usage")
+            .WithMetadata(new UsageAudit()).AddEndpointFilter(ApiQuery.RequirePrintable(InvalidTitle))
+            .WithSummary("Report an agent's usage; a retry under the same Idempotency-Key counts once")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
-    private static async Task<IResult> HandleAsync(string agentId, HttpContext http, UsageReporter reporter, AuditTrail audit, TimeProvider time)
+    private static async Task<Results<Ok<UsageResponse>, ApiRefusal>> HandleAsync(string agentId, HttpContext http, UsageReporter reporter, TimeProvider time)
     {
-        var (principal, refusal) = await ScopedBearer.AuthenticateAsync(http, UsageScope);
-        var reporterId = principal?.GetClaim(OpenIddictConstants.Claims.ClientId);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        if (new ApiQuery(http) is { IsValid: false } query)
-        {
-            var bad = new ApiRefusal(StatusCodes.Status400BadRequest, AgentErrorCodes.QueryInvalid, "The usage report is not valid",
-                $"These parameters are not valid: {string.Join(", ", query.Errors.Keys)}.", query.Errors);
-            await RecordAsync(audit, http, null, reporterId, bad.Code, bad.Describe());
-            return bad.ToResult(http);
-        }
-
         var (report, invalid) = await ReadAsync(http, agentId);
         if (invalid is not null)
         {
-            await RecordAsync(audit, http, agentId, reporterId, invalid.Code, invalid.Describe());
-            return invalid.ToResult(http);
+            return invalid with { AgentId = agentId };
         }
 
-        var outcome = await reporter.ReportAsync(report! with { Reporter = reporterId ?? string.Empty }, http.RequestAborted);
+        var outcome = await reporter.ReportAsync(report! with { Reporter = http.User.GetClaim(OpenIddictConstants.Claims.ClientId) ?? string.Empty }, http.RequestAborted);
         if (outcome.AgentUnknown)
         {
-            await RecordAsync(audit, http, agentId, reporterId, outcome.Error!.Code, outcome.Error.Description);
-            return ApiProblem.Of(http, StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", outcome.Error.Description);
+            return new ApiRefusal(StatusCodes.Status404NotFound, AgentErrorCodes.AgentUnknown, "Unknown agent", outcome.Error!.Description) { AgentId = agentId };
         }
 
         if (outcome.KeyReused)
         {
-            await RecordAsync(audit, http, agentId, reporterId, outcome.Error!.Code, outcome.Error.Description);
-            return ApiProblem.Of(http, StatusCodes.Status422UnprocessableEntity, AgentErrorCodes.IdempotencyKeyReused, "Idempotency key reused", outcome.Error.Description);
+            return new ApiRefusal(StatusCodes.Status422UnprocessableEntity, AgentErrorCodes.IdempotencyKeyReused, "Idempotency key reused", outcome.Error!.Description) { AgentId = agentId };
         }
 
         if (outcome.Error is { } error)
         {
-            await RecordAsync(audit, http, agentId, reporterId, error.Code, error.Description);
             http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((outcome.ResetAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return ApiProblem.Of(http, StatusCodes.Status429TooManyRequests, AgentErrorCodes.BudgetExhausted, "Budget spent", error.Description);
+            return new ApiRefusal(StatusCodes.Status429TooManyRequests, AgentErrorCodes.BudgetExhausted, "Budget spent", error.Description) { AgentId = agentId };
         }
 
         var metric = report!.Metric;
-        return Results.Json(new UsageResponse(report.AgentId, BudgetWire.Name(metric), BudgetWire.Window(metric), BudgetWire.Unit(metric),
+        return TypedResults.Ok(new UsageResponse(report.AgentId, BudgetWire.Name(metric), BudgetWire.Window(metric), BudgetWire.Unit(metric),
             BudgetWire.ToWire(metric, outcome.Used), BudgetWire.ToWire(metric, outcome.Limit), !outcome.Duplicate, outcome.ResetAt));
     }
 
@@ -93,8 +85,7 @@ public static class LumoAgentsUsageEndpoints
             errors["Idempotency-Key"] = ["Send one Idempotency-Key header of 1-200 printable characters, so a retried report counts once."];
         }
 
-        var limits = http.GetEndpoint()?.Metadata.GetMetadata<ApiCallerGuard>()?.Options ?? new LumoAgentsApiOptions();
-        var (body, bad) = await ApiJsonBody.ReadAsync<UsageRequest>(http, limits, AgentErrorCodes.UsageReportInvalid, "The usage report is not valid", allowUnknownFields: true);
+        var (body, bad) = await ApiJsonBody.ReadAsync<UsageRequest>(http, AgentErrorCodes.UsageReportInvalid, InvalidTitle, allowUnknownFields: true);
         if (bad is not null)
         {
             if (bad.Code != AgentErrorCodes.UsageReportInvalid)
@@ -136,19 +127,23 @@ public static class LumoAgentsUsageEndpoints
         }
 
         return errors.Count > 0
-            ? (null, new ApiRefusal(StatusCodes.Status400BadRequest, AgentErrorCodes.UsageReportInvalid, "The usage report is not valid",
+            ? (null, new ApiRefusal(StatusCodes.Status400BadRequest, AgentErrorCodes.UsageReportInvalid, InvalidTitle,
                 $"These fields are not valid: {string.Join(", ", errors.Keys)}. Nothing was counted.", errors))
             : (new UsageReport(agentId, metric, amount, key), null);
     }
 
-    private static ValueTask<AuditRecord> RecordAsync(AuditTrail audit, HttpContext http, string? agentId, string? reporter, string code, string description) =>
-        audit.RecordProtocolRefusalAsync(code == AgentErrorCodes.InsufficientScope ? AgentErrorCodes.InsufficientScope : OAuthErrors.InvalidRequest, description, code, new AuditContext
-        {
-            GrantType = "usage_report",
-            ClientId = reporter,
-            AgentId = agentId,
-            ClientIp = http.Connection.RemoteIpAddress?.ToString(),
-        }, http.RequestAborted);
+    /// <summary>A refused report is recorded as <c>usage_report</c>, naming the reporter and the agent it named.</summary>
+    private sealed class UsageAudit : ApiAudit
+    {
+        public override async ValueTask RefusedAsync(HttpContext http, ApiRefusal refusal) =>
+            await http.RequestServices.GetRequiredService<AuditTrail>().RecordProtocolRefusalAsync(OAuthErrors.InvalidRequest, refusal.Describe(), refusal.Code, new AuditContext
+            {
+                GrantType = "usage_report",
+                ClientId = http.User.GetClaim(OpenIddictConstants.Claims.ClientId),
+                AgentId = refusal.AgentId,
+                ClientIp = http.Connection.RemoteIpAddress?.ToString(),
+            }, http.RequestAborted);
+    }
 
     private sealed record UsageRequest([property: JsonPropertyName("metric")] string? Metric, [property: JsonPropertyName("amount")] decimal? Amount);
 

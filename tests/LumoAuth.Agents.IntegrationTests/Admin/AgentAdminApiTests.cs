@@ -1,9 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.IntegrationTests.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
 
 namespace LumoAuth.Agents.IntegrationTests.Admin;
 
@@ -66,6 +70,23 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         using var page = await Client.GetAsync(new Uri("/api-docs", UriKind.Relative));
         Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("LumoAuth.Agents sample APIs"));
+    }
+
+    [TestCase("agents:admin")]
+    [TestCase("agents:usage")]
+    public async Task Each_API_scope_is_a_registered_authorization_policy_that_requires_a_token_of_this_server_with_the_scope(string scope)
+    {
+        var policy = await Server.WithServiceAsync<AuthorizationPolicy?, IAuthorizationPolicyProvider>(provider => provider.GetPolicyAsync(scope));
+        Assert.That(policy, Is.Not.Null, "registered by UseLumoAgents()");
+        Assert.That(policy!.AuthenticationSchemes, Is.EqualTo(new[] { OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme }));
+
+        Task<bool> AllowsAsync(ClaimsPrincipal caller) =>
+            Server.WithServiceAsync<bool, IAuthorizationService>(async service => (await service.AuthorizeAsync(caller, scope)).Succeeded);
+        static ClaimsPrincipal Caller(string? authenticationType, params string[] scopes) =>
+            new ClaimsPrincipal(new ClaimsIdentity(authenticationType)).SetScopes(scopes);
+        Assert.That(await AllowsAsync(Caller("Bearer", "read:articles", scope)), Is.True);
+        Assert.That(await AllowsAsync(Caller("Bearer", "read:articles")), Is.False, "another scope");
+        Assert.That(await AllowsAsync(Caller(null, scope)), Is.False, "not authenticated");
     }
 
     [Test]

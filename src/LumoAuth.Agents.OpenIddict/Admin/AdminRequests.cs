@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LumoAuth.Agents.OpenIddict.Usage;
+
+namespace LumoAuth.Agents.OpenIddict.Admin;
+
+/// <summary>One workload binding in the admin API.</summary>
+internal sealed record BindingRequest(
+    [property: JsonPropertyName("issuer")] string? Issuer,
+    [property: JsonPropertyName("subject")] string? Subject,
+    [property: JsonPropertyName("claims")] Dictionary<string, string>? Claims);
+
+/// <summary>The JSON body of an update: fields left out keep their value.</summary>
+internal sealed record UpdateRequest
+{
+    /// <summary>Fields an update cannot change, and why.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NotWritable = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["id"] = "'id' is read-only: an agent's id never changes.",
+        ["status"] = "'status' is read-only here; use POST /{id}/suspend, /resume or /revoke.",
+        ["client_secret"] = "'client_secret' is read-only; use POST /{id}/secret to rotate it.",
+        ["created_at"] = "'created_at' is read-only.",
+        ["confidential"] = "'confidential' is fixed at registration.",
+        ["redirect_uris"] = "'redirect_uris' is fixed at registration.",
+        ["workload_bindings"] = "'workload_bindings' is read-only here; use PUT /{id}/workload-bindings.",
+    };
+
+    [JsonPropertyName("display_name")] public string? DisplayName { get; init; }
+    [JsonPropertyName("owner")] public string? Owner { get; init; }
+    [JsonPropertyName("capabilities")] public IList<string>? Capabilities { get; init; }
+    [JsonPropertyName("default_scopes")] public IList<string>? DefaultScopes { get; init; }
+    [JsonPropertyName("allowed_tools")] public IList<string>? AllowedTools { get; init; }
+    [JsonPropertyName("can_act_for_users")] public bool? CanActForUsers { get; init; }
+    [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
+    [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
+    [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
+    [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
+
+    public AgentRegistration MergeInto(AgentProfile current) => new()
+    {
+        Id = current.Id,
+        DisplayName = DisplayName ?? current.DisplayName,
+        Owner = Owner ?? current.Owner,
+        Capabilities = Capabilities ?? [.. current.Capabilities],
+        DefaultScopes = DefaultScopes ?? [.. current.DefaultScopes],
+        AllowedTools = AllowedTools ?? [.. current.AllowedTools],
+        CanActForUsers = CanActForUsers ?? current.Delegation.CanActForUsers,
+        MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
+        AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
+        Budget = Budget?.ToPolicy() ?? current.Budget,
+        SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
+        Status = current.Status,
+    };
+}
+
+/// <summary>The JSON body of a registration.</summary>
+internal sealed record RegistrationRequest
+{
+    /// <summary>Fields a registration cannot set, and why.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NotWritable = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["status"] = "'status' cannot be set: a new agent starts active; use POST /{id}/suspend, /resume or /revoke.",
+        ["client_secret"] = "'client_secret' cannot be set: the server generates it and shows it once.",
+        ["created_at"] = "'created_at' is set by the server.",
+        ["workload_bindings"] = "'workload_bindings' cannot be set here; use PUT /{id}/workload-bindings.",
+    };
+
+    [JsonPropertyName("id")] public string? Id { get; init; }
+    [JsonPropertyName("display_name")] public string? DisplayName { get; init; }
+    [JsonPropertyName("owner")] public string? Owner { get; init; }
+    [JsonPropertyName("capabilities")] public IList<string>? Capabilities { get; init; }
+    [JsonPropertyName("default_scopes")] public IList<string>? DefaultScopes { get; init; }
+    [JsonPropertyName("allowed_tools")] public IList<string>? AllowedTools { get; init; }
+    [JsonPropertyName("can_act_for_users")] public bool CanActForUsers { get; init; }
+    [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
+    [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
+    [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
+    [JsonPropertyName("redirect_uris")] public IList<Uri>? RedirectUris { get; init; }
+    [JsonPropertyName("confidential")] public bool? Confidential { get; init; }
+    [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
+
+    public AgentRegistration ToRegistration(string? secret) => new()
+    {
+        Id = Id ?? string.Empty,
+        DisplayName = DisplayName ?? string.Empty,
+        Owner = Owner ?? string.Empty,
+        Capabilities = Capabilities ?? [],
+        DefaultScopes = DefaultScopes ?? [],
+        AllowedTools = AllowedTools ?? [],
+        CanActForUsers = CanActForUsers,
+        MaxChainDepth = MaxChainDepth ?? DelegationRules.DefaultMaxChainDepth,
+        AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : AgentProfile.DefaultAccessTokenLifetime,
+        Budget = Budget?.ToPolicy() ?? new BudgetPolicy(),
+        RedirectUris = RedirectUris ?? [],
+        SigningKeys = SigningKeys?.Select(k => k.GetRawText()).ToList() ?? [],
+        ClientSecret = secret,
+    };
+}
