@@ -1,5 +1,6 @@
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.SampleHost.Endpoints;
 using LumoAuth.Agents.Subjects;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
@@ -27,7 +28,8 @@ public sealed class AgentStatusModel(IAntiforgery antiforgery, IAgentRegistry re
 
     public async Task<IActionResult> OnPostAsync([FromRoute] string id, [FromRoute] string change, CancellationToken cancellationToken)
     {
-        if (!await antiforgery.IsRequestValidAsync(HttpContext))
+        // A form the host cannot read (over the limits, a NUL character) is answered as an expired one, never as a 500.
+        if (await FormReader.TryReadAsync(HttpContext) is not { } form || !await antiforgery.IsRequestValidAsync(HttpContext))
         {
             return Message(StatusCodes.Status400BadRequest, "The form expired", "The form expired or was not sent by this server. Nothing was changed; reload the agents page and try again.");
         }
@@ -47,7 +49,7 @@ public sealed class AgentStatusModel(IAntiforgery antiforgery, IAgentRegistry re
             ClientId = SubjectIdentifier.ForUser(users.GetUserId(User)!),
             ClientIp = HttpContext.Connection.RemoteIpAddress?.ToString(),
         };
-        var version = (await Request.ReadFormAsync(cancellationToken))["version"].ToString();
+        var version = form["version"].ToString();
         if (string.IsNullOrEmpty(version))
         {
             await audit.RecordAdminAsync(action, id, new AgentError("precondition_required", OAuthErrors.InvalidRequest, "If-Match is required."), context, cancellationToken);
