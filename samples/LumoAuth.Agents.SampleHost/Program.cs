@@ -7,6 +7,7 @@ using LumoAuth.Agents.SampleHost.Data;
 using LumoAuth.Agents.SampleHost.Endpoints;
 using LumoAuth.Agents.SampleHost.Hosting;
 using LumoAuth.Agents.SampleHost.Keys;
+using LumoAuth.Agents.SampleHost.Pages.Admin;
 using LumoAuth.Agents.SampleHost.Problems;
 using LumoAuth.Agents.SampleHost.Workload;
 using LumoAuth.Agents.Workload;
@@ -43,6 +44,7 @@ builder.Services.AddIdentity<IdentityUser, IdentityRole>()
     .AddDefaultTokenProviders();
 builder.Services.ConfigureApplicationCookie(options => options.LoginPath = "/account/login");
 builder.Services.AddAntiforgery();
+builder.Services.AddAdminPages();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 
@@ -157,6 +159,8 @@ catch (Exception exception) when (System.Reflection.Assembly.GetEntryAssembly() 
 app.UseProblemResponses();
 app.UseAuthentication();
 app.UseLumoAgentsAAuth();
+// After the exception handler and the AAuth resource: the admin pages' policy is the first authorization here.
+app.UseAuthorization();
 
 app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));

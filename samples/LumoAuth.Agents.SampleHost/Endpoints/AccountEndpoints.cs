@@ -1,6 +1,7 @@
 using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.Subjects;
 using Microsoft.AspNetCore.Antiforgery;
+using LumoAuth.Agents.SampleHost.Pages.Admin;
 using Microsoft.AspNetCore.Identity;
 
 namespace LumoAuth.Agents.SampleHost.Endpoints;
@@ -60,7 +61,7 @@ internal static class AccountEndpoints
                              (c.IsActive
                                  ? $"<form method=\"post\" action=\"/account/consents/{Uri.EscapeDataString(c.AgentId)}/withdraw\" style=\"display:inline\">{Html.Hidden(tokens.FormFieldName, tokens.RequestToken)}<button>Withdraw</button></form>"
                                  : $"(withdrawn {c.WithdrawnAt:u})") + "</li>");
-            var admin = AdminPages.IsAdmin(configuration, user.UserName)
+            var admin = SampleAdministrators.Includes(configuration, user.UserName)
                 ? "<p>Administrator: see <a href=\"/admin/agents\">all agents</a> and the <a href=\"/admin/audit\">audit trail</a>.</p>"
                 : "";
             return Html.Page($"Consents of {user.UserName}", $"<ul>{string.Join("", rows)}</ul>{admin}");

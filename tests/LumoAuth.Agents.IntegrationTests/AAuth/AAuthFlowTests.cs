@@ -225,14 +225,7 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
     [Test]
     public async Task The_READMEs_curl_and_openssl_steps_run_against_the_sample_host()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "LumoAuth.Agents.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.That(root, Is.Not.Null, "the repository root");
-        var script = Path.Combine(root!.FullName, "samples", "aauth-curl", "aauth-curl.sh");
+        var script = Path.Combine(Repository.Root, "samples", "aauth-curl", "aauth-curl.sh");
         var start = new System.Diagnostics.ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["HOST"] = Server.BaseAddress.AbsoluteUri.TrimEnd('/');
         using var process = System.Diagnostics.Process.Start(start)!;

@@ -18,23 +18,12 @@ public sealed class ReadmeTenantTableTests
     [TestCase("Agent Digest Bot", "digest-bot")]
     public async Task The_readme_lists_each_agents_seeded_allowed_tools(string row, string agentId)
     {
-        var readme = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = await File.ReadAllLinesAsync(Path.Combine(Repository.Root, "README.md"));
         var cells = readme.Single(line => line.StartsWith("| " + row + " |", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToArray();
         var tools = System.Text.RegularExpressions.Regex.Replace(cells[^2], @"\([^)]*\)", string.Empty); // remarks in parentheses
         var documented = tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.Trim('`')).Order(StringComparer.Ordinal);
 
         var agent = await _server.WithServiceAsync<AgentProfile?, IAgentStore>(store => store.FindAsync(agentId, default).AsTask());
         Assert.That(documented, Is.EqualTo(agent!.AllowedTools.Order(StringComparer.Ordinal)), $"README row '{row}'");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "LumoAuth.Agents.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return root?.FullName ?? throw new InvalidOperationException("the repository root was not found above " + AppContext.BaseDirectory);
     }
 }
