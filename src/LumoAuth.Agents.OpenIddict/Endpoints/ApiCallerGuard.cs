@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -175,7 +176,7 @@ internal sealed partial class ApiCallerGuard : IDisposable
         _limiter.Dispose();
     }
 
-    [LoggerMessage(EventId = 5130, Level = LogLevel.Warning, Message = "The audit summary of {Count} refusals without a valid token could not be written")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.RefusalSummaryNotAudited, EventName = nameof(LumoAgentsEventIds.RefusalSummaryNotAudited), Level = LogLevel.Warning, Message = "The audit summary of {Count} refusals without a valid token could not be written")]
     private static partial void LogSummaryLost(ILogger logger, int count, Exception exception);
 
     private sealed class Tally

@@ -1,3 +1,4 @@
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,6 @@ internal static partial class ApiFailureFilter
         }
     }
 
-    [LoggerMessage(EventId = 5131, Level = LogLevel.Error, Message = "{Method} {Route} failed; answered 503 api_unavailable")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ApiRequestFailed, EventName = nameof(LumoAgentsEventIds.ApiRequestFailed), Level = LogLevel.Error, Message = "{Method} {Route} failed; answered 503 api_unavailable")]
     private static partial void LogFailed(ILogger logger, string method, string? route, Exception exception);
 }

@@ -1,5 +1,6 @@
 using LumoAuth.Agents.Budgets;
 using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.OpenIddict.Tokens;
@@ -103,6 +104,6 @@ internal sealed partial class AgentTokenIssuance
         context.SignIn(AgentPrincipalFactory.Create(decision, agentId));
     }
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "The agent policy failed; the token request was refused.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.PolicyFailed, EventName = nameof(LumoAgentsEventIds.PolicyFailed), Level = LogLevel.Error, Message = "The agent policy failed; the token request was refused.")]
     private static partial void LogPolicyFailed(ILogger logger, Exception exception);
 }

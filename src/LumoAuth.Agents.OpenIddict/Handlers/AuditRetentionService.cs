@@ -1,5 +1,6 @@
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -34,9 +35,9 @@ internal sealed partial class AuditRetentionService(IServiceScopeFactory scopes,
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Removed {Count} audit records past their retention.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.AuditRecordsPurged, EventName = nameof(LumoAgentsEventIds.AuditRecordsPurged), Level = LogLevel.Information, Message = "Removed {Count} audit records past their retention.")]
     private static partial void LogPurged(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Removing expired audit records failed; it is retried at the next interval.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.AuditPurgeFailed, EventName = nameof(LumoAgentsEventIds.AuditPurgeFailed), Level = LogLevel.Warning, Message = "Removing expired audit records failed; it is retried at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

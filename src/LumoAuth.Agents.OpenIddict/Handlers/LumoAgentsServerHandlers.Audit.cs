@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
 using LumoAuth.Agents.OpenIddict.Tokens;
@@ -234,13 +235,13 @@ public static partial class LumoAgentsServerHandlers
                 }
             }
 
-            [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Issued a {GrantType} token to agent {AgentId} for {Subject} (chain depth {Depth}, jti {TokenId}).")]
+            [LoggerMessage(EventId = LumoAgentsEventIds.TokenIssued, EventName = nameof(LumoAgentsEventIds.TokenIssued), Level = LogLevel.Information, Message = "Issued a {GrantType} token to agent {AgentId} for {Subject} (chain depth {Depth}, jti {TokenId}).")]
             private static partial void LogIssued(ILogger logger, string grantType, string? agentId, string? subject, int depth, string? tokenId);
 
-            [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Refused a {GrantType} token request: {Code} (agent {AgentId}, subject {Subject}).")]
+            [LoggerMessage(EventId = LumoAgentsEventIds.TokenRefused, EventName = nameof(LumoAgentsEventIds.TokenRefused), Level = LogLevel.Information, Message = "Refused a {GrantType} token request: {Code} (agent {AgentId}, subject {Subject}).")]
             private static partial void LogRefused(ILogger logger, string grantType, string code, string? agentId, string? subject);
 
-            [LoggerMessage(EventId = 4100, Level = LogLevel.Error, Message = "The audit record of a token request could not be written; the request was failed.")]
+            [LoggerMessage(EventId = LumoAgentsEventIds.TokenAuditFailed, EventName = nameof(LumoAgentsEventIds.TokenAuditFailed), Level = LogLevel.Error, Message = "The audit record of a token request could not be written; the request was failed.")]
             private static partial void LogAuditFailed(ILogger logger, Exception exception);
         }
     }
