@@ -1,7 +1,5 @@
 using LumoAuth.Agents.Audit;
-using LumoAuth.Agents.Caching;
 using LumoAuth.Agents.Configuration;
-using LumoAuth.Agents.Consent;
 using LumoAuth.Agents.EntityFrameworkCore.Stores;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,11 +18,8 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         // Agents and consents are read on every token request: reads are kept briefly across requests (RegistryCacheDuration).
-        builder.Services.Replace(ServiceDescriptor.Scoped<IAgentStore>(provider => new CachingAgentStore(
-            new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>(), provider.GetService<TimeProvider>()), provider.GetRequiredService<RegistryCache<string, AgentProfile>>())));
-        builder.Services.Replace(ServiceDescriptor.Scoped<IConsentStore>(provider => new CachingConsentStore(
-            new LumoConsentStore<TContext>(provider.GetRequiredService<TContext>()),
-            provider.GetRequiredService<RegistryCache<(string Subject, string AgentId), ConsentGrant>>())));
+        builder.UseAgentStore(provider => new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>(), provider.GetService<TimeProvider>()));
+        builder.UseConsentStore(provider => new LumoConsentStore<TContext>(provider.GetRequiredService<TContext>()));
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());

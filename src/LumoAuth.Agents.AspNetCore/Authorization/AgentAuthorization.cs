@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace LumoAuth.Agents.AspNetCore.Authorization;
 
 /// <summary>Checks every <see cref="IAgentCallerRequirement"/> of a policy against the request's <see cref="AgentCaller"/>.</summary>
-public sealed class AgentCallerAuthorizationHandler : IAuthorizationHandler
+internal sealed class AgentCallerAuthorizationHandler : IAuthorizationHandler
 {
     /// <inheritdoc />
     public async Task HandleAsync(AuthorizationHandlerContext context)
@@ -56,7 +56,7 @@ public sealed class AgentCallerAuthorizationHandler : IAuthorizationHandler
 /// <c>WWW-Authenticate: Bearer error="insufficient_scope"</c> (RFC 6750 §3.1) naming what was missing; everything
 /// else is left to the default handler (401 challenges, other policies).
 /// </summary>
-public sealed partial class AgentAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AgentAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
     private readonly ILogger<AgentAuthorizationResultHandler> _logger;
@@ -91,7 +91,7 @@ public sealed partial class AgentAuthorizationResultHandler : IAuthorizationMidd
 }
 
 /// <summary>The RFC 6750 <c>insufficient_scope</c> answer.</summary>
-public static class AgentForbiddenResponse
+internal static class AgentForbiddenResponse
 {
     /// <summary>Writes 403 with the <c>WWW-Authenticate</c> challenge and a JSON body naming what was missing.</summary>
     public static Task WriteAsync(HttpContext http, string description, string? scope)

@@ -146,7 +146,7 @@ public interface IAgentToolDirectory
 }
 
 /// <summary>The allowed tools from the agent registry, for resources that share the token server's store.</summary>
-public sealed class RegistryAgentToolDirectory : IAgentToolDirectory
+internal sealed class RegistryAgentToolDirectory : IAgentToolDirectory
 {
     private readonly IAgentStore _agents;
 

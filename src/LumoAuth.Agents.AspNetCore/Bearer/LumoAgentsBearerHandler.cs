@@ -102,7 +102,7 @@ public sealed class BearerSigningKeys : IDisposable
 /// <c>act</c> chain. Refusals are 401 with <c>WWW-Authenticate: Bearer error="invalid_token"</c> (or 400
 /// <c>invalid_request</c>) and a description.
 /// </summary>
-public sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<LumoAgentsBearerOptions>
+internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<LumoAgentsBearerOptions>
 {
     private const int MaxTokenLength = 16 * 1024;
     private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };

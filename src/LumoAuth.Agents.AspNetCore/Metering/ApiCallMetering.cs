@@ -164,7 +164,7 @@ public sealed class SkipApiCallMeteringAttribute : Attribute
 /// served. When the ledger cannot answer, the call is refused with 503 (fail closed). Put it after
 /// <c>UseAuthorization()</c> so refused calls are not counted.
 /// </summary>
-public sealed partial class ApiCallMeteringMiddleware
+internal sealed partial class ApiCallMeteringMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly ILogger<ApiCallMeteringMiddleware> _logger;

@@ -14,7 +14,7 @@ public sealed record HeldToken(string Value, DateTimeOffset ExpiresAt, string? R
 /// hundred (no thundering herd). A failed fetch is not cached: the next caller tries again. Expired entries are
 /// dropped once the cache holds more than <c>maxEntries</c> keys.
 /// </summary>
-public sealed class TokenCache : IDisposable
+internal sealed class TokenCache : IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;

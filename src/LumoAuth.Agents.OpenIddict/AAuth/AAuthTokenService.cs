@@ -11,7 +11,7 @@ namespace LumoAuth.Agents.OpenIddict.AAuth;
 /// server's own signing keys so resources verify them with the same JWKS as every other token, and validates the
 /// resource tokens resources mint, with the keys configured for each resource.
 /// </summary>
-public sealed class AAuthTokenService
+internal sealed class AAuthTokenService
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly IOptionsMonitor<OpenIddictServerOptions> _server;

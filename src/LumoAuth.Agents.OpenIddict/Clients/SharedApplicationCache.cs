@@ -19,7 +19,7 @@ namespace LumoAuth.Agents.OpenIddict.Clients;
 /// this process drops all kept applications; other instances see the change when their copies expire.
 /// </summary>
 /// <typeparam name="TApplication">The application entity.</typeparam>
-public sealed class SharedApplicationCache<TApplication> : IOpenIddictApplicationCache<TApplication> where TApplication : class
+internal sealed class SharedApplicationCache<TApplication> : IOpenIddictApplicationCache<TApplication> where TApplication : class
 {
     private readonly IOpenIddictApplicationStore<TApplication> _store;
     private readonly SharedApplicationSnapshots<TApplication> _snapshots;
@@ -197,7 +197,7 @@ public sealed class SharedApplicationCache<TApplication> : IOpenIddictApplicatio
 /// <see cref="Supported"/> is false and nothing is kept across requests.
 /// </summary>
 /// <typeparam name="TApplication">The application entity.</typeparam>
-public sealed class SharedApplicationSnapshots<TApplication> where TApplication : class
+internal sealed class SharedApplicationSnapshots<TApplication> where TApplication : class
 {
     private static readonly Copier? Fields = BuildCopier();
 
@@ -211,7 +211,7 @@ public sealed class SharedApplicationSnapshots<TApplication> where TApplication 
     }
 
     /// <summary>Whether <typeparamref name="TApplication"/> can be copied, so applications are kept across requests.</summary>
-    public bool Supported => Fields is not null;
+    public static bool Supported => Fields is not null;
 
     internal RegistryCache<string, TApplication> ByClientId { get; }
 

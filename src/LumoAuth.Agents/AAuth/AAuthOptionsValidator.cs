@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace LumoAuth.Agents.AAuth;
 
 /// <summary>Fails start-up on AAuth options that would weaken it or that cannot work.</summary>
-public sealed class AAuthOptionsValidator : IValidateOptions<AAuthOptions>
+internal sealed class AAuthOptionsValidator : IValidateOptions<AAuthOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AAuthOptions options)

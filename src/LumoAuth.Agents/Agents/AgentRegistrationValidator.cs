@@ -8,7 +8,7 @@ namespace LumoAuth.Agents;
 /// The rules every agent registration must meet. Each failure names its field, so a caller sees every bad
 /// field at once.
 /// </summary>
-public sealed partial class AgentRegistrationValidator : AbstractValidator<AgentRegistration>
+internal sealed partial class AgentRegistrationValidator : AbstractValidator<AgentRegistration>
 {
     /// <summary>The largest token or call limit (10^15): far above any real budget, far below overflow.</summary>
     public const long MaxBudgetUnits = 1_000_000_000_000_000;

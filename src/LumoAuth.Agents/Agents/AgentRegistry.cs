@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace LumoAuth.Agents;
 
 /// <summary>The default <see cref="IAgentRegistry"/>: validates, then writes the client and the profile together.</summary>
-public class AgentRegistry : IAgentRegistry
+internal class AgentRegistry : IAgentRegistry
 {
     private readonly IValidator<AgentRegistration> _validator;
     private readonly IAgentStore _store;

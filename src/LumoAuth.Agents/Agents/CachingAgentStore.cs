@@ -9,7 +9,7 @@ namespace LumoAuth.Agents;
 /// trail see the same profile; what a request remembers is never put back into the shared cache. Listings always read
 /// the store.
 /// </summary>
-public sealed class CachingAgentStore : IAgentStore
+internal sealed class CachingAgentStore : IAgentStore
 {
     private readonly IAgentStore _store;
     private readonly RegistryCache<string, AgentProfile> _cache;

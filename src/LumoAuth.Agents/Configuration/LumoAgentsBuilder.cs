@@ -29,6 +29,30 @@ public sealed class LumoAgentsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps agents in the store <paramref name="store"/> makes (one per scope). Lookups by id are kept across requests
+    /// for <see cref="LumoAgentsOptions.RegistryCacheDuration"/> and dropped on every change made through the store.
+    /// </summary>
+    public LumoAgentsBuilder UseAgentStore(Func<IServiceProvider, IAgentStore> store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.Replace(ServiceDescriptor.Scoped<IAgentStore>(provider => new CachingAgentStore(store(provider),
+            provider.GetRequiredService<Caching.RegistryCache<string, AgentProfile>>())));
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps users' consents in the store <paramref name="store"/> makes (one per scope), read through the same
+    /// short-lived cache as agents (<see cref="UseAgentStore"/>).
+    /// </summary>
+    public LumoAgentsBuilder UseConsentStore(Func<IServiceProvider, IConsentStore> store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.Replace(ServiceDescriptor.Scoped<IConsentStore>(provider => new CachingConsentStore(store(provider),
+            provider.GetRequiredService<Caching.RegistryCache<(string Subject, string AgentId), ConsentGrant>>())));
+        return this;
+    }
+
     /// <summary>Trusts a platform issuer for workload login (seed pattern 2), in addition to any from configuration.</summary>
     public LumoAgentsBuilder AddWorkloadIssuer(Workload.WorkloadIssuer issuer, params Workload.WorkloadBinding[] bindings)
     {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace LumoAuth.Agents.Configuration;
 
 /// <summary>Validates <see cref="LumoAgentsOptions"/> at start-up, naming every bad field.</summary>
-public sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsOptions>, IValidateOptions<LumoAgentsOptions>
+internal sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsOptions>, IValidateOptions<LumoAgentsOptions>
 {
     /// <summary>Creates the validator.</summary>
     public LumoAgentsOptionsValidator()

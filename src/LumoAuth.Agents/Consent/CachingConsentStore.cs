@@ -8,7 +8,7 @@ namespace LumoAuth.Agents.Consent;
 /// <see cref="RegistryCache{TKey, TValue}"/> for a short time; granting or withdrawing goes to the store and then drops
 /// that user's consent for that agent from the cache, whether or not it succeeded. Listings always read the store.
 /// </summary>
-public sealed class CachingConsentStore : IConsentStore
+internal sealed class CachingConsentStore : IConsentStore
 {
     private readonly IConsentStore _store;
     private readonly RegistryCache<(string Subject, string AgentId), ConsentGrant> _cache;

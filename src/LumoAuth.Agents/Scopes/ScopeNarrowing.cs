@@ -6,7 +6,7 @@ namespace LumoAuth.Agents.Scopes;
 /// Checks a requested scope against each set it must stay within, in order, and names the first scope and
 /// set it breaks. One place for "scopes only narrow" (RFC 8693 §2.1, RFC 9700 §2.3).
 /// </summary>
-public static class ScopeNarrowing
+internal static class ScopeNarrowing
 {
     /// <summary>One bound a request must stay within.</summary>
     /// <param name="Allowed">The scopes allowed by this bound.</param>

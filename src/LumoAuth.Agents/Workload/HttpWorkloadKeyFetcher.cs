@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.Workload;
 /// and no connection to private, loopback or link-local addresses (checked on the resolved address, so DNS cannot
 /// point a public name inside) unless the issuer is marked <see cref="WorkloadIssuer.AllowPrivateNetwork"/>.
 /// </summary>
-public sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
+internal sealed class HttpWorkloadKeyFetcher : IWorkloadKeyFetcher, IDisposable
 {
     private readonly HttpClient _publicOnly;
     private readonly HttpClient _privateAllowed;

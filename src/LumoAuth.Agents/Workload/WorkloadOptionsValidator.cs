@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace LumoAuth.Agents.Workload;
 
 /// <summary>Validates <see cref="WorkloadOptions"/> at start-up, naming every bad field.</summary>
-public sealed class WorkloadOptionsValidator : AbstractValidator<WorkloadOptions>, IValidateOptions<WorkloadOptions>
+internal sealed class WorkloadOptionsValidator : AbstractValidator<WorkloadOptions>, IValidateOptions<WorkloadOptions>
 {
     /// <summary>Asymmetric signature algorithms that may be allowed; never <c>none</c>, never HMAC.</summary>
     public static readonly IReadOnlySet<string> AllowableAlgorithms = new HashSet<string>(StringComparer.Ordinal)

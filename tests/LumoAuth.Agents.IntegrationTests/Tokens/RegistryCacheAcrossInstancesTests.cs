@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using LumoAuth.Agents.IntegrationTests.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
 
@@ -45,7 +44,7 @@ public class RegistryCacheAcrossInstancesTests
         await using (first)
         await using (second)
         {
-            Assert.That(first.Services.GetRequiredService<LumoAuth.Agents.OpenIddict.Clients.SharedApplicationSnapshots<OpenIddictEntityFrameworkCoreApplication>>().Supported,
+            Assert.That(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationSnapshots<OpenIddictEntityFrameworkCoreApplication>.Supported,
                 Is.True, "the sample's application entity is kept across requests");
             await RegisterAndWarmAsync(first, second, "rotating-agent");
 
