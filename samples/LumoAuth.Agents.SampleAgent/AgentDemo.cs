@@ -55,7 +55,7 @@ public sealed class AgentDemo
     {
         // Research Bot registers its client once, the way an agent service would at startup.
         var services = new ServiceCollection();
-        services.AddLumoAgentClient(o =>
+        services.AddLumoAgentsClient(o =>
             {
                 o.TokenEndpoint = TokenEndpoint;
                 o.ClientId = "research-bot";

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.AspNetCore;
 using LumoAuth.Agents.AspNetCore.Authorization;
 
 namespace LumoAuth.Agents.SampleApi;

@@ -1,5 +1,3 @@
-using LumoAuth.Agents.AspNetCore.AAuth;
-using LumoAuth.Agents.EntityFrameworkCore;
 using LumoAuth.Agents.OpenIddict.AAuth;
 using LumoAuth.Agents.SampleHost.AAuth;
 using LumoAuth.Agents.SampleHost.Benchmarking;

@@ -2,10 +2,11 @@ using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.EntityFrameworkCore.Stores;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace LumoAuth.Agents.EntityFrameworkCore;
+
+// Kept in the dependency-injection namespace, beside AddLumoAgents() itself.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the EF Core stores.</summary>
 public static class LumoAgentsEntityFrameworkCoreExtensions
@@ -21,9 +22,9 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.UseAgentStore(provider => new LumoAgentStore<TContext>(provider.GetRequiredService<TContext>(), provider.GetService<TimeProvider>()));
         builder.UseConsentStore(provider => new LumoConsentStore<TContext>(provider.GetRequiredService<TContext>()));
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
-        builder.Services.Replace(ServiceDescriptor.Scoped<Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
-        builder.Services.Replace(ServiceDescriptor.Scoped<Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
-        builder.Services.Replace(ServiceDescriptor.Scoped<HttpSignatures.Verification.ISignatureNonceStore, LumoSignatureNonceStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore, LumoSignatureNonceStore<TContext>>());
         return builder;
     }
 }

@@ -11,7 +11,7 @@ namespace LumoAuth.Agents.Client.AAuth;
 /// </summary>
 public sealed class AAuthClient : IDisposable
 {
-    /// <summary>The name of the HTTP client <c>AddLumoAgentAAuth</c> registers for the client's token requests.</summary>
+    /// <summary>The name of the HTTP client <c>AddLumoAgentsAAuthClient</c> registers for the client's token requests.</summary>
     public const string HttpClientName = "LumoAuth.Agents.AAuthClient";
 
     private const string AgentKey = "agent";

@@ -1,8 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace LumoAuth.Agents.Client.AAuth;
+using LumoAuth.Agents.Client.AAuth;
+
+// Kept in the dependency-injection namespace, beside the host's other Add* calls.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers AAuth signing for an agent's HTTP clients.</summary>
 public static class AAuthClientServiceCollectionExtensions
@@ -11,7 +13,7 @@ public static class AAuthClientServiceCollectionExtensions
     /// Registers the agent's AAuth identity. Add <see cref="AAuthSigningHandler"/> to the clients that call AAuth
     /// resources: <c>services.AddHttpClient("tools").AddHttpMessageHandler&lt;AAuthSigningHandler&gt;()</c>.
     /// </summary>
-    public static IServiceCollection AddLumoAgentAAuth(this IServiceCollection services, Action<AAuthClientOptions> configure)
+    public static IServiceCollection AddLumoAgentsAAuthClient(this IServiceCollection services, Action<AAuthClientOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<AAuthClientOptions>().Configure(configure)

@@ -1,24 +1,8 @@
-using LumoAuth.Agents.Client.AAuth;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using LumoAuth.Agents.Client;
 
-namespace LumoAuth.Agents.Client;
-
-/// <summary>What <see cref="LumoAgentClientServiceCollectionExtensions.AddLumoAgentClient"/> returns, to add AAuth signing.</summary>
-public sealed class LumoAgentClientBuilder
-{
-    internal LumoAgentClientBuilder(IServiceCollection services) => Services = services;
-
-    /// <summary>The services.</summary>
-    public IServiceCollection Services { get; }
-
-    /// <summary>Adds AAuth: requests signed with the agent's own key (see <see cref="AAuthSigningHandler"/>).</summary>
-    public LumoAgentClientBuilder AddAAuth(Action<AAuthClientOptions> configure)
-    {
-        Services.AddLumoAgentAAuth(configure);
-        return this;
-    }
-}
+// Kept in the dependency-injection namespace, beside the host's other Add* calls.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers an agent's token client and its handlers.</summary>
 public static class LumoAgentClientServiceCollectionExtensions
@@ -28,7 +12,7 @@ public static class LumoAgentClientServiceCollectionExtensions
     /// or workload login (<c>WorkloadTokenFile</c> or <c>WorkloadTokenSource</c>). Then give HTTP clients the agent's
     /// token with <see cref="AddAgentToken"/> or a user's with <see cref="AddDelegatedAgentToken"/>.
     /// </summary>
-    public static LumoAgentClientBuilder AddLumoAgentClient(this IServiceCollection services, Action<LumoAgentClientOptions> configure)
+    public static LumoAgentClientBuilder AddLumoAgentsClient(this IServiceCollection services, Action<LumoAgentClientOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<LumoAgentClientOptions>().Configure(configure)

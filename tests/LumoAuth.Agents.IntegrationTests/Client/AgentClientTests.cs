@@ -113,7 +113,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     {
         await using var api = await SampleApiHost.StartAsync(Server);
         var services = new ServiceCollection();
-        services.AddLumoAgentClient(o =>
+        services.AddLumoAgentsClient(o =>
         {
             o.TokenEndpoint = TokenUri;
             o.ClientId = "research-bot";
@@ -146,7 +146,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     public void Options_that_cannot_log_in_are_refused_at_startup()
     {
         var services = new ServiceCollection();
-        services.AddLumoAgentClient(o => o.TokenEndpoint = TokenUri);
+        services.AddLumoAgentsClient(o => o.TokenEndpoint = TokenUri);
         using var provider = services.BuildServiceProvider();
         var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LumoAgentClientOptions>>().Value);
         Assert.That(error!.Message, Does.Contain("either with ClientId + ClientSecret or with a workload token"));

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using LumoAuth.Agents.AspNetCore;
 using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.Audit;
 using Microsoft.AspNetCore.Builder;

@@ -1,11 +1,7 @@
 using LumoAuth.Agents.AspNetCore.AAuth;
 using LumoAuth.Agents.AspNetCore.Authorization;
-using LumoAuth.Agents.AspNetCore.Bearer;
-using LumoAuth.Agents.AspNetCore.Keys;
 using LumoAuth.Agents.AspNetCore.Metering;
 using LumoAuth.Agents.Budgets;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -55,54 +51,10 @@ public sealed class LumoAgentsResourceServerBuilder
         return this;
     }
 
-    /// <summary>Also accepts AAuth-signed requests (see <see cref="AAuthResourceExtensions.AddLumoAgentsAAuthResource"/>).</summary>
+    /// <summary>Also accepts AAuth-signed requests (see <see cref="Microsoft.Extensions.DependencyInjection.AAuthResourceServiceCollectionExtensions.AddLumoAgentsAAuthResource"/>).</summary>
     public LumoAgentsResourceServerBuilder AddAAuth(Action<AAuthResourceOptions> configure)
     {
         Services.AddLumoAgentsAAuthResource(configure);
         return this;
-    }
-}
-
-/// <summary>One registration for APIs that take the token server's access tokens.</summary>
-public static class LumoAgentsResourceServerExtensions
-{
-    /// <summary>
-    /// Validates the token server's access tokens the strict way (<see cref="LumoAgentsBearerHandler"/>) as the default
-    /// authentication scheme, and registers the agent requirements (<c>RequireAgentCapabilities</c>,
-    /// <c>RequireActingForUser</c>, <c>RequireMaxChainDepth</c>, <c>AllowActors</c>, <c>ForbidActors</c>,
-    /// <c>RequireAllowedToolHop</c>, <see cref="RequireAgentAttribute"/>) with RFC 6750 refusals.
-    /// </summary>
-    public static LumoAgentsResourceServerBuilder AddLumoAgentsResourceServer(this IServiceCollection services, Action<LumoAgentsBearerOptions> configure,
-        string scheme = LumoAgentsBearerDefaults.AuthenticationScheme)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-        services.AddAuthentication(scheme).AddScheme<LumoAgentsBearerOptions, LumoAgentsBearerHandler>(scheme, configure);
-        services.AddOptions<LumoAgentsBearerOptions>(scheme).Validate(o =>
-        {
-            o.Validate();
-            return true;
-        }).ValidateOnStart();
-        services.AddAuthorization();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<BearerSigningKeys>();
-        services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName, TokenServerMetadata.Bound);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AgentCallerAuthorizationHandler>());
-        services.RemoveAll<IAuthorizationMiddlewareResultHandler>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AgentAuthorizationResultHandler>();
-        services.TryAddScoped<IAgentToolDirectory>(provider => new RegistryAgentToolDirectory(provider.GetService<IAgentStore>() ?? throw new InvalidOperationException(
-            "RequireAllowedToolHop needs the agents' allowed tools: register AddLumoAgents() with the token server's store, or call UseAgentTools(...) on the resource-server builder.")));
-        return new LumoAgentsResourceServerBuilder(services);
-    }
-
-    /// <summary>Adds the API-call metering middleware; place it after <c>UseAuthorization()</c>.</summary>
-    public static IApplicationBuilder UseLumoAgentsMetering(this IApplicationBuilder app) => app.UseMiddleware<ApiCallMeteringMiddleware>();
-
-    /// <summary>This endpoint's calls are not counted against agents' budgets.</summary>
-    public static TBuilder SkipApiCallMetering<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.WithMetadata(new SkipApiCallMeteringAttribute());
-        return builder;
     }
 }

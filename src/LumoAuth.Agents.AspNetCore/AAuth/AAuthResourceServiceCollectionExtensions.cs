@@ -1,13 +1,14 @@
 using LumoAuth.Agents.HttpSignatures.Verification;
 using LumoAuth.Agents.Shared;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace LumoAuth.Agents.AspNetCore.AAuth;
+using LumoAuth.Agents.AspNetCore.AAuth;
+
+// Kept in the dependency-injection namespace, beside the host's other Add* calls.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>One registration for resources that accept AAuth-signed agent requests.</summary>
-public static class AAuthResourceExtensions
+public static class AAuthResourceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers AAuth request verification for this resource. Nonces are remembered in memory unless an
@@ -25,16 +26,5 @@ public static class AAuthResourceExtensions
         services.TryAddSingleton<TokenServerKeys>();
         services.AddHttpClient(TokenServerKeys.HttpClientName, LumoAuth.Agents.AspNetCore.Keys.TokenServerMetadata.Bound);
         return services;
-    }
-
-    /// <summary>Adds the middleware that guards endpoints marked with <see cref="RequireAAuth{TBuilder}"/>.</summary>
-    public static IApplicationBuilder UseLumoAgentsAAuth(this IApplicationBuilder app) => app.UseMiddleware<AAuthResourceMiddleware>();
-
-    /// <summary>The endpoint takes only AAuth-signed requests with an auth token carrying <paramref name="scopes"/>.</summary>
-    public static TBuilder RequireAAuth<TBuilder>(this TBuilder builder, params string[] scopes) where TBuilder : IEndpointConventionBuilder
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.WithMetadata(new AAuthRequirement(scopes ?? []));
-        return builder;
     }
 }
