@@ -16,7 +16,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// minimal APIs throw on binding failures): every answer is an RFC 9457 problem with a stable code, audited, and
 /// nothing changes.
 /// </summary>
-public abstract class AdminApiInputCases(DatabaseKind database) : AgentServerFixture(database)
+public abstract class AdminApiInputCases(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private const string Prefix = "/t/acme-corp/api/v1/agents";
     private const string AuditPath = "/t/acme-corp/api/v1/audit";

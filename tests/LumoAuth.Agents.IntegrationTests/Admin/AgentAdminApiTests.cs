@@ -10,7 +10,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// <summary>The registry's admin API over real HTTP: authorization, registration, concurrency, status changes.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(database)
+public class AgentAdminApiTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private const string Prefix = "/t/acme-corp/api/v1/agents";
     private string _admin = null!;

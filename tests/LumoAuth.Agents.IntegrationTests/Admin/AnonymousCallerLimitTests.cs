@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// cannot grow the audit trail at will; an authenticated caller is not limited and its refusals stay one record each.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class AnonymousCallerLimitTests(DatabaseKind database) : AgentServerFixture(database)
+public class AnonymousCallerLimitTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     internal const int Limit = 5;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
@@ -95,7 +95,7 @@ public class AnonymousCallerLimitTests(DatabaseKind database) : AgentServerFixtu
 
 /// <summary>An authenticated caller from an address the limit has tripped for (its own server, so the limit's state is its own).</summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class AuthenticatedCallerLimitTests(DatabaseKind database) : AgentServerFixture(database)
+public class AuthenticatedCallerLimitTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private const int Limit = AnonymousCallerLimitTests.Limit;
 

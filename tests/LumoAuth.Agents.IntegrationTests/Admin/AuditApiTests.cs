@@ -8,7 +8,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// <summary>The audit query API: who acted for whom, found by agent, user or any actor in the chain.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class AuditApiTests(DatabaseKind database) : AgentServerFixture(database)
+public class AuditApiTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private string _admin = null!;
 

@@ -11,7 +11,7 @@ namespace LumoAuth.Agents.IntegrationTests.Budgets;
 /// <summary>Usage reports from an LLM gateway through the whole server, and the budgets they spend.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(database)
+public class UsageEndpointTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private string _gatewayToken = null!;
 

@@ -14,7 +14,7 @@ namespace LumoAuth.Agents.IntegrationTests.Client;
 /// The client's clock is a fake one so renewal can be reached without waiting; the server keeps real time.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture(database)
+public sealed class AgentClientTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private HttpClientFactory _http = null!;
 

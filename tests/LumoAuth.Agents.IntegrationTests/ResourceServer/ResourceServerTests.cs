@@ -19,7 +19,7 @@ namespace LumoAuth.Agents.IntegrationTests.ResourceServer;
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixture(database)
+public sealed class ResourceServerTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private SampleApiHost _api = null!;
     private HttpClient _apiClient = null!;

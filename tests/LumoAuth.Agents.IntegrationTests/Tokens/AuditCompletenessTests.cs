@@ -15,8 +15,8 @@ public class AuditCompletenessTests
         using var http = server.Http();
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var responses = await Task.WhenAll(Enumerable.Range(0, 120).Select(i => i % 3 == 0
-            ? TokenEndpoint.ClientCredentialsAsync(http, "search-tool", AgentServerFixture.SearchToolSecret, "read:articles")
-            : TokenEndpoint.ClientCredentialsAsync(http, "search-tool", AgentServerFixture.SearchToolSecret)));
+            ? TokenEndpoint.ClientCredentialsAsync(http, "search-tool", SampleAgentServerFixture.SearchToolSecret, "read:articles")
+            : TokenEndpoint.ClientCredentialsAsync(http, "search-tool", SampleAgentServerFixture.SearchToolSecret)));
 
         var issued = responses.Where(r => r.Status == HttpStatusCode.OK).Select(r => (string)TokenEndpoint.Payload(r.AccessToken)["jti"]!).ToList();
         var refused = responses.Count(r => r.Status != HttpStatusCode.OK);

@@ -8,7 +8,7 @@ namespace LumoAuth.Agents.IntegrationTests.Tokens;
 
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(database)
+public class ClientCredentialsTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     [Test]
     public async Task The_seed_request_gets_a_signed_RFC_9068_token_for_the_agent_itself()

@@ -6,7 +6,7 @@ namespace LumoAuth.Agents.IntegrationTests.Tokens;
 
 /// <summary>Verify before delegating: consent is given on the consent page, listed, and withdrawn by the user.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class ConsentTests(DatabaseKind database) : AgentServerFixture(database)
+public class ConsentTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     [Test]
     public async Task Consent_given_on_the_consent_page_is_recorded_for_those_scopes()

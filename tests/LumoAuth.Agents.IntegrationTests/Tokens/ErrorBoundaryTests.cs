@@ -56,7 +56,7 @@ public class ErrorBoundaryTests(string environment)
     {
         var parameters = new Dictionary<string, string>
         {
-            ["grant_type"] = "client_credentials", ["client_id"] = "research-bot", ["client_secret"] = AgentServerFixture.ResearchBotSecret,
+            ["grant_type"] = "client_credentials", ["client_id"] = "research-bot", ["client_secret"] = SampleAgentServerFixture.ResearchBotSecret,
             ["token"] = "x", ["scope"] = "read:articles",
         };
         parameters[name] = "a\0b";
@@ -95,15 +95,15 @@ public class ErrorBoundaryTests(string environment)
         await using var server = await SampleServer.StartAsync(DatabaseKind.PostgreSql,
             new Dictionary<string, string?> { ["environment"] = environment }, dataDirectory, relayed.ConnectionString);
         using var http = server.Http();
-        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
-        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", SampleAgentServerFixture.ResearchBotSecret, "read:articles");
+        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret)).AccessToken;
 
         relay.Cut();
         var requests = new (string Name, IEnumerable<(string, string)> Form, string Path)[]
         {
-            ("client credentials", [("grant_type", "client_credentials"), ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret)], "/connect/token"),
+            ("client credentials", [("grant_type", "client_credentials"), ("client_id", "research-bot"), ("client_secret", SampleAgentServerFixture.ResearchBotSecret)], "/connect/token"),
             ("wrong secret", [("grant_type", "client_credentials"), ("client_id", "research-bot"), ("client_secret", "wrong-secret-0123456789")], "/connect/token"),
-            ("bad scope", [("grant_type", "client_credentials"), ("client_id", "search-tool"), ("client_secret", AgentServerFixture.SearchToolSecret), ("scope", "admin:everything")], "/connect/token"),
+            ("bad scope", [("grant_type", "client_credentials"), ("client_id", "search-tool"), ("client_secret", SampleAgentServerFixture.SearchToolSecret), ("scope", "admin:everything")], "/connect/token"),
             ("unknown client", [("grant_type", "client_credentials"), ("client_id", "nobody"), ("client_secret", "x")], "/connect/token"),
             ("exchange", TokenEndpoint.Exchange(alice, actor), TokenEndpoint.SeedPath),
             ("introspection", [("token", actor), ("client_id", "acme-corp-api"), ("client_secret", LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret)], "/connect/introspect"),
@@ -143,7 +143,7 @@ public class ErrorBoundaryTests(string environment)
     }
 
     private static async Task<HttpStatusCode> NormalRequestAsync(HttpClient http) =>
-        (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).Status;
+        (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret)).Status;
 
     private static async Task AssertOAuthErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error, string code)
     {

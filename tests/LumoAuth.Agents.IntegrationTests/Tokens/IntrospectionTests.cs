@@ -8,7 +8,7 @@ namespace LumoAuth.Agents.IntegrationTests.Tokens;
 /// <summary>Introspection (RFC 7662) reports a token inactive as soon as an agent it names is stopped or its consent withdrawn.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class IntrospectionTests(DatabaseKind database) : AgentServerFixture(database)
+public class IntrospectionTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     private const string ApiSecret = LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret;
 

@@ -9,7 +9,7 @@ namespace LumoAuth.Agents.IntegrationTests.Tokens;
 /// token exchange, PKCE is S256 only, and the token response says what it granted.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class ProtocolHardeningTests(DatabaseKind database) : AgentServerFixture(database)
+public class ProtocolHardeningTests(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     [TestCase("client_credentials")]
     [TestCase("authorization_code")]

@@ -20,9 +20,9 @@ public class ServerBehaviourTests
         {
             dataDirectory = first.DataDirectory;
             connectionString = first.ConnectionString;
-            aliceToken = await UserConsentFlow.UserTokenAsync(first, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
+            aliceToken = await UserConsentFlow.UserTokenAsync(first, "research-bot", SampleAgentServerFixture.ResearchBotSecret, "read:articles");
             using var client = first.Http();
-            actorToken = (await TokenEndpoint.ClientCredentialsAsync(client, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+            actorToken = (await TokenEndpoint.ClientCredentialsAsync(client, "research-bot", SampleAgentServerFixture.ResearchBotSecret)).AccessToken;
         }
 
         await using var second = await SampleServer.StartAsync(DatabaseKind.Sqlite, dataDirectory: dataDirectory, connectionString: connectionString,
@@ -42,8 +42,8 @@ public class ServerBehaviourTests
         await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
             new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" });
         using var http = server.Http();
-        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
-        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", SampleAgentServerFixture.ResearchBotSecret, "read:articles");
+        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret)).AccessToken;
 
         var anonymous = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(alice, actor));
         Assert.That(anonymous["error"], Is.EqualTo("invalid_client"), anonymous.ToString());
@@ -60,7 +60,7 @@ public class ServerBehaviourTests
         var named = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "public-bot")]);
         Assert.That(named["error_code"], Is.EqualTo("client_authentication_required"), named.ToString());
 
-        var authenticated = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret)]);
+        var authenticated = await TokenEndpoint.PostAsync(http, [.. TokenEndpoint.Exchange(alice, actor), ("client_id", "research-bot"), ("client_secret", SampleAgentServerFixture.ResearchBotSecret)]);
         Assert.That(authenticated.Status, Is.EqualTo(HttpStatusCode.OK), authenticated.ToString());
     }
 
@@ -70,7 +70,7 @@ public class ServerBehaviourTests
         await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
             configureServices: services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, FailingAuditStore>()));
         using var http = server.Http();
-        var response = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
+        var response = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret);
         Assert.That(response["access_token"], Is.Null, response.ToString());
         Assert.That(response["error"], Is.EqualTo("server_error"));
         Assert.That(response["error_code"], Is.EqualTo("audit_unavailable"));
@@ -82,9 +82,9 @@ public class ServerBehaviourTests
     {
         var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-policy.test/" };
         await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer);
-        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
+        var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", SampleAgentServerFixture.ResearchBotSecret, "read:articles");
         using var http = server.Http();
-        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
+        var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret)).AccessToken;
 
         await using var broken = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer, server.DataDirectory, server.ConnectionString,
             configureServices: services => services.Replace(ServiceDescriptor.Scoped<IConsentStore, FailingConsentStore>()));

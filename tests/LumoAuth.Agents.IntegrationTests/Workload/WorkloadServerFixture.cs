@@ -6,7 +6,7 @@ namespace LumoAuth.Agents.IntegrationTests.Workload;
 /// The sample server trusting a set of platform issuers served by <see cref="TestIssuer"/> on loopback, configured
 /// the way a user would: through the <c>LumoAgents:Workload</c> configuration section.
 /// </summary>
-public abstract class WorkloadServerFixture(DatabaseKind database) : AgentServerFixture(database)
+public abstract class WorkloadServerFixture(DatabaseKind database) : SampleAgentServerFixture(database)
 {
     public const string Audience = "lumo-agents-test";
 
