@@ -80,6 +80,13 @@ public abstract class AgentServerFixture
         Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
     }
 
+    private static int StatusOf(string error) => error switch
+    {
+        "invalid_client" => 401,
+        "temporarily_unavailable" => 429,
+        _ => 400,
+    };
+
     /// <summary>Waits for the wall clock's next whole second (at most one second): token times are whole seconds.</summary>
     protected static Task NextSecondAsync() => Task.Delay(TimeSpan.FromMilliseconds(1_050 - DateTimeOffset.UtcNow.Millisecond));
 
@@ -103,14 +110,18 @@ public abstract class AgentServerFixture
     protected async Task<TokenResponse> ExchangeAsync(string subjectToken, string? actorToken, string? scope = null, string? audience = null, params (string, string)[] extra) =>
         await TokenEndpoint.PostAsync(Client, [.. TokenEndpoint.Exchange(subjectToken, actorToken, scope, audience), .. extra]);
 
-    /// <summary>Asserts the standard OAuth error, the stable code, a description, and the audit record of the refusal.</summary>
+    /// <summary>
+    /// Asserts the status of the OAuth error, the error itself, the stable code, a description, and the audit record of
+    /// the refusal. The status follows from the error: 401 for <c>invalid_client</c> (RFC 6749 section 5.2), 429 for a
+    /// spent budget (<c>temporarily_unavailable</c>), 400 for every other refusal.
+    /// </summary>
     protected async Task AssertRefusedAsync(Func<Task<TokenResponse>> send, string error, string code)
     {
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var response = await send();
         Assert.Multiple(() =>
         {
-            Assert.That((int)response.Status, Is.AnyOf(400, 401, 429), response.ToString());
+            Assert.That((int)response.Status, Is.EqualTo(StatusOf(error)), response.ToString());
             Assert.That(response["error"], Is.EqualTo(error), response.ToString());
             Assert.That(response["error_code"], Is.EqualTo(code), response.ToString());
             Assert.That(response["error_description"], Is.Not.Null.And.Not.Empty);

@@ -10,7 +10,7 @@ namespace LumoAuth.Agents.IntegrationTests.Tokens;
 /// <summary>Seed pattern 3 through the whole server: the chain of agency, and every refusal with its code and audit record.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class DelegationTests(DatabaseKind database) : SampleAgentServerFixture(database)
+public class DelegationTests(DatabaseKind database) : AgentServerFixture(database)
 {
     private const string Jwt = "urn:ietf:params:oauth:token-type:jwt";
     private const string IdToken = "urn:ietf:params:oauth:token-type:id_token";
