@@ -16,7 +16,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// minimal APIs throw on binding failures): every answer is an RFC 9457 problem with a stable code, audited, and
 /// nothing changes.
 /// </summary>
-public abstract class AdminApiInputCases(DatabaseKind database) : SampleAgentServerFixture(database)
+public abstract class AdminApiInputCases(DatabaseKind database) : AgentServerFixture(database)
 {
     private const string Prefix = "/t/acme-corp/api/v1/agents";
     private const string AuditPath = "/t/acme-corp/api/v1/audit";
@@ -25,7 +25,7 @@ public abstract class AdminApiInputCases(DatabaseKind database) : SampleAgentSer
     [OneTimeSetUp]
     public async Task GetAdminTokenAsync()
     {
-        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin");
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
         _admin = response.AccessToken;
     }
@@ -325,7 +325,7 @@ public class AdminApiInputTests(DatabaseKind database) : AdminApiInputCases(data
 [TestFixture(DatabaseKind.Sqlite)]
 public class AdminApiInputInProductionTests(DatabaseKind database) : AdminApiInputCases(database)
 {
-    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["environment"] = "Production" };
+    protected override string? Environment => "Production";
 
     [Test]
     public async Task The_host_really_runs_in_Production() =>

@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// cannot grow the audit trail at will; an authenticated caller is not limited and its refusals stay one record each.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class AnonymousCallerLimitTests(DatabaseKind database) : SampleAgentServerFixture(database)
+public class AnonymousCallerLimitTests(DatabaseKind database) : AgentServerFixture(database)
 {
     internal const int Limit = 5;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
@@ -95,7 +95,7 @@ public class AnonymousCallerLimitTests(DatabaseKind database) : SampleAgentServe
 
 /// <summary>An authenticated caller from an address the limit has tripped for (its own server, so the limit's state is its own).</summary>
 [TestFixture(DatabaseKind.Sqlite)]
-public class AuthenticatedCallerLimitTests(DatabaseKind database) : SampleAgentServerFixture(database)
+public class AuthenticatedCallerLimitTests(DatabaseKind database) : AgentServerFixture(database)
 {
     private const int Limit = AnonymousCallerLimitTests.Limit;
 
@@ -128,7 +128,7 @@ public class AuthenticatedCallerLimitTests(DatabaseKind database) : SampleAgentS
         Assert.That(await GetAsync("/t/acme-corp/api/v1/agents", null), Is.EqualTo(HttpStatusCode.TooManyRequests), "the address is limited");
 
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin")).AccessToken;
+        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
         Assert.That(await GetAsync("/t/acme-corp/api/v1/agents", admin), Is.EqualTo(HttpStatusCode.OK), "a valid token is served from a limited address");
 
         var agent = await AgentTokenAsync("research-bot");

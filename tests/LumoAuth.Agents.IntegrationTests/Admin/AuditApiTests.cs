@@ -8,13 +8,13 @@ namespace LumoAuth.Agents.IntegrationTests.Admin;
 /// <summary>The audit query API: who acted for whom, found by agent, user or any actor in the chain.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class AuditApiTests(DatabaseKind database) : SampleAgentServerFixture(database)
+public class AuditApiTests(DatabaseKind database) : AgentServerFixture(database)
 {
     private string _admin = null!;
 
     [OneTimeSetUp]
     public async Task GetAdminTokenAsync() =>
-        _admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin")).AccessToken;
+        _admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> QueryAsync(string query, string? token = null)
     {

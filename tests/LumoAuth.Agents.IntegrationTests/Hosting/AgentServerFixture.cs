@@ -26,9 +26,12 @@ public abstract class AgentServerFixture
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>The host environment; Development unless a fixture says otherwise.</summary>
+    protected virtual string? Environment => null;
+
     /// <summary>Starts the server the fixture's tests talk to: the library's test host.</summary>
     protected virtual async Task<ITestServer> StartServerCoreAsync() =>
-        await LibraryServer.StartAsync(new LibraryServerOptions { Database = Database, Settings = Settings });
+        await LibraryServer.StartAsync(new LibraryServerOptions { Database = Database, Settings = Settings, Environment = Environment });
 
     /// <summary>Runs before the server starts, e.g. to start what its settings point at.</summary>
     protected virtual Task BeforeServerStartsAsync() => Task.CompletedTask;
