@@ -11,14 +11,14 @@ namespace LumoAuth.Agents.IntegrationTests.Budgets;
 /// <summary>Usage reports from an LLM gateway through the whole server, and the budgets they spend.</summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
-public class UsageEndpointTests(DatabaseKind database) : SampleAgentServerFixture(database)
+public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(database)
 {
     private string _gatewayToken = null!;
 
     [OneTimeSetUp]
     public async Task GetGatewayTokenAsync()
     {
-        _gatewayToken = (await TokenEndpoint.ClientCredentialsAsync(Client, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret, "agents:usage")).AccessToken;
+        _gatewayToken = (await TokenEndpoint.ClientCredentialsAsync(Client, "llm-gateway", TestTenant.LlmGatewaySecret, "agents:usage")).AccessToken;
         await RegisterAsync("metered-bot", ["search:web"], budget: new BudgetPolicy { MaxApiCallsPerHour = 5, MaxTokensPerDay = 1000 });
     }
 
