@@ -26,13 +26,7 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
     {
         _cluster = await TestIssuer.StartAsync();
         _cluster.Add("kubernetes");
-        const string Trust = "LumoAgents:Workload:Issuers:0:";
-        _settings[Trust + "Name"] = "kubernetes";
-        _settings[Trust + "Platform"] = "Kubernetes";
-        _settings[Trust + "Issuer"] = _cluster.IssuerOf("kubernetes");
-        _settings[Trust + "Audiences:0"] = WorkloadServerFixture.Audience;
-        _settings[Trust + "PinnedJwks"] = _cluster.JwksJson("kubernetes");
-        _settings[Trust + "AllowHttp"] = "true";
+        _cluster.TrustAsKubernetes(_settings, "kubernetes", WorkloadServerFixture.Audience);
     }
 
     [OneTimeTearDown]
@@ -282,16 +276,7 @@ public class AgentAdminApiTests(DatabaseKind database) : AgentServerFixture(data
         Assert.That(set.Status, Is.EqualTo(HttpStatusCode.NoContent), set.Body?.ToJsonString());
         Assert.That((await SendAsync(HttpMethod.Get, "/bound-api-bot/workload-bindings")).Body!["workload_bindings"]!.AsArray(), Has.Count.EqualTo(1));
 
-        var platformToken = _cluster.Mint("kubernetes", new Dictionary<string, object>
-        {
-            ["sub"] = "system:serviceaccount:agents:bound-api-bot",
-            ["aud"] = new[] { WorkloadServerFixture.Audience },
-            ["kubernetes.io"] = new Dictionary<string, object>
-            {
-                ["namespace"] = "agents",
-                ["serviceaccount"] = new Dictionary<string, object> { ["name"] = "bound-api-bot", ["uid"] = uid },
-            },
-        }, DateTimeOffset.UtcNow);
+        var platformToken = _cluster.MintServiceAccountToken("kubernetes", "agents", "bound-api-bot", uid, WorkloadServerFixture.Audience);
         var login = await TokenEndpoint.PostAsync(Client,
         [
             ("grant_type", TokenEndpoint.TokenExchange), ("subject_token", platformToken),

@@ -32,13 +32,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     {
         _cluster = await TestIssuer.StartAsync();
         _cluster.Add("kubernetes");
-        const string Trust = "LumoAgents:Workload:Issuers:0:";
-        _settings[Trust + "Name"] = "kubernetes";
-        _settings[Trust + "Platform"] = "Kubernetes";
-        _settings[Trust + "Issuer"] = _cluster.IssuerOf("kubernetes");
-        _settings[Trust + "Audiences:0"] = WorkloadServerFixture.Audience;
-        _settings[Trust + "PinnedJwks"] = _cluster.JwksJson("kubernetes");
-        _settings[Trust + "AllowHttp"] = "true";
+        _cluster.TrustAsKubernetes(_settings, "kubernetes", WorkloadServerFixture.Audience);
         var index = 0;
         foreach (var agent in new[] { "research-bot", "search-tool" })
         {
@@ -190,17 +184,8 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
         Assert.That(error!.Message, Does.Contain("either with ClientId + ClientSecret or with a workload token"));
     }
 
-    /// <summary>A projected service account token of the test cluster, as the kubelet writes it to the pod.</summary>
-    private string ClusterToken(string serviceAccount) => _cluster.Mint("kubernetes", new Dictionary<string, object>
-    {
-        ["sub"] = "system:serviceaccount:agents:" + serviceAccount,
-        ["aud"] = new[] { WorkloadServerFixture.Audience },
-        ["kubernetes.io"] = new Dictionary<string, object>
-        {
-            ["namespace"] = "agents",
-            ["serviceaccount"] = new Dictionary<string, object> { ["name"] = serviceAccount, ["uid"] = UidOf(serviceAccount) },
-        },
-    }, DateTimeOffset.UtcNow);
+    private string ClusterToken(string serviceAccount) =>
+        _cluster.MintServiceAccountToken("kubernetes", "agents", serviceAccount, UidOf(serviceAccount), WorkloadServerFixture.Audience);
 
     private static string UidOf(string serviceAccount) => serviceAccount == "research-bot" ? "6a1f0c3e-0000-4000-8000-00000000a001" : "6a1f0c3e-0000-4000-8000-00000000a002";
 
