@@ -18,9 +18,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace LumoAuth.Agents.IntegrationTests.AAuth;
 
 /// <summary>
-/// The sample host with AAuth: research-bot's sample ed25519 key (enrolled by the seeder), a test resource
-/// ("test-api") whose resource tokens the tests mint with their own P-256 key, and search-tool registered as a
-/// resource too (so research-bot can call it and search-tool can exchange onward).
+/// The library's test host with AAuth: research-bot with an ed25519 key enrolled here, a test resource ("test-api")
+/// whose resource tokens the tests mint with their own P-256 key, search-tool registered as a resource too (so
+/// research-bot can call it and search-tool can exchange onward), and the host's co-hosted articles resource.
 /// </summary>
 public abstract class AAuthFixture(DatabaseKind database)
 {
@@ -30,12 +30,11 @@ public abstract class AAuthFixture(DatabaseKind database)
 
     protected DatabaseKind Database { get; } = database;
 
-    protected SampleServer Server { get; private set; } = null!;
+    protected LibraryServer Server { get; private set; } = null!;
 
     protected HttpClient Client { get; private set; } = null!;
 
-    protected Ed25519SignatureKey ResearchBotKey { get; } = Ed25519SignatureKey.FromPrivateKeyPem(
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "AAuth", "research-bot.sample-key.pem")));
+    protected Ed25519SignatureKey ResearchBotKey { get; } = Ed25519SignatureKey.Generate();
 
     protected Ed25519SignatureKey SearchToolKey { get; } = Ed25519SignatureKey.Generate();
 
@@ -57,9 +56,13 @@ public abstract class AAuthFixture(DatabaseKind database)
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        Server = await SampleServer.StartAsync(Database, configureServices: ConfigureResources);
+        Server = await LibraryServer.StartAsync(new LibraryServerOptions { Database = Database, ConfigureServices = ConfigureResources });
         Client = Server.Http();
-        await UpdateAgentAsync("research-bot", r => r.AllowedTools = [.. r.AllowedTools, "test-api"]);
+        await UpdateAgentAsync("research-bot", r =>
+        {
+            r.AllowedTools = [.. r.AllowedTools, "test-api"];
+            r.SigningKeys = [ResearchBotKey.ToPublicJwk().ToJsonString()];
+        });
         await UpdateAgentAsync("search-tool", r =>
         {
             r.AllowedTools = ["test-api"];
@@ -69,10 +72,14 @@ public abstract class AAuthFixture(DatabaseKind database)
     }
 
     [OneTimeTearDown]
-    public void Stop()
+    public async Task StopAsync()
     {
         Client?.Dispose();
-        Server?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
         ResearchBotKey.Dispose();
         SearchToolKey.Dispose();
         OtherAgentKey.Dispose();

@@ -50,7 +50,7 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
         using (client)
         using (http)
         {
-            var response = await http.GetAsync(new Uri("sample-api/articles", UriKind.Relative));
+            var response = await http.GetAsync(new Uri(LibraryServer.ArticlesPath.TrimStart('/'), UriKind.Relative));
             var text = await response.Content.ReadAsStringAsync();
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
             var body = JsonNode.Parse(text)!;
@@ -85,7 +85,7 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
             Assert.That(replayed.Headers.GetValues("Signature-Error").Single(), Is.EqualTo("error=replayed"));
 
             // A second call reuses the cached auth token: one more request, no new challenge.
-            var again = await http.GetAsync(new Uri("sample-api/articles", UriKind.Relative));
+            var again = await http.GetAsync(new Uri(LibraryServer.ArticlesPath.TrimStart('/'), UriKind.Relative));
             Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(recorder.Sent, Has.Count.EqualTo(3));
         }
@@ -198,7 +198,7 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
     [Test]
     public async Task A_nonce_spent_on_one_server_instance_is_refused_by_another_sharing_the_database()
     {
-        using var second = await SampleServer.StartAsync(Database, dataDirectory: Server.DataDirectory, connectionString: Server.ConnectionString, configureServices: ConfigureResources);
+        await using var second = await LibraryServer.StartAsync(new LibraryServerOptions { SharedWith = Server, ConfigureServices = ConfigureResources });
         var agentToken = await AgentTokenAsync("aauth-other", OtherAgentKey);
         var request = await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(agentToken, ResourceToken("agent:aauth-other", OtherAgentKey.Thumbprint!)), OtherAgentKey, agentToken);
         // The second instance sits behind the same public name: the copy reaches its socket with the same Host.
@@ -220,23 +220,6 @@ public class AAuthFlowTests(DatabaseKind database) : AAuthFixture(database)
         var replayed = await secondClient.SendAsync(copy);
         Assert.That(replayed.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await replayed.Content.ReadAsStringAsync());
         Assert.That(replayed.Headers.GetValues("Signature-Error").Single(), Is.EqualTo("error=replayed"));
-    }
-
-    [Test]
-    public async Task The_READMEs_curl_and_openssl_steps_run_against_the_sample_host()
-    {
-        var script = Path.Combine(Repository.Root, "samples", "aauth-curl", "aauth-curl.sh");
-        var start = new System.Diagnostics.ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["HOST"] = Server.BaseAddress.AbsoluteUri.TrimEnd('/');
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        var text = await output + await errors;
-        Assert.That(process.ExitCode, Is.Zero, text);
-        Assert.That(text, Does.Contain("\"caller\":\"agent:research-bot\""));
-        Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
     }
 
     [Test]

@@ -440,7 +440,7 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
     {
         var issued = await OkAsync(await SignedAsync(HttpMethod.Post, Endpoint, AuthBody(_agentToken, ResourceToken("agent:aauth-other", Thumbprint)), OtherAgentKey, _agentToken));
         var stolen = issued["auth_token"]!.GetValue<string>();
-        var resource = new Uri(Server.BaseAddress, "sample-api/articles");
+        var resource = new Uri(Server.BaseAddress, LibraryServer.ArticlesPath.TrimStart('/'));
 
         // As a bearer token, unsigned.
         using (var bearer = new HttpRequestMessage(HttpMethod.Get, resource))
@@ -493,7 +493,7 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
         using var spare = Ed25519SignatureKey.Generate();
         await RegisterAsync("aauth-resource-rotating", ["read:articles"], ["acme-articles"], key, extraKeys: spare);
         var agentToken = await AgentTokenAsync("aauth-resource-rotating", key);
-        var resource = new Uri(Server.BaseAddress, "sample-api/articles");
+        var resource = new Uri(Server.BaseAddress, LibraryServer.ArticlesPath.TrimStart('/'));
 
         var (challengeStatus, challenge, challengeResponse) = await SendAsync(await SignedAsync(HttpMethod.Get, resource, null, key, agentToken));
         Assert.That(challengeStatus, Is.EqualTo(HttpStatusCode.Unauthorized), challenge.ToJsonString());
@@ -514,7 +514,7 @@ public class AAuthTamperingTests(DatabaseKind database) : AAuthFixture(database)
     [Test]
     public async Task Every_401_from_the_resource_names_the_AAuth_scheme()
     {
-        using var unsigned = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseAddress, "sample-api/articles"));
+        using var unsigned = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseAddress, LibraryServer.ArticlesPath.TrimStart('/')));
         var response = await Client.SendAsync(unsigned);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("AAuth error="));

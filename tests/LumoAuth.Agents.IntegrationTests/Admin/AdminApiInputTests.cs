@@ -24,7 +24,7 @@ public abstract class AdminApiInputCases(DatabaseKind database) : AgentServerFix
     [OneTimeSetUp]
     public async Task GetAdminTokenAsync()
     {
-        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin");
+        var response = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
         _admin = response.AccessToken;
     }
@@ -324,7 +324,7 @@ public class AdminApiInputTests(DatabaseKind database) : AdminApiInputCases(data
 [TestFixture(DatabaseKind.Sqlite)]
 public class AdminApiInputInProductionTests(DatabaseKind database) : AdminApiInputCases(database)
 {
-    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["environment"] = "Production" };
+    protected override string? Environment => "Production";
 
     [Test]
     public async Task The_host_really_runs_in_Production() =>

@@ -128,7 +128,7 @@ public class AuthenticatedCallerLimitTests(DatabaseKind database) : AgentServerF
         Assert.That(await GetAsync("/t/acme-corp/api/v1/agents", null), Is.EqualTo(HttpStatusCode.TooManyRequests), "the address is limited");
 
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin")).AccessToken;
+        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
         Assert.That(await GetAsync("/t/acme-corp/api/v1/agents", admin), Is.EqualTo(HttpStatusCode.OK), "a valid token is served from a limited address");
 
         var agent = await AgentTokenAsync("research-bot");

@@ -14,7 +14,7 @@ public class AuditApiTests(DatabaseKind database) : AgentServerFixture(database)
 
     [OneTimeSetUp]
     public async Task GetAdminTokenAsync() =>
-        _admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin")).AccessToken;
+        _admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> QueryAsync(string query, string? token = null)
     {

@@ -179,11 +179,11 @@ public class AdminPagesBrowserTests
         var alice = await TokenEndpoint.PostAsync(http,
         [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", UserConsentFlow.RedirectUri),
-            ("client_id", "research-bot"), ("client_secret", AgentServerFixture.ResearchBotSecret), ("code_verifier", verifier),
+            ("client_id", "research-bot"), ("client_secret", SampleAgentServerFixture.ResearchBotSecret), ("code_verifier", verifier),
         ]);
-        var researchBot = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
+        var researchBot = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret);
         var hop1 = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(alice.AccessToken, researchBot.AccessToken, Scopes, "search-tool"));
-        var searchTool = await TokenEndpoint.ClientCredentialsAsync(http, "search-tool", AgentServerFixture.SearchToolSecret);
+        var searchTool = await TokenEndpoint.ClientCredentialsAsync(http, "search-tool", SampleAgentServerFixture.SearchToolSecret);
         var hop2 = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(hop1.AccessToken, searchTool.AccessToken));
         Assert.That(hop2.Status, Is.EqualTo(System.Net.HttpStatusCode.OK), hop2.ToString());
     }

@@ -6,7 +6,7 @@ using LumoAuth.Agents.IntegrationTests.Hosting;
 namespace LumoAuth.Agents.IntegrationTests.Budgets;
 
 /// <summary>
-/// Two sample-server instances over one real PostgreSQL database, 64 concurrent clients metering API calls against
+/// Two token-server instances over one real PostgreSQL database, 64 concurrent clients metering API calls against
 /// a limit: exactly the limit succeeds, whichever instance each client reaches.
 /// </summary>
 public class BudgetAcrossInstancesTests
@@ -16,12 +16,11 @@ public class BudgetAcrossInstancesTests
     public async Task Sixty_four_clients_over_the_instances_get_exactly_the_limit(DatabaseKind database, int instances)
     {
         const int limit = 25;
-        var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-budget.test/" };
-        await using var first = await SampleServer.StartAsync(database, issuer);
-        var servers = new List<SampleServer> { first };
+        await using var first = await LibraryServer.StartAsync(new LibraryServerOptions { Database = database, Issuer = new Uri("http://lumo-budget.test/") });
+        var servers = new List<LibraryServer> { first };
         for (var i = 1; i < instances; i++)
         {
-            servers.Add(await SampleServer.StartAsync(database, issuer, dataDirectory: first.DataDirectory, connectionString: first.ConnectionString));
+            servers.Add(await LibraryServer.StartAsync(new LibraryServerOptions { SharedWith = first }));
         }
 
         try
@@ -34,7 +33,7 @@ public class BudgetAcrossInstancesTests
             Assert.That(registered.Succeeded, Is.True);
 
             using var http = first.Http();
-            var gateway = (await TokenEndpoint.ClientCredentialsAsync(http, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret, "agents:usage")).AccessToken;
+            var gateway = (await TokenEndpoint.ClientCredentialsAsync(http, "llm-gateway", TestTenant.LlmGatewaySecret, "agents:usage")).AccessToken;
             var clients = servers.Select(s => s.Http()).ToList();
             var statuses = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
             {

@@ -18,7 +18,7 @@ public class UsageEndpointTests(DatabaseKind database) : AgentServerFixture(data
     [OneTimeSetUp]
     public async Task GetGatewayTokenAsync()
     {
-        _gatewayToken = (await TokenEndpoint.ClientCredentialsAsync(Client, "llm-gateway", LumoAuth.Agents.SampleHost.Data.DemoSeeder.LlmGatewaySecret, "agents:usage")).AccessToken;
+        _gatewayToken = (await TokenEndpoint.ClientCredentialsAsync(Client, "llm-gateway", TestTenant.LlmGatewaySecret, "agents:usage")).AccessToken;
         await RegisterAsync("metered-bot", ["search:web"], budget: new BudgetPolicy { MaxApiCallsPerHour = 5, MaxTokensPerDay = 1000 });
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using LumoAuth.Agents.Client;
 using LumoAuth.Agents.IntegrationTests.Hosting;
-using LumoAuth.Agents.SampleAgent;
+using LumoAuth.Agents.IntegrationTests.Workload;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -9,23 +9,54 @@ using Microsoft.IdentityModel.JsonWebTokens;
 namespace LumoAuth.Agents.IntegrationTests.Client;
 
 /// <summary>
-/// The agent client package against the real sample host (SQLite): caching, renewal, one request for many callers,
-/// workload login from a rotating token file, typed refusals, the handlers; and the sample agent's whole story.
+/// The agent client package against the library's test host (SQLite): caching, renewal, one request for many callers,
+/// workload login from a rotating token file (the host trusts a test Kubernetes cluster), typed refusals, the handlers.
 /// The client's clock is a fake one so renewal can be reached without waiting; the server keeps real time.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
 public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture(database)
 {
-    private HttpClientFactory _http = null!;
+    private readonly Dictionary<string, string?> _settings = new()
+    {
+        // The strict setting: agents authenticate on exchanges too (RFC 8693 §5); the client does.
+        ["LumoAgents:RequireClientAuthenticationForExchange"] = "true",
+    };
 
-    /// <summary>The strict setting: agents authenticate on exchanges too (RFC 8693 §5); the client does.</summary>
-    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" };
+    private HttpClientFactory _http = null!;
+    private TestIssuer _cluster = null!;
+
+    protected override IDictionary<string, string?>? Settings => _settings;
+
+    /// <summary>A Kubernetes cluster the host trusts, whose service accounts research-bot and search-tool log in as their agents.</summary>
+    protected override async Task BeforeServerStartsAsync()
+    {
+        _cluster = await TestIssuer.StartAsync();
+        _cluster.Add("kubernetes");
+        _cluster.TrustAsKubernetes(_settings, "kubernetes", WorkloadServerFixture.Audience);
+        var index = 0;
+        foreach (var agent in new[] { "research-bot", "search-tool" })
+        {
+            var binding = $"LumoAgents:Workload:Bindings:{index++}:";
+            _settings[binding + "AgentId"] = agent;
+            _settings[binding + "Issuer"] = "kubernetes";
+            _settings[binding + "Subject"] = "system:serviceaccount:agents:" + agent;
+            _settings[binding + "Claims:kubernetes.io/namespace"] = "agents";
+            _settings[binding + "Claims:kubernetes.io/serviceaccount/uid"] = UidOf(agent);
+        }
+    }
 
     [OneTimeSetUp]
     public void CreateFactory() => _http = new HttpClientFactory();
 
     [OneTimeTearDown]
-    public void DisposeFactory() => _http?.Dispose();
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
 
     private Uri TokenUri => new(Server.BaseAddress, "t/acme-corp/api/v1/oauth/token");
 
@@ -70,7 +101,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     public async Task Workload_login_reads_the_token_file_again_when_it_rotates()
     {
         var file = Path.Combine(Scratch.Directory("workload-"), "token");
-        await File.WriteAllTextAsync(file, await DevKubernetesTokenAsync("research-bot"));
+        await File.WriteAllTextAsync(file, ClusterToken("research-bot"));
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var client = AgentTokenClient.Create(_http, new LumoAgentClientOptions { TokenEndpoint = TokenUri, WorkloadTokenFile = file, WorkloadIssuer = "kubernetes" }, clock);
 
@@ -79,7 +110,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
 
         // The kubelet rotates the projected token; this one happens to name another service account, which shows the
         // client logged in with the new file and not a copy of the old one.
-        await File.WriteAllTextAsync(file, await DevKubernetesTokenAsync("search-tool"));
+        await File.WriteAllTextAsync(file, ClusterToken("search-tool"));
         Assert.That(new JsonWebToken(await client.GetAgentTokenAsync()).Subject, Is.EqualTo("agent:research-bot"), "the held token is still fresh");
         clock.Advance(TimeSpan.FromMinutes(5));
         var after = new JsonWebToken(await client.GetAgentTokenAsync());
@@ -111,7 +142,7 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
     [Test]
     public async Task The_handlers_attach_the_agents_own_token_and_the_delegated_one()
     {
-        await using var api = await SampleApiHost.StartAsync(Server);
+        await using var api = await LibraryApiHost.StartAsync((LibraryServer)Server);
         var services = new ServiceCollection();
         services.AddLumoAgentsClient(o =>
         {
@@ -138,7 +169,8 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
 
         Assert.That(tokens.TokenRequests, Is.EqualTo(3), "the agent token for read:articles, the actor token, one exchange: the second call reused it");
         var anonymous = await ExchangeAsync(AliceToken, await AgentTokenAsync("research-bot"));
-        Assert.That((int)anonymous.Status, Is.AnyOf(400, 401), "this server requires client authentication on exchanges, which the client gave: " + anonymous);
+        Assert.That((int)anonymous.Status, Is.EqualTo(401), "this server requires client authentication on exchanges, which the client gave: " + anonymous);
+        Assert.That(anonymous["error_code"], Is.EqualTo("client_authentication_required"), anonymous.ToString());
         await Assert.ThrowsAsync<InvalidOperationException>(() => factory.CreateClient("for-user").GetAsync(new Uri("search", UriKind.Relative)), "no user named");
     }
 
@@ -152,42 +184,10 @@ public sealed class AgentClientTests(DatabaseKind database) : AgentServerFixture
         Assert.That(error!.Message, Does.Contain("either with ClientId + ClientSecret or with a workload token"));
     }
 
-    [Test]
-    public async Task The_sample_agent_runs_the_four_patterns_and_shows_each_refusal()
-    {
-        await using var api = await SampleApiHost.StartAsync(Server);
-        using var output = new StringWriter();
-        var demo = await AgentDemo.RunAsync(new DemoSettings { Host = Server.BaseAddress, Api = api.BaseAddress, RedirectUri = new Uri(UserConsentFlow.RedirectUri) }, output, CancellationToken.None);
-        var text = output.ToString();
-        TestContext.Out.WriteLine(text);
-        Assert.Multiple(() =>
-        {
-            Assert.That(demo.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, text);
-            Assert.That(demo.Steps, Has.Count.EqualTo(9));
-            Assert.That(text, Does.Contain("in words: Research Bot, acting for Alice"));
-            Assert.That(text, Does.Contain("the API says the caller is: Search Tool, used by Research Bot, acting for Alice"));
-            Assert.That(text, Does.Contain("\"sub\": \"system:serviceaccount:agents:research-bot\""));
-            Assert.That(text, Does.Contain("\"jkt\":"));
-            Assert.That(text, Does.Contain("an actor chain of at most 1"));
-            Assert.That(text, Does.Contain("429 TooManyRequests, Retry-After:"));
-            Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
-            Assert.That(text, Does.Contain("invalid_grant (consent_missing)"));
-        });
+    private string ClusterToken(string serviceAccount) =>
+        _cluster.MintServiceAccountToken("kubernetes", "agents", serviceAccount, UidOf(serviceAccount), WorkloadServerFixture.Audience);
 
-        // Again within the hour: Digest Bot's budget is spent, so the token server refuses it a token; every step still holds.
-        using var again = new StringWriter();
-        var second = await AgentDemo.RunAsync(new DemoSettings { Host = Server.BaseAddress, Api = api.BaseAddress, RedirectUri = new Uri(UserConsentFlow.RedirectUri) }, again, CancellationToken.None);
-        Assert.That(second.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, again.ToString());
-        Assert.That(again.ToString(), Does.Contain("429 temporarily_unavailable (budget_exhausted)"));
-    }
-
-    private async Task<string> DevKubernetesTokenAsync(string serviceAccount)
-    {
-        using var response = await Client.PostAsync(new Uri("dev/kubernetes/token", UriKind.Relative),
-            new FormUrlEncodedContent(new Dictionary<string, string> { ["namespace"] = "agents", ["serviceaccount"] = serviceAccount }));
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        return await response.Content.ReadAsStringAsync();
-    }
+    private static string UidOf(string serviceAccount) => serviceAccount == "research-bot" ? "6a1f0c3e-0000-4000-8000-00000000a001" : "6a1f0c3e-0000-4000-8000-00000000a002";
 
     /// <summary>A plain factory: one handler per client, as the agent would get from IHttpClientFactory.</summary>
     private sealed class HttpClientFactory : IHttpClientFactory, IDisposable

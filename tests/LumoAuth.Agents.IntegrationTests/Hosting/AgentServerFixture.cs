@@ -4,20 +4,20 @@ using LumoAuth.Agents.Audit;
 namespace LumoAuth.Agents.IntegrationTests.Hosting;
 
 /// <summary>
-/// One sample server per fixture and database, with the seeded tenant plus agents the refusal cases need, and
-/// Alice's access token for Research Bot obtained through the real login and consent pages.
+/// One library test host per fixture and database (<see cref="LibraryServer"/>), with the test tenant plus agents the
+/// refusal cases need, and Alice's access token for Research Bot obtained through the authorization code flow.
 /// </summary>
 public abstract class AgentServerFixture
 {
-    public const string ResearchBotSecret = LumoAuth.Agents.SampleHost.Data.DemoSeeder.ResearchBotSecret;
-    public const string SearchToolSecret = LumoAuth.Agents.SampleHost.Data.DemoSeeder.SearchToolSecret;
+    public const string ResearchBotSecret = TestTenant.ResearchBotSecret;
+    public const string SearchToolSecret = TestTenant.SearchToolSecret;
     public const string TestSecret = "test-agent-secret-0123456789abcdef";
 
     protected AgentServerFixture(DatabaseKind database) => Database = database;
 
     protected DatabaseKind Database { get; }
 
-    protected SampleServer Server { get; private set; } = null!;
+    protected ITestServer Server { get; private set; } = null!;
 
     protected HttpClient Client { get; private set; } = null!;
 
@@ -26,6 +26,13 @@ public abstract class AgentServerFixture
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>The host environment; Development unless a fixture says otherwise.</summary>
+    protected virtual string? Environment => null;
+
+    /// <summary>Starts the server the fixture's tests talk to: the library's test host.</summary>
+    protected virtual async Task<ITestServer> StartServerCoreAsync() =>
+        await LibraryServer.StartAsync(new LibraryServerOptions { Database = Database, Settings = Settings, Environment = Environment });
+
     /// <summary>Runs before the server starts, e.g. to start what its settings point at.</summary>
     protected virtual Task BeforeServerStartsAsync() => Task.CompletedTask;
 
@@ -33,7 +40,7 @@ public abstract class AgentServerFixture
     public async Task StartServerAsync()
     {
         await BeforeServerStartsAsync();
-        Server = await SampleServer.StartAsync(Database, Settings);
+        Server = await StartServerCoreAsync();
         Client = Server.Http();
         await RegisterAsync("other-bot", ["read:articles", "search:web", "delegate:user"], canAct: true);
         await RegisterAsync("plain-bot", ["read:articles", "search:web"]);
@@ -42,14 +49,17 @@ public abstract class AgentServerFixture
         await RegisterAsync("deep-c", ["search:web"]);
         await RegisterAsync("suspended-bot", ["read:articles"], status: AgentStatus.Suspended);
         await RegisterAsync("revoked-bot", ["read:articles"], status: AgentStatus.Revoked);
-        AliceToken = await UserConsentFlow.UserTokenAsync(Server, "research-bot", ResearchBotSecret, "read:articles search:web");
+        AliceToken = await UserConsentFlow.UserTokenAsync(Server, "research-bot", SecretOf("research-bot"), "read:articles search:web");
     }
 
     [OneTimeTearDown]
-    public void StopServer()
+    public async Task StopServerAsync()
     {
         Client?.Dispose();
-        Server?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
     }
 
     protected async Task RegisterAsync(string id, string[] capabilities, bool canAct = false, string[]? tools = null, int maxDepth = 3,
@@ -73,6 +83,13 @@ public abstract class AgentServerFixture
         Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
     }
 
+    private static int StatusOf(string error) => error switch
+    {
+        "invalid_client" => 401,
+        "temporarily_unavailable" => 429,
+        _ => 400,
+    };
+
     /// <summary>Waits for the wall clock's next whole second (at most one second): token times are whole seconds.</summary>
     protected static Task NextSecondAsync() => Task.Delay(TimeSpan.FromMilliseconds(1_050 - DateTimeOffset.UtcNow.Millisecond));
 
@@ -86,7 +103,7 @@ public abstract class AgentServerFixture
         return response.AccessToken;
     }
 
-    protected static string SecretOf(string agentId) => agentId switch
+    protected virtual string SecretOf(string agentId) => agentId switch
     {
         "research-bot" => ResearchBotSecret,
         "search-tool" => SearchToolSecret,
@@ -96,14 +113,18 @@ public abstract class AgentServerFixture
     protected async Task<TokenResponse> ExchangeAsync(string subjectToken, string? actorToken, string? scope = null, string? audience = null, params (string, string)[] extra) =>
         await TokenEndpoint.PostAsync(Client, [.. TokenEndpoint.Exchange(subjectToken, actorToken, scope, audience), .. extra]);
 
-    /// <summary>Asserts the standard OAuth error, the stable code, a description, and the audit record of the refusal.</summary>
+    /// <summary>
+    /// Asserts the status of the OAuth error, the error itself, the stable code, a description, and the audit record of
+    /// the refusal. The status follows from the error: 401 for <c>invalid_client</c> (RFC 6749 section 5.2), 429 for a
+    /// spent budget (<c>temporarily_unavailable</c>), 400 for every other refusal.
+    /// </summary>
     protected async Task AssertRefusedAsync(Func<Task<TokenResponse>> send, string error, string code)
     {
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var response = await send();
         Assert.Multiple(() =>
         {
-            Assert.That((int)response.Status, Is.AnyOf(400, 401, 429), response.ToString());
+            Assert.That((int)response.Status, Is.EqualTo(StatusOf(error)), response.ToString());
             Assert.That(response["error"], Is.EqualTo(error), response.ToString());
             Assert.That(response["error_code"], Is.EqualTo(code), response.ToString());
             Assert.That(response["error_description"], Is.Not.Null.And.Not.Empty);

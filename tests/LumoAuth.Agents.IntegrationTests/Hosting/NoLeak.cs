@@ -10,7 +10,8 @@ public static class NoLeak
     private static readonly string[] Internals =
     [
         "   at ", ".cs:line", "Npgsql", "SQLite Error", "SqliteError", "SELECT ", "INSERT ", "System.", "Microsoft.", "LumoAuth.Agents.",
-        AgentServerFixture.ResearchBotSecret, AgentServerFixture.SearchToolSecret, LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret,
+        TestTenant.ResearchBotSecret, TestTenant.SearchToolSecret, TestTenant.ApiSecret, TestTenant.AdminSecret, TestTenant.LlmGatewaySecret,
+        SampleAgentServerFixture.ResearchBotSecret, SampleAgentServerFixture.SearchToolSecret, LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret,
     ];
 
     /// <summary>Asserts the answer is clean; <paramref name="secrets"/> are more values that must not come back.</summary>

@@ -1,4 +1,3 @@
-using LumoAuth.Agents.Audit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -11,7 +10,7 @@ namespace LumoAuth.Agents.IntegrationTests.Hosting;
 /// The sample authorization server, hosted whole (its own Program, the ASP.NET Core pipeline, OpenIddict, the
 /// pack, a real database) with its own data folder, listening with Kestrel on a loopback port.
 /// </summary>
-public sealed class SampleServer : WebApplicationFactory<Program>
+public sealed class SampleServer : WebApplicationFactory<Program>, ITestServer
 {
     private readonly Dictionary<string, string?> _settings;
 
@@ -57,24 +56,6 @@ public sealed class SampleServer : WebApplicationFactory<Program>
 
     /// <summary>The address Kestrel listens on, e.g. <c>http://127.0.0.1:41234/</c>; also the token issuer.</summary>
     public Uri BaseAddress { get; private set; } = null!;
-
-    /// <summary>A plain HTTP client, as an agent would use.</summary>
-    public HttpClient Http() => new() { BaseAddress = BaseAddress };
-
-    /// <summary>A browser: keeps cookies, does not follow redirects, so each step of a login can be checked.</summary>
-    public HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() })
-    {
-        BaseAddress = BaseAddress,
-    };
-
-    public async Task<T> WithServiceAsync<T, TService>(Func<TService, Task<T>> action) where TService : notnull
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<TService>());
-    }
-
-    public Task<IReadOnlyList<AuditRecord>> AuditAsync(AuditQuery query) =>
-        WithServiceAsync<IReadOnlyList<AuditRecord>, IAuditStore>(store => store.QueryAsync(query, default).AsTask());
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

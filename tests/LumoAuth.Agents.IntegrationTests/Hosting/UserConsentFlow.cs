@@ -8,19 +8,20 @@ namespace LumoAuth.Agents.IntegrationTests.Hosting;
 
 /// <summary>
 /// Drives the authorization code flow as a person would: the agent sends the user to the authorization endpoint,
-/// the user signs in on the login page, sees the consent page and allows it; the agent redeems the code.
+/// the user signs in on the login page, sees the consent page and allows it; the agent redeems the code. On the
+/// library's test host there are no pages: the endpoint signs in the user named by <c>login_hint</c> and redirects at once.
 /// </summary>
 public static partial class UserConsentFlow
 {
     public const string AlicePassword = LumoAuth.Agents.SampleHost.Data.DemoSeeder.AlicePassword;
     public const string RedirectUri = "http://localhost/callback";
 
-    public static async Task<string> UserTokenAsync(SampleServer server, string clientId, string? secret, string scope,
+    public static async Task<string> UserTokenAsync(ITestServer server, string clientId, string? secret, string scope,
         string userName = "alice", string password = AlicePassword, bool forceConsent = true) =>
         (await UserTokensAsync(server, clientId, secret, scope, userName, password, forceConsent)).AccessToken;
 
     /// <summary>The whole token response: access token, and ID and refresh tokens when openid/offline_access were asked.</summary>
-    public static async Task<TokenResponse> UserTokensAsync(SampleServer server, string clientId, string? secret, string scope,
+    public static async Task<TokenResponse> UserTokensAsync(ITestServer server, string clientId, string? secret, string scope,
         string userName = "alice", string password = AlicePassword, bool forceConsent = true)
     {
         using var browser = server.Browser();
@@ -35,6 +36,7 @@ public static partial class UserConsentFlow
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
             ["state"] = "s-" + Guid.NewGuid().ToString("N"),
+            ["login_hint"] = userName,
         }.Concat(forceConsent ? [KeyValuePair.Create("prompt", "consent")] : []).Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)));
 
         using var first = await browser.GetAsync(new Uri(authorize, UriKind.Relative));

@@ -13,25 +13,27 @@ using Microsoft.IdentityModel.Tokens;
 namespace LumoAuth.Agents.IntegrationTests.ResourceServer;
 
 /// <summary>
-/// The resource-server package over real HTTP: the sample API (and test endpoints beside it) takes tokens from a
-/// real sample server; forged tokens are signed with that server's own key, so each check is reached on its own.
+/// The resource-server package over real HTTP: an API built on it (and test endpoints beside it) takes tokens from the
+/// library's test host; forged tokens are signed with that server's own key, so each check is reached on its own.
 /// </summary>
 [TestFixture(DatabaseKind.Sqlite)]
 [TestFixture(DatabaseKind.PostgreSql)]
 public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixture(database)
 {
-    private SampleApiHost _api = null!;
+    private LibraryApiHost _api = null!;
     private HttpClient _apiClient = null!;
     private string _researchBot = null!;
     private string _searchTool = null!;
     private string _aliceViaResearchBot = null!;
     private string _aliceViaSearchTool = null!;
 
+    private LibraryServer Library => (LibraryServer)Server;
+
     [OneTimeSetUp]
     public async Task StartApiAsync()
     {
         await RegisterAsync("meter-bot", ["read:articles"], budget: new BudgetPolicy { MaxApiCallsPerHour = 3 });
-        _api = await SampleApiHost.StartAsync(Server, map: app =>
+        _api = await LibraryApiHost.StartAsync(Library, map: app =>
         {
             app.MapGet("/test/only-research-bot", () => "ok").RequireAuthorization(p => p.AllowActors("research-bot"));
             app.MapGet("/test/no-search-tool", () => "ok").RequireAuthorization(p => p.ForbidActors("search-tool"));
@@ -250,7 +252,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     [Test]
     public async Task Api_calls_are_metered_per_agent_per_hour_across_api_instances()
     {
-        await using var second = await SampleApiHost.StartAsync(Server);
+        await using var second = await LibraryApiHost.StartAsync(Library);
         using var secondClient = second.Http();
         var token = await AgentTokenAsync("meter-bot");
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
@@ -288,7 +290,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     [Test]
     public async Task When_the_ledger_cannot_be_reached_calls_are_refused_not_let_through()
     {
-        await using var misconfigured = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?> { ["Api:ClientSecret"] = "wrong-secret-0123456789abcdef" });
+        await using var misconfigured = await LibraryApiHost.StartAsync(Library, metering: o => o.ReporterClientSecret = "wrong-secret-0123456789abcdef");
         using var client = misconfigured.Http();
         using var response = await SendAsBearerAsync(client, "articles", _researchBot);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
@@ -298,10 +300,8 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     [Test]
     public async Task A_usage_endpoint_that_answers_404_does_not_switch_budgets_off()
     {
-        await using var wrongPath = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?>
-        {
-            ["Api:UsageEndpoint"] = new Uri(Server.BaseAddress, "t/no-such-tenant/api/v1/agents/").AbsoluteUri + "{agentId}/usage",
-        });
+        await using var wrongPath = await LibraryApiHost.StartAsync(Library,
+            metering: o => o.UsageEndpoint = new Uri(Server.BaseAddress, "t/no-such-tenant/api/v1/agents/").AbsoluteUri + "{agentId}/usage");
         using var client = wrongPath.Http();
         using var response = await SendAsBearerAsync(client, "articles", _researchBot);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
@@ -312,7 +312,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     {
         var token = Forge("two audiences");
         Assert.That((await GetAsync("articles", token)).Status, Is.EqualTo(HttpStatusCode.OK), "accepted by default: one of its audiences is this API");
-        await using var strict = await SampleApiHost.StartAsync(Server, new Dictionary<string, string?> { ["Api:RequireSingleAudience"] = "true" });
+        await using var strict = await LibraryApiHost.StartAsync(Library, bearer: o => o.RequireSingleAudience = true);
         using var client = strict.Http();
         using var response = await SendAsBearerAsync(client, "articles", token);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -363,7 +363,7 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     private string Forge(string variant, JsonObject? act = null, string sub = "agent:research-bot", string scope = "read:articles")
     {
         var real = new JsonWebToken(_researchBot);
-        var serverKey = (ECDsaSecurityKey)LumoAuth.Agents.SampleHost.Keys.LocalKeys.LoadOrCreateSigningKeys(Server.DataDirectory)[0];
+        var serverKey = Library.Keys.Signing;
         var key = variant == "unknown key"
             ? new ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256)) { KeyId = "forged-" + Guid.NewGuid().ToString("N") }
             : new ECDsaSecurityKey(serverKey.ECDsa) { KeyId = real.Kid };

@@ -21,7 +21,7 @@ public sealed class PromptConsentTests
         _server = await SampleServer.StartAsync(DatabaseKind.Sqlite);
 
         // Alice consented before: without prompt=consent the request would go straight to the callback.
-        await UserConsentFlow.UserTokenAsync(_server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles search:web");
+        await UserConsentFlow.UserTokenAsync(_server, "research-bot", SampleAgentServerFixture.ResearchBotSecret, "read:articles search:web");
     }
 
     [OneTimeTearDown]

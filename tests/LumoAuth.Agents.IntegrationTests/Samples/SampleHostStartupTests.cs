@@ -34,7 +34,7 @@ public sealed class SampleHostStartupTests
                 Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), server.BaseAddress.ToString());
 
                 // A real request through the store: the seeded agent gets its token from either instance.
-                var token = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
+                var token = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", SampleAgentServerFixture.ResearchBotSecret);
                 Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
             }
 

@@ -11,7 +11,7 @@ public class AuditCompletenessTests
     [TestCase(DatabaseKind.PostgreSql)]
     public async Task Every_issued_token_and_every_refusal_has_exactly_one_record(DatabaseKind database)
     {
-        await using var server = await SampleServer.StartAsync(database);
+        await using var server = await LibraryServer.StartAsync(database);
         using var http = server.Http();
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var responses = await Task.WhenAll(Enumerable.Range(0, 120).Select(i => i % 3 == 0

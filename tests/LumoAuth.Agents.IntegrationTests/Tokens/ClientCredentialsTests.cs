@@ -50,7 +50,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
     public async Task The_token_verifies_against_the_published_JWKS()
     {
         var token = await AgentTokenAsync("search-tool");
-        Assert.That((string?)TokenEndpoint.Header(token)["alg"], Is.EqualTo("ES256"), "the sample signs with P-256 (see LocalKeys)");
+        Assert.That((string?)TokenEndpoint.Header(token)["alg"], Is.EqualTo("ES256"), "the test host signs with its P-256 key");
         var jwks = new JsonWebKeySet(await Client.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative)));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {

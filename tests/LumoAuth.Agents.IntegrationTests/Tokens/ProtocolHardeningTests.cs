@@ -18,8 +18,9 @@ public class ProtocolHardeningTests(DatabaseKind database) : AgentServerFixture(
     public async Task Only_token_exchange_may_be_anonymous(string grantType)
     {
         var response = await TokenEndpoint.PostAsync(Client, [("grant_type", grantType), ("code", "x"), ("refresh_token", "x"), ("redirect_uri", UserConsentFlow.RedirectUri)]);
-        Assert.That((int)response.Status, Is.AnyOf(400, 401), response.ToString());
-        Assert.That(response["error"], Is.AnyOf("invalid_client", "invalid_request", "unsupported_grant_type"), response.ToString());
+        Assert.That((int)response.Status, Is.EqualTo(401), response.ToString());
+        Assert.That(response["error"], Is.EqualTo("invalid_client"), response.ToString());
+        Assert.That(response["error_code"], Is.EqualTo("client_identification_required"), response.ToString());
         Assert.That(response["access_token"], Is.Null);
     }
 
@@ -116,7 +117,7 @@ public class ProtocolHardeningTests(DatabaseKind database) : AgentServerFixture(
     public async Task Introspection_takes_no_token_in_the_url()
     {
         var token = await AgentTokenAsync("research-bot");
-        using var response = await Client.GetAsync(new Uri($"/connect/introspect?token={token}&client_id=acme-corp-api&client_secret={LumoAuth.Agents.SampleHost.Data.DemoSeeder.ApiSecret}", UriKind.Relative));
+        using var response = await Client.GetAsync(new Uri($"/connect/introspect?token={token}&client_id=acme-corp-api&client_secret={TestTenant.ApiSecret}", UriKind.Relative));
         var body = await response.Content.ReadAsStringAsync();
         Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
         Assert.That(body, Does.Contain("invalid_request").And.Not.Contain("\"active\""));

@@ -7,7 +7,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 namespace LumoAuth.Agents.IntegrationTests.Tokens;
 
 /// <summary>
-/// Two sample-server instances over one real PostgreSQL database, each keeping agent profiles, consents and client
+/// Two token-server instances over one real PostgreSQL database, each keeping agent profiles, consents and client
 /// applications between requests (<c>LumoAgents:RegistryCacheDuration</c>). A change made on one instance takes effect
 /// there at once and on the other within the cache duration; with the duration at zero, on both at once. A copy kept
 /// before a change never writes the old values back.
@@ -45,7 +45,7 @@ public class RegistryCacheAcrossInstancesTests
         await using (second)
         {
             Assert.That(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationSnapshots<OpenIddictEntityFrameworkCoreApplication>.Supported,
-                Is.True, "the sample's application entity is kept across requests");
+                Is.True, "OpenIddict's default application entity is kept across requests");
             await RegisterAndWarmAsync(first, second, "rotating-agent");
 
             const string rotated = "rotated-secret-for-the-cache-test-0001";
@@ -101,7 +101,7 @@ public class RegistryCacheAcrossInstancesTests
     [Test]
     public async Task A_kept_copy_can_be_updated_twice_and_deleted_in_one_request()
     {
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?> { ["LumoAgents:RegistryCacheDuration"] = "00:00:30" });
+        await using var server = await LibraryServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?> { ["LumoAgents:RegistryCacheDuration"] = "00:00:30" });
         const string client = "copy-write-client";
         OpenIddictApplicationDescriptor Named(string name) => new() { ClientId = client, ClientType = OpenIddictConstants.ClientTypes.Public, DisplayName = name };
         await server.WithServiceAsync<object?, IOpenIddictApplicationManager>(async manager => await manager.CreateAsync(Named("One")));
@@ -122,15 +122,15 @@ public class RegistryCacheAcrossInstancesTests
             Is.Null, "deleted, and not kept");
     }
 
-    private static async Task<(SampleServer First, SampleServer Second)> TwoInstancesAsync(string duration)
+    private static async Task<(LibraryServer First, LibraryServer Second)> TwoInstancesAsync(string duration)
     {
-        var settings = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-cache.test/", ["LumoAgents:RegistryCacheDuration"] = duration };
-        var first = await SampleServer.StartAsync(DatabaseKind.PostgreSql, settings);
-        return (first, await SampleServer.StartAsync(DatabaseKind.PostgreSql, settings, dataDirectory: first.DataDirectory, connectionString: first.ConnectionString));
+        var settings = new Dictionary<string, string?> { ["LumoAgents:RegistryCacheDuration"] = duration };
+        var first = await LibraryServer.StartAsync(new LibraryServerOptions { Database = DatabaseKind.PostgreSql, Settings = settings, Issuer = new Uri("http://lumo-cache.test/") });
+        return (first, await LibraryServer.StartAsync(new LibraryServerOptions { SharedWith = first, Settings = settings }));
     }
 
     /// <summary>Registers an agent on the first instance and gets a token from each, so both now keep its profile and client.</summary>
-    private static async Task RegisterAndWarmAsync(SampleServer first, SampleServer second, string id)
+    private static async Task RegisterAndWarmAsync(LibraryServer first, LibraryServer second, string id)
     {
         var registered = await first.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(registry => registry.RegisterAsync(new AgentRegistration
         {
@@ -145,7 +145,7 @@ public class RegistryCacheAcrossInstancesTests
     }
 
     /// <summary>Asks <paramref name="server"/> for a token every 50 ms until it refuses, for at most 10 seconds.</summary>
-    private static async Task<(TokenResponse Last, TimeSpan Elapsed, int Accepted)> UntilRefusedAsync(SampleServer server, string clientId, string secret, long since)
+    private static async Task<(TokenResponse Last, TimeSpan Elapsed, int Accepted)> UntilRefusedAsync(LibraryServer server, string clientId, string secret, long since)
     {
         using var http = server.Http();
         var accepted = 0;

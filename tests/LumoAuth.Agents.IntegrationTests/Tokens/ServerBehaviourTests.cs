@@ -8,38 +8,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LumoAuth.Agents.IntegrationTests.Tokens;
 
-/// <summary>Host-level behaviour: restarts, mandatory client authentication, audit failures, start-up validation.</summary>
+/// <summary>Host-level behaviour: mandatory client authentication, audit and policy-store failures, start-up validation.</summary>
 public class ServerBehaviourTests
 {
     [Test]
-    public async Task Tokens_survive_a_restart_of_the_server()
-    {
-        string dataDirectory, connectionString, aliceToken, actorToken;
-        var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-restart.test/" };
-        await using (var first = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer))
-        {
-            dataDirectory = first.DataDirectory;
-            connectionString = first.ConnectionString;
-            aliceToken = await UserConsentFlow.UserTokenAsync(first, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
-            using var client = first.Http();
-            actorToken = (await TokenEndpoint.ClientCredentialsAsync(client, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
-        }
-
-        await using var second = await SampleServer.StartAsync(DatabaseKind.Sqlite, dataDirectory: dataDirectory, connectionString: connectionString,
-            settings: issuer);
-        using var http = second.Http();
-
-        var response = await TokenEndpoint.PostAsync(http, TokenEndpoint.Exchange(aliceToken, actorToken));
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
-        Assert.That((string?)TokenEndpoint.Payload(response.AccessToken)["sub"], Is.EqualTo("user:alice"));
-        var jwks = await http.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative));
-        Assert.That(jwks, Does.Contain((string)TokenEndpoint.Header(actorToken)["kid"]!), "the signing key is the same after the restart");
-    }
-
-    [Test]
     public async Task Exchange_requires_client_authentication_when_the_host_says_so()
     {
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
+        await using var server = await LibraryServer.StartAsync(DatabaseKind.Sqlite,
             new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" });
         using var http = server.Http();
         var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
@@ -93,8 +68,10 @@ public class ServerBehaviourTests
     [Test]
     public async Task No_token_is_released_when_the_audit_record_cannot_be_written()
     {
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
-            configureServices: services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, FailingAuditStore>()));
+        await using var server = await LibraryServer.StartAsync(new LibraryServerOptions
+        {
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, FailingAuditStore>()),
+        });
         using var http = server.Http();
         var response = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
         Assert.That(response["access_token"], Is.Null, response.ToString());
@@ -106,14 +83,16 @@ public class ServerBehaviourTests
     [Test]
     public async Task A_failing_policy_store_refuses_the_request_and_records_it()
     {
-        var issuer = new Dictionary<string, string?> { ["Sample:Issuer"] = "http://lumo-policy.test/" };
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer);
+        await using var server = await LibraryServer.StartAsync(new LibraryServerOptions { Issuer = new Uri("http://lumo-policy.test/") });
         var alice = await UserConsentFlow.UserTokenAsync(server, "research-bot", AgentServerFixture.ResearchBotSecret, "read:articles");
         using var http = server.Http();
         var actor = (await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).AccessToken;
 
-        await using var broken = await SampleServer.StartAsync(DatabaseKind.Sqlite, issuer, server.DataDirectory, server.ConnectionString,
-            configureServices: services => services.Replace(ServiceDescriptor.Scoped<IConsentStore, FailingConsentStore>()));
+        await using var broken = await LibraryServer.StartAsync(new LibraryServerOptions
+        {
+            SharedWith = server,
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Scoped<IConsentStore, FailingConsentStore>()),
+        });
         using var brokenHttp = broken.Http();
         var response = await TokenEndpoint.PostAsync(brokenHttp, TokenEndpoint.Exchange(alice, actor));
         Assert.That(response["error"], Is.EqualTo("server_error"), response.ToString());
@@ -126,7 +105,7 @@ public class ServerBehaviourTests
     [Test]
     public async Task The_host_refuses_to_start_with_invalid_agent_options()
     {
-        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        var failure = await Assert.CatchAsync(async () => await LibraryServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
         {
             ["LumoAgents:MaxChainDepth"] = "0",
             ["LumoAgents:MaxAccessTokenLifetime"] = "05:00:00",
@@ -138,7 +117,7 @@ public class ServerBehaviourTests
     [Test]
     public async Task The_host_refuses_to_start_with_an_unsafe_workload_trust()
     {
-        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        var failure = await Assert.CatchAsync(async () => await LibraryServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
         {
             ["LumoAgents:Workload:Issuers:0:Name"] = "cluster",
             ["LumoAgents:Workload:Issuers:0:Platform"] = "Kubernetes",
@@ -148,17 +127,6 @@ public class ServerBehaviourTests
             ["LumoAgents:Workload:Issuers:0:Algorithms:0"] = "HS256",
         }));
         Assert.That(failure!.ToString(), Does.Contain("LumoAgents:Workload:").And.Contain("kubernetes.default.svc").And.Contain("HS256"));
-    }
-
-    [Test]
-    public async Task The_dev_Kubernetes_issuer_refuses_to_run_outside_Development()
-    {
-        var failure = await Assert.CatchAsync(async () => await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["environment"] = "Production",
-            ["Sample:DevKubernetesIssuer"] = "true",
-        }));
-        Assert.That(failure!.ToString(), Does.Contain("Development environment only"));
     }
 
     private sealed class FailingConsentStore : IConsentStore

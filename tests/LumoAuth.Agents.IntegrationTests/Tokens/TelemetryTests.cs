@@ -36,7 +36,7 @@ public class TelemetryTests
         meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Tags(tags))));
         meters.Start();
 
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite);
+        await using var server = await LibraryServer.StartAsync(DatabaseKind.Sqlite);
         using var http = server.Http();
         Assert.That((await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret)).Status, Is.EqualTo(System.Net.HttpStatusCode.OK));
         Assert.That((await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret, "admin:all"))["error_code"], Is.EqualTo("scope_not_in_capabilities"));

@@ -104,6 +104,34 @@ public sealed class TestIssuer : IAsyncDisposable
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
+    /// <summary>
+    /// Adds to a host's <paramref name="settings"/> the trust in <paramref name="name"/> as a Kubernetes cluster with pinned
+    /// keys, at the place <paramref name="index"/> of <c>LumoAgents:Workload:Issuers</c>; tokens for <paramref name="audience"/>.
+    /// </summary>
+    public void TrustAsKubernetes(IDictionary<string, string?> settings, string name, string audience, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var trust = $"LumoAgents:Workload:Issuers:{index}:";
+        settings[trust + "Name"] = name;
+        settings[trust + "Platform"] = "Kubernetes";
+        settings[trust + "Issuer"] = IssuerOf(name);
+        settings[trust + "Audiences:0"] = audience;
+        settings[trust + "PinnedJwks"] = JwksJson(name);
+        settings[trust + "AllowHttp"] = "true";
+    }
+
+    /// <summary>A projected service account token of cluster <paramref name="name"/>, as the kubelet writes it to the pod.</summary>
+    public string MintServiceAccountToken(string name, string @namespace, string serviceAccount, string uid, string audience) => Mint(name, new Dictionary<string, object>
+    {
+        ["sub"] = $"system:serviceaccount:{@namespace}:{serviceAccount}",
+        ["aud"] = new[] { audience },
+        ["kubernetes.io"] = new Dictionary<string, object>
+        {
+            ["namespace"] = @namespace,
+            ["serviceaccount"] = new Dictionary<string, object> { ["name"] = serviceAccount, ["uid"] = uid },
+        },
+    }, DateTimeOffset.UtcNow);
+
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     private IResult Discovery(string name)

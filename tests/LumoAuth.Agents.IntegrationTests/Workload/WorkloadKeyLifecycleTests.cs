@@ -13,7 +13,7 @@ namespace LumoAuth.Agents.IntegrationTests.Workload;
 public class WorkloadKeyLifecycleTests
 {
     private TestIssuer _issuer = null!;
-    private SampleServer _server = null!;
+    private LibraryServer _server = null!;
     private HttpClient _client = null!;
     private FakeTimeProvider _time = null!;
 
@@ -22,7 +22,7 @@ public class WorkloadKeyLifecycleTests
     {
         _issuer = await TestIssuer.StartAsync();
         _time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var settings = new Dictionary<string, string?> { ["Sample:DevKubernetesIssuer"] = "false" };
+        var settings = new Dictionary<string, string?>();
         var index = 0;
         foreach (var name in new[] { "rotating", "flaky" })
         {
@@ -40,8 +40,11 @@ public class WorkloadKeyLifecycleTests
             index++;
         }
 
-        _server = await SampleServer.StartAsync(DatabaseKind.Sqlite, settings,
-            configureServices: services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
+        _server = await LibraryServer.StartAsync(new LibraryServerOptions
+        {
+            Settings = settings,
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)),
+        });
         _client = _server.Http();
     }
 
@@ -49,7 +52,11 @@ public class WorkloadKeyLifecycleTests
     public async Task StopAsync()
     {
         _client?.Dispose();
-        _server?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
         if (_issuer is not null)
         {
             await _issuer.DisposeAsync();

@@ -3,14 +3,14 @@ using LumoAuth.Agents.IntegrationTests.Hosting;
 namespace LumoAuth.Agents.IntegrationTests.Workload;
 
 /// <summary>
-/// The sample server trusting a set of platform issuers served by <see cref="TestIssuer"/> on loopback, configured
+/// The library's test host trusting a set of platform issuers served by <see cref="TestIssuer"/> on loopback, configured
 /// the way a user would: through the <c>LumoAgents:Workload</c> configuration section.
 /// </summary>
 public abstract class WorkloadServerFixture(DatabaseKind database) : AgentServerFixture(database)
 {
     public const string Audience = "lumo-agents-test";
 
-    private readonly Dictionary<string, string?> _settings = new() { ["Sample:DevKubernetesIssuer"] = "false" };
+    private readonly Dictionary<string, string?> _settings = new();
     private int _issuers;
     private int _bindings;
 

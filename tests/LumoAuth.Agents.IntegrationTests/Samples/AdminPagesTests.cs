@@ -4,7 +4,7 @@ using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.AspNetCore.Identity;
 
-namespace LumoAuth.Agents.IntegrationTests.Admin;
+namespace LumoAuth.Agents.IntegrationTests.Samples;
 
 /// <summary>The sample's admin pages over real HTTP: who may see them, and bad input that changes nothing.</summary>
 public partial class AdminPagesTests

@@ -1,0 +1,40 @@
+using LumoAuth.Agents.IntegrationTests.Hosting;
+using LumoAuth.Agents.SampleAgent;
+
+namespace LumoAuth.Agents.IntegrationTests.Samples;
+
+/// <summary>The sample agent's whole story against the sample host and the sample API: four patterns, then four refusals.</summary>
+public sealed class SampleAgentStoryTests
+{
+    [Test]
+    public async Task The_sample_agent_runs_the_four_patterns_and_shows_each_refusal()
+    {
+        // The strict setting: agents authenticate on exchanges too (RFC 8693 §5); the sample agent does.
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["LumoAgents:RequireClientAuthenticationForExchange"] = "true" });
+        await using var api = await SampleApiHost.StartAsync(server);
+        using var output = new StringWriter();
+        var demo = await AgentDemo.RunAsync(new DemoSettings { Host = server.BaseAddress, Api = api.BaseAddress, RedirectUri = new Uri(UserConsentFlow.RedirectUri) }, output, CancellationToken.None);
+        var text = output.ToString();
+        TestContext.Out.WriteLine(text);
+        Assert.Multiple(() =>
+        {
+            Assert.That(demo.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, text);
+            Assert.That(demo.Steps, Has.Count.EqualTo(9));
+            Assert.That(text, Does.Contain("in words: Research Bot, acting for Alice"));
+            Assert.That(text, Does.Contain("the API says the caller is: Search Tool, used by Research Bot, acting for Alice"));
+            Assert.That(text, Does.Contain("\"sub\": \"system:serviceaccount:agents:research-bot\""));
+            Assert.That(text, Does.Contain("\"jkt\":"));
+            Assert.That(text, Does.Contain("an actor chain of at most 1"));
+            Assert.That(text, Does.Contain("429 TooManyRequests, Retry-After:"));
+            Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
+            Assert.That(text, Does.Contain("invalid_grant (consent_missing)"));
+        });
+
+        // Again within the hour: Digest Bot's budget is spent, so the token server refuses it a token; every step still holds.
+        using var again = new StringWriter();
+        var second = await AgentDemo.RunAsync(new DemoSettings { Host = server.BaseAddress, Api = api.BaseAddress, RedirectUri = new Uri(UserConsentFlow.RedirectUri) }, again, CancellationToken.None);
+        Assert.That(second.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, again.ToString());
+        Assert.That(again.ToString(), Does.Contain("429 temporarily_unavailable (budget_exhausted)"));
+    }
+}
