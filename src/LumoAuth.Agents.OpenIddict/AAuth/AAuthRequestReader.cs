@@ -20,32 +20,17 @@ namespace LumoAuth.Agents.OpenIddict.AAuth;
 /// it. The key comes from the agent token conveyed with the signature (this server's own, or one a trusted agent
 /// provider issued for an agent mapped here) or, for an agent-token request, from the keys the agent enrolled.
 /// </summary>
-internal sealed class AAuthRequestReader
+internal sealed class AAuthRequestReader(AAuthSignatureVerifier verifier, AAuthTokenService tokens, IAgentStore agents,
+    IOptionsMonitor<AAuthOptions> aauthOptions, IOptionsMonitor<OpenIddictServerOptions> serverOptions)
 {
-    private readonly AAuthSignatureVerifier _verifier;
-    private readonly AAuthTokenService _tokens;
-    private readonly IAgentStore _agents;
-    private readonly IOptionsMonitor<AAuthOptions> _options;
-    private readonly IOptionsMonitor<OpenIddictServerOptions> _server;
-
-    public AAuthRequestReader(AAuthSignatureVerifier verifier, AAuthTokenService tokens, IAgentStore agents,
-        IOptionsMonitor<AAuthOptions> options, IOptionsMonitor<OpenIddictServerOptions> server)
-    {
-        _verifier = verifier;
-        _tokens = tokens;
-        _agents = agents;
-        _options = options;
-        _server = server;
-    }
-
     /// <summary>
     /// The request, or the refusal to answer instead; either way the audit context as far as the request got (its
     /// type and scopes once the body is read, its agent once the key is known).
     /// </summary>
     public async ValueTask<(AAuthRequest? Request, AAuthOutcome? Refusal, AuditContext Audit)> ReadAsync(HttpContext http, AuditContext audit, CancellationToken ct)
     {
-        var options = _options.CurrentValue;
-        var issuer = AAuthTokenEndpoint.IssuerOf(http.Request, _server.CurrentValue);
+        var options = aauthOptions.CurrentValue;
+        var issuer = AAuthTokenEndpoint.IssuerOf(http.Request, serverOptions.CurrentValue);
         if (!HttpMethods.IsPost(http.Request.Method) || http.Request.ContentType is not { } contentType ||
             !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -71,7 +56,7 @@ internal sealed class AAuthRequestReader
         }
 
         var signer = new Signer(type!, parameters, issuer, options);
-        var signature = await _verifier.VerifyAsync(message, body, options.SignatureMaxAge, (conveyed, keyId, token) =>
+        var signature = await verifier.VerifyAsync(message, body, options.SignatureMaxAge, (conveyed, keyId, token) =>
             conveyed is { Scheme: ConveyedKey.JwtScheme, Jwt: { } jwt } && type != AAuthConstants.RequestAgent
                 ? ResolveAgentTokenKeyAsync(signer, jwt)
                 : ResolveEnrolledKeyAsync(signer, conveyed, keyId, token), ct);
@@ -83,7 +68,7 @@ internal sealed class AAuthRequestReader
                 "The request signature is refused: " + signature.Signature.Description, signatureError: signature.Signature.ToSignatureErrorHeader()), audit);
         }
 
-        var agent = await _agents.FindAsync(signer.AgentId!, ct);
+        var agent = await agents.FindAsync(signer.AgentId!, ct);
         if (agent is null)
         {
             return (null, AAuthOutcome.Refused(AgentErrorCodes.AgentUnknown, OAuthErrors.InvalidClient, $"No agent '{signer.AgentId}' is registered."), audit);
@@ -144,7 +129,7 @@ internal sealed class AAuthRequestReader
         }
         else
         {
-            var check = await _tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, signer.Issuer, signer.Issuer);
+            var check = await tokens.ValidateOwnAsync(jwt, AAuthConstants.AgentTokenType, signer.Issuer, signer.Issuer);
             (agentToken, error, failure) = (check.Token, check.Error, check.Failure);
             if (agentToken is not null && !LumoAuth.Agents.Subjects.SubjectIdentifier.TryGetAgentId(agentToken.Subject, out id))
             {
@@ -180,7 +165,7 @@ internal sealed class AAuthRequestReader
 
         // One answer for an unknown agent and an unenrolled key, so the endpoint does not reveal which agents exist.
         const string NotEnrolled = "The key is not one enrolled by the agent named in 'agent_id'.";
-        if (!signer.Parameters.TryGetValue("agent_id", out var claimed) || await _agents.FindAsync(claimed, ct) is not { } agent)
+        if (!signer.Parameters.TryGetValue("agent_id", out var claimed) || await agents.FindAsync(claimed, ct) is not { } agent)
         {
             signer.KeyRefusal = AgentErrorCodes.AgentKeyNotEnrolled;
             return ConveyedKeyResolution.Refuse(SignatureErrors.UnknownKey, NotEnrolled);

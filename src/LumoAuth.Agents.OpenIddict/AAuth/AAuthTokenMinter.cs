@@ -10,17 +10,8 @@ namespace LumoAuth.Agents.OpenIddict.AAuth;
 /// Turns a granted AAuth decision into tokens: the agent token bound to the enrolled key, or the auth token (and, for
 /// <c>auth</c>, its refresh token) bound by thumbprint to the key that signed, once the agent's budget allows it.
 /// </summary>
-internal sealed class AAuthTokenMinter
+internal sealed class AAuthTokenMinter(AAuthTokenService tokens, BudgetGate budgets)
 {
-    private readonly AAuthTokenService _tokens;
-    private readonly BudgetGate _budgets;
-
-    public AAuthTokenMinter(AAuthTokenService tokens, BudgetGate budgets)
-    {
-        _tokens = tokens;
-        _budgets = budgets;
-    }
-
     /// <summary>The agent token of a granted <c>agent</c> request; the decision as it is when refused.</summary>
     public AAuthOutcome AgentToken(AAuthRequest request, IssuanceDecision decision)
     {
@@ -31,7 +22,7 @@ internal sealed class AAuthTokenMinter
 
         var agent = request.Agent;
         var claims = new Dictionary<string, object> { ["cnf"] = Json(new JsonObject { ["jwk"] = request.Key.ToPublicJwk() }), ["client_id"] = agent.Id };
-        var token = _tokens.Create(AAuthConstants.AgentTokenType, request.Issuer, request.Issuer, agent.Subject, claims, decision.IssuedAt, decision.ExpiresAt, out var tokenId);
+        var token = tokens.Create(AAuthConstants.AgentTokenType, request.Issuer, request.Issuer, agent.Subject, claims, decision.IssuedAt, decision.ExpiresAt, out var tokenId);
         var body = new JsonObject
         {
             ["agent_token"] = token,
@@ -53,7 +44,7 @@ internal sealed class AAuthTokenMinter
             return AAuthOutcome.Decided(decision, audience);
         }
 
-        if (await _budgets.CheckAsync(request.Agent, ct) is { } spent)
+        if (await budgets.CheckAsync(request.Agent, ct) is { } spent)
         {
             return new AAuthOutcome { Decision = decision with { Error = spent.Error }, Audience = audience, BudgetResetAt = spent.ResetAt };
         }
@@ -70,7 +61,7 @@ internal sealed class AAuthTokenMinter
             claims["act"] = Json(act);
         }
 
-        var authToken = _tokens.Create(AAuthConstants.AuthTokenType, request.Issuer, audience, decision.Subject!, claims, decision.IssuedAt, decision.ExpiresAt, out var tokenId);
+        var authToken = tokens.Create(AAuthConstants.AuthTokenType, request.Issuer, audience, decision.Subject!, claims, decision.IssuedAt, decision.ExpiresAt, out var tokenId);
         var body = new JsonObject
         {
             ["auth_token"] = authToken,
@@ -81,7 +72,7 @@ internal sealed class AAuthTokenMinter
         if (withRefreshToken)
         {
             var refreshClaims = new Dictionary<string, object>(claims) { [AAuthConstants.ResourceClaim] = audience };
-            body["refresh_token"] = _tokens.Create(AAuthConstants.RefreshTokenType, request.Issuer, request.Issuer, decision.Subject!, refreshClaims,
+            body["refresh_token"] = tokens.Create(AAuthConstants.RefreshTokenType, request.Issuer, request.Issuer, decision.Subject!, refreshClaims,
                 decision.IssuedAt, decision.IssuedAt + request.Options.RefreshTokenLifetime, out _);
         }
 

@@ -6,23 +6,14 @@ namespace LumoAuth.Agents.OpenIddict.AAuth.Requests;
 /// <c>request_type=agent</c>: a registered agent signing with a key it enrolled gets an agent token bound to that key
 /// (<c>cnf.jwk</c>), which it then conveys with every other request.
 /// </summary>
-internal sealed class AgentRequestHandler : IAAuthRequestHandler
+internal sealed class AgentRequestHandler(AAuthPolicy policy, AAuthTokenMinter minter) : IAAuthRequestHandler
 {
-    private readonly AAuthPolicy _policy;
-    private readonly AAuthTokenMinter _minter;
-
-    public AgentRequestHandler(AAuthPolicy policy, AAuthTokenMinter minter)
-    {
-        _policy = policy;
-        _minter = minter;
-    }
-
     public string RequestType => AAuthConstants.RequestAgent;
 
     public ValueTask<AAuthOutcome> HandleAsync(AAuthRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var decision = _policy.DecideAgentToken(request.Agent, request.Options.AgentTokenLifetime);
-        return ValueTask.FromResult(_minter.AgentToken(request, decision));
+        var decision = policy.DecideAgentToken(request.Agent, request.Options.AgentTokenLifetime);
+        return ValueTask.FromResult(minter.AgentToken(request, decision));
     }
 }

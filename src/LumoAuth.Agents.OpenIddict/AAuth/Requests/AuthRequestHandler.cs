@@ -6,17 +6,8 @@ namespace LumoAuth.Agents.OpenIddict.AAuth.Requests;
 /// <c>request_type=auth</c>: agent token + the resource token a resource minted for this agent and key + scope give an
 /// auth token for that resource, bound to the key, with a refresh token.
 /// </summary>
-internal sealed class AuthRequestHandler : IAAuthRequestHandler
+internal sealed class AuthRequestHandler(AAuthPolicy policy, AAuthTokenMinter minter) : IAAuthRequestHandler
 {
-    private readonly AAuthPolicy _policy;
-    private readonly AAuthTokenMinter _minter;
-
-    public AuthRequestHandler(AAuthPolicy policy, AAuthTokenMinter minter)
-    {
-        _policy = policy;
-        _minter = minter;
-    }
-
     public string RequestType => AAuthConstants.RequestAuth;
 
     public async ValueTask<AAuthOutcome> HandleAsync(AAuthRequest request, CancellationToken cancellationToken)
@@ -28,7 +19,7 @@ internal sealed class AuthRequestHandler : IAAuthRequestHandler
             return refusal;
         }
 
-        var decision = await _policy.DecideAuthAsync(request.Agent, resource!, request.RequestedScopes, null, cancellationToken);
-        return await _minter.AuthTokenAsync(request, decision, resource!, withRefreshToken: true, cancellationToken);
+        var decision = await policy.DecideAuthAsync(request.Agent, resource!, request.RequestedScopes, null, cancellationToken);
+        return await minter.AuthTokenAsync(request, decision, resource!, withRefreshToken: true, cancellationToken);
     }
 }

@@ -10,19 +10,8 @@ namespace LumoAuth.Agents.OpenIddict.AAuth.Requests;
 /// (<c>subject_token</c>), continues that token's subject and chain to the next resource, as the new current actor.
 /// No refresh token: the chain lives no longer than the token it continues.
 /// </summary>
-internal sealed class ExchangeRequestHandler : IAAuthRequestHandler
+internal sealed class ExchangeRequestHandler(AAuthPolicy policy, AAuthTokenService tokens, AAuthTokenMinter minter) : IAAuthRequestHandler
 {
-    private readonly AAuthPolicy _policy;
-    private readonly AAuthTokenService _tokens;
-    private readonly AAuthTokenMinter _minter;
-
-    public ExchangeRequestHandler(AAuthPolicy policy, AAuthTokenService tokens, AAuthTokenMinter minter)
-    {
-        _policy = policy;
-        _tokens = tokens;
-        _minter = minter;
-    }
-
     public string RequestType => AAuthConstants.RequestExchange;
 
     public async ValueTask<AAuthOutcome> HandleAsync(AAuthRequest request, CancellationToken cancellationToken)
@@ -43,14 +32,14 @@ internal sealed class ExchangeRequestHandler : IAAuthRequestHandler
                 $"The agent '{agent.Id}' is not registered as an AAuth resource, so no auth token can have been issued for it.");
         }
 
-        var (upstreamToken, upstreamError) = await _tokens.ValidateOwnAsync(request.Parameter("subject_token"), AAuthConstants.AuthTokenType, request.Issuer, self.Identifier!.AbsoluteUri);
+        var (upstreamToken, upstreamError) = await tokens.ValidateOwnAsync(request.Parameter("subject_token"), AAuthConstants.AuthTokenType, request.Issuer, self.Identifier!.AbsoluteUri);
         if (upstreamToken is null || !TokenFactsReader.TryRead(upstreamToken, out TokenFacts? upstream))
         {
             return AAuthOutcome.Refused(AgentErrorCodes.UpstreamTokenInvalid, OAuthErrors.InvalidGrant,
                 $"The upstream auth token ('subject_token') is refused: {upstreamError ?? "its act claim is malformed"}.");
         }
 
-        var decision = await _policy.DecideAuthAsync(agent, resource!, request.RequestedScopes, upstream, cancellationToken);
-        return await _minter.AuthTokenAsync(request, decision, resource!, withRefreshToken: false, cancellationToken);
+        var decision = await policy.DecideAuthAsync(agent, resource!, request.RequestedScopes, upstream, cancellationToken);
+        return await minter.AuthTokenAsync(request, decision, resource!, withRefreshToken: false, cancellationToken);
     }
 }

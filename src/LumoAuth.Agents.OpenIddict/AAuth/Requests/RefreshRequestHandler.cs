@@ -10,27 +10,14 @@ namespace LumoAuth.Agents.OpenIddict.AAuth.Requests;
 /// <c>request_type=refresh</c>: a refresh token issued to this agent, signed for with the key it is bound to, gives a
 /// new auth token for the same resource and scopes, decided again as if the resource token were presented anew.
 /// </summary>
-internal sealed class RefreshRequestHandler : IAAuthRequestHandler
+internal sealed class RefreshRequestHandler(AAuthPolicy policy, AAuthTokenService tokens, AAuthTokenMinter minter, TimeProvider time) : IAAuthRequestHandler
 {
-    private readonly AAuthPolicy _policy;
-    private readonly AAuthTokenService _tokens;
-    private readonly AAuthTokenMinter _minter;
-    private readonly TimeProvider _time;
-
-    public RefreshRequestHandler(AAuthPolicy policy, AAuthTokenService tokens, AAuthTokenMinter minter, TimeProvider time)
-    {
-        _policy = policy;
-        _tokens = tokens;
-        _minter = minter;
-        _time = time;
-    }
-
     public string RequestType => AAuthConstants.RequestRefresh;
 
     public async ValueTask<AAuthOutcome> HandleAsync(AAuthRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (refresh, refreshError) = await _tokens.ValidateOwnAsync(request.Parameter("refresh_token"), AAuthConstants.RefreshTokenType, request.Issuer, request.Issuer);
+        var (refresh, refreshError) = await tokens.ValidateOwnAsync(request.Parameter("refresh_token"), AAuthConstants.RefreshTokenType, request.Issuer, request.Issuer);
         if (refresh is null || !TokenFactsReader.TryRead(refresh, out var facts) || AAuthJwt.ClaimString(refresh, "client_id") != request.Agent.Id)
         {
             return AAuthOutcome.Refused(AgentErrorCodes.RefreshTokenInvalid, OAuthErrors.InvalidGrant, $"The refresh token is refused: {refreshError ?? "it was not issued to this agent"}.");
@@ -48,8 +35,8 @@ internal sealed class RefreshRequestHandler : IAAuthRequestHandler
         }
 
         // Refresh tokens are issued for an agent's own auth tokens only (never after an exchange), so there is no chain.
-        var resourceRequest = new ResourceRequest(resource, facts.Scopes, facts.ExpiresAt ?? _time.GetUtcNow());
-        var decision = await _policy.DecideAuthAsync(request.Agent, resourceRequest, request.RequestedScopes, null, cancellationToken);
-        return await _minter.AuthTokenAsync(request, decision, resourceRequest, withRefreshToken: false, cancellationToken);
+        var resourceRequest = new ResourceRequest(resource, facts.Scopes, facts.ExpiresAt ?? time.GetUtcNow());
+        var decision = await policy.DecideAuthAsync(request.Agent, resourceRequest, request.RequestedScopes, null, cancellationToken);
+        return await minter.AuthTokenAsync(request, decision, resourceRequest, withRefreshToken: false, cancellationToken);
     }
 }
