@@ -2,7 +2,6 @@ using LumoAuth.Agents.AAuth;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Scopes;
 using LumoAuth.Agents.Shared;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace LumoAuth.Agents.OpenIddict.AAuth.Requests;
