@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Collections.Immutable;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -223,13 +224,13 @@ internal sealed partial class ProtocolErrorBoundary
         }
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Error, Message = "The request to {Path} failed ({Code}); an OAuth error was returned in its place.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ProtocolRequestFailed, EventName = nameof(LumoAgentsEventIds.ProtocolRequestFailed), Level = LogLevel.Error, Message = "The request to {Path} failed ({Code}); an OAuth error was returned in its place.")]
     private static partial void LogFailed(ILogger logger, PathString path, string code, Exception exception);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "The request to {Path} could not be read; refused with invalid_request.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ProtocolRequestUnreadable, EventName = nameof(LumoAgentsEventIds.ProtocolRequestUnreadable), Level = LogLevel.Information, Message = "The request to {Path} could not be read; refused with invalid_request.")]
     private static partial void LogUnreadable(ILogger logger, PathString path, Exception exception);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The refusal of an unreadable request could not be recorded.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.UnreadableRequestNotAudited, EventName = nameof(LumoAgentsEventIds.UnreadableRequestNotAudited), Level = LogLevel.Warning, Message = "The refusal of an unreadable request could not be recorded.")]
     private static partial void LogAuditFailed(ILogger logger, Exception exception);
 }
 
