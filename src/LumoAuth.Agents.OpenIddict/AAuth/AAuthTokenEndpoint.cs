@@ -1,4 +1,5 @@
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.HttpSignatures.Verification;
 using LumoAuth.Agents.OpenIddict.AAuth.Requests;
@@ -101,12 +102,12 @@ internal sealed partial class AAuthTokenEndpoint
         await ProtocolResponse.WriteErrorAsync(response, status, refusal, options, retryAfter, ct);
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "AAuth {RequestType} issued to {AgentId} (token {TokenId})")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.AAuthTokenIssued, EventName = nameof(LumoAgentsEventIds.AAuthTokenIssued), Level = LogLevel.Information, Message = "AAuth {RequestType} issued to {AgentId} (token {TokenId})")]
     private static partial void LogIssued(ILogger logger, string requestType, string? agentId, string? tokenId);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "AAuth {RequestType} refused with {Code} for {AgentId}")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.AAuthTokenRefused, EventName = nameof(LumoAgentsEventIds.AAuthTokenRefused), Level = LogLevel.Information, Message = "AAuth {RequestType} refused with {Code} for {AgentId}")]
     private static partial void LogRefused(ILogger logger, string requestType, string code, string? agentId);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "AAuth response withheld: the audit record could not be written")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.AAuthAuditFailed, EventName = nameof(LumoAgentsEventIds.AAuthAuditFailed), Level = LogLevel.Error, Message = "AAuth response withheld: the audit record could not be written")]
     private static partial void LogAuditFailed(ILogger logger, Exception exception);
 }
