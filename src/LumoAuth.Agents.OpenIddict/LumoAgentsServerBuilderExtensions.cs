@@ -58,7 +58,6 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>(
             static provider => provider.GetRequiredService<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>()));
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
-        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenService>();
 
         // Agents authenticate on every token request: remember verified client secrets briefly instead of re-running
         // OpenIddict's PBKDF2 check each time (see VerifiedSecretCache).
@@ -67,8 +66,7 @@ public static class LumoAgentsServerBuilderExtensions
         // Every token request looks up its client: keep applications across requests like agents (RegistryCacheDuration).
         builder.Services.TryAddSingleton(typeof(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationSnapshots<>));
         builder.Services.Replace(ServiceDescriptor.Scoped(typeof(global::OpenIddict.Abstractions.IOpenIddictApplicationCache<>), typeof(LumoAuth.Agents.OpenIddict.Clients.SharedApplicationCache<>)));
-        builder.Services.TryAddScoped<LumoAuth.Agents.OpenIddict.AAuth.AAuthTokenEndpoint>();
-        builder.Services.TryAddScoped<LumoAuth.Agents.Shared.AAuthSignatureVerifier>();
+        LumoAuth.Agents.OpenIddict.AAuth.AAuthServices.Add(builder.Services);
         // The policies of the admin, audit and usage APIs (agents:admin, agents:usage).
         builder.Services.AddLumoAgentsApiPolicies();
         return new LumoAgentsServerBuilder(builder.Services);

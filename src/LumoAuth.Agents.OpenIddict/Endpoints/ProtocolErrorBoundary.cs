@@ -1,9 +1,8 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Configuration;
+using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -55,9 +54,9 @@ internal sealed partial class ProtocolErrorBoundary
         string? refusal = null;
         if (http.Request.ContentLength > MaxBodyBytes)
         {
-            var tooLarge = (413, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, $"The request body is larger than this endpoint accepts ({MaxBodyBytes / 1024} KB).");
+            var tooLarge = Unreadable($"The request body is larger than this endpoint accepts ({MaxBodyBytes / 1024} KB).");
             await TryAuditAsync(http, tooLarge);
-            await WriteAsync(http, tooLarge, _options.CurrentValue);
+            await WriteAsync(http, (413, tooLarge));
             return true;
         }
 
@@ -77,9 +76,9 @@ internal sealed partial class ProtocolErrorBoundary
             return false;
         }
 
-        var error = (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, refusal);
+        var error = Unreadable(refusal);
         await TryAuditAsync(http, error);
-        await WriteAsync(http, error, _options.CurrentValue);
+        await WriteAsync(http, (400, error));
         return true;
     }
 
@@ -104,45 +103,46 @@ internal sealed partial class ProtocolErrorBoundary
 
     internal async Task AnswerAsync(HttpContext http, Exception exception)
     {
-        var error = Classify(exception);
-        if (error.Status >= 500)
+        var answer = Classify(exception);
+        if (answer.Status >= 500)
         {
-            LogFailed(_logger, http.Request.Path, error.Code, exception);
+            LogFailed(_logger, http.Request.Path, answer.Error.Code, exception);
         }
         else
         {
             LogUnreadable(_logger, http.Request.Path, exception);
-            await TryAuditAsync(http, error);
+            await TryAuditAsync(http, answer.Error);
         }
 
-        await WriteAsync(http, error, _options.CurrentValue);
+        await WriteAsync(http, answer);
     }
 
     /// <summary>How a failure is answered; decided by the exception's type, never its message.</summary>
-    internal static (int Status, string OAuthError, string Code, string Description) Classify(Exception exception)
+    internal static (int Status, AgentError Error) Classify(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
             switch (current)
             {
                 case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
-                    return (413, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, "The request body is larger than this endpoint accepts.");
+                    return (413, Unreadable("The request body is larger than this endpoint accepts."));
                 case BadHttpRequestException or InvalidDataException:
-                    return (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable,
-                        "The request could not be read: send an application/x-www-form-urlencoded body of at most 1024 parameters.");
+                    return (400, Unreadable("The request could not be read: send an application/x-www-form-urlencoded body of at most 1024 parameters."));
                 case System.Text.Json.JsonException or System.Text.DecoderFallbackException:
-                    return (400, OAuthErrors.InvalidRequest, AgentErrorCodes.RequestUnreadable, "The request body is not valid UTF-8 JSON.");
+                    return (400, Unreadable("The request body is not valid UTF-8 JSON."));
             }
         }
 
         if (StoreFailures.IsUnavailable(exception))
         {
-            return (503, OAuthErrors.TemporarilyUnavailable, AgentErrorCodes.StoreUnavailable,
-                "The server's database is not answering; nothing was issued. Try again shortly.");
+            return (503, new AgentError(AgentErrorCodes.StoreUnavailable, OAuthErrors.TemporarilyUnavailable,
+                "The server's database is not answering; nothing was issued. Try again shortly."));
         }
 
-        return (500, OAuthErrors.ServerError, AgentErrorCodes.ServerFailure, "The server could not complete the request; nothing was issued.");
+        return (500, new AgentError(AgentErrorCodes.ServerFailure, OAuthErrors.ServerError, "The server could not complete the request; nothing was issued."));
     }
+
+    private static AgentError Unreadable(string description) => new(AgentErrorCodes.RequestUnreadable, OAuthErrors.InvalidRequest, description);
 
     /// <summary>
     /// The first parameter (query or form) whose name or value holds a control character: no OAuth parameter can, and
@@ -202,33 +202,14 @@ internal sealed partial class ProtocolErrorBoundary
 
     private sealed record EndpointPaths(OpenIddictServerOptions Options, FrozenSet<string> All, FrozenSet<string> PostOnly);
 
-    internal static async Task WriteAsync(HttpContext http, (int Status, string OAuthError, string Code, string Description) error, LumoAgentsOptions options)
+    /// <summary>Answers in place of whatever the response held so far (headers a handler set included).</summary>
+    private Task WriteAsync(HttpContext http, (int Status, AgentError Error) answer)
     {
         http.Response.Clear();
-        http.Response.StatusCode = error.Status;
-        http.Response.Headers.CacheControl = "no-store";
-        if (error.Status == StatusCodes.Status413PayloadTooLarge)
-        {
-            // The unread rest of the body is not drained: tell the client not to reuse the connection for its next request.
-            http.Response.Headers.Connection = "close";
-        }
-        if (error.Status == StatusCodes.Status503ServiceUnavailable)
-        {
-            http.Response.Headers.RetryAfter = StoreFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        }
-
-        http.Response.ContentType = "application/json;charset=UTF-8";
-        var body = new JsonObject
-        {
-            ["error"] = error.OAuthError,
-            ["error_description"] = error.Description,
-            ["error_uri"] = options.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + error.Code,
-            ["error_code"] = error.Code,
-        };
-        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+        return ProtocolResponse.WriteErrorAsync(http.Response, answer.Status, answer.Error, _options.CurrentValue, retryAfter: null, http.RequestAborted);
     }
 
-    private async Task TryAuditAsync(HttpContext http, (int Status, string OAuthError, string Code, string Description) error)
+    private async Task TryAuditAsync(HttpContext http, AgentError error)
     {
         try
         {
@@ -243,13 +224,13 @@ internal sealed partial class ProtocolErrorBoundary
         }
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Error, Message = "The request to {Path} failed ({Code}); an OAuth error was returned in its place.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ProtocolRequestFailed, EventName = nameof(LumoAgentsEventIds.ProtocolRequestFailed), Level = LogLevel.Error, Message = "The request to {Path} failed ({Code}); an OAuth error was returned in its place.")]
     private static partial void LogFailed(ILogger logger, PathString path, string code, Exception exception);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "The request to {Path} could not be read; refused with invalid_request.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.ProtocolRequestUnreadable, EventName = nameof(LumoAgentsEventIds.ProtocolRequestUnreadable), Level = LogLevel.Information, Message = "The request to {Path} could not be read; refused with invalid_request.")]
     private static partial void LogUnreadable(ILogger logger, PathString path, Exception exception);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The refusal of an unreadable request could not be recorded.")]
+    [LoggerMessage(EventId = LumoAgentsEventIds.UnreadableRequestNotAudited, EventName = nameof(LumoAgentsEventIds.UnreadableRequestNotAudited), Level = LogLevel.Warning, Message = "The refusal of an unreadable request could not be recorded.")]
     private static partial void LogAuditFailed(ILogger logger, Exception exception);
 }
 

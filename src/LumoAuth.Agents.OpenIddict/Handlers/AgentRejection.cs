@@ -9,7 +9,7 @@ namespace LumoAuth.Agents.OpenIddict.Handlers;
 internal static class AgentRejection
 {
     public static void Reject(OpenIddictServerEvents.BaseValidatingContext context, AgentError error, LumoAgentsOptions options) =>
-        context.Reject(error.OAuthError, WireSafe(error.Description), options.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + error.Code);
+        context.Reject(error.OAuthError, WireSafe(error.Description), Endpoints.ProtocolResponse.ErrorUri(options, error.Code));
 
     /// <summary>Refuses a token request before any policy ran, keeping the refusal as the request's decision for the audit.</summary>
     public static void RejectTokenRequest(OpenIddictServerEvents.ValidateTokenRequestContext context, AgentError error, LumoAgentsOptions options)

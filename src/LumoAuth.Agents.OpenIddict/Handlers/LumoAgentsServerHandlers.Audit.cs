@@ -5,6 +5,7 @@ using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Diagnostics;
 using LumoAuth.Agents.Errors;
 using LumoAuth.Agents.Issuance;
+using LumoAuth.Agents.OpenIddict.Endpoints;
 using LumoAuth.Agents.OpenIddict.Tokens;
 using Microsoft.AspNetCore;
 using Microsoft.Extensions.Logging;
@@ -124,55 +125,60 @@ public static partial class LumoAgentsServerHandlers
                     ClientIp = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString(),
                 };
 
-                try
+                if (decision is not null)
                 {
-                    if (decision is not null)
+                    if (decision.Error is { } sent && response.ErrorDescription is { } description)
                     {
-                        if (decision.Error is { } sent && response.ErrorDescription is { } description)
-                        {
-                            decision = decision with { Error = sent with { Description = description } }; // record what was sent
-                        }
+                        decision = decision with { Error = sent with { Description = description } }; // record what was sent
+                    }
 
-                        await _trail.RecordAsync(decision, audit, context.CancellationToken);
-                        if (decision.Error is { } error)
-                        {
-                            response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = error.Code;
-                            LogRefused(_logger, audit.GrantType, error.Code, decision.AgentId, decision.Subject);
-                        }
-                        else
-                        {
-                            LogIssued(_logger, audit.GrantType, decision.AgentId, decision.Subject, decision.Chain.Depth, audit.TokenId);
-                        }
+                    if (await AuditGate.RecordAsync(_trail, decision, audit, context.CancellationToken) is { } withheld)
+                    {
+                        Withhold(context, withheld);
+                    }
+                    else if (decision.Error is { } error)
+                    {
+                        response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = error.Code;
+                        LogRefused(_logger, audit.GrantType, error.Code, decision.AgentId, decision.Subject);
                     }
                     else
                     {
-                        var code = ProtocolErrorCodes.FromError(response.Error, response.ErrorUri, request?.RequestedTokenType);
-                        await _trail.RecordProtocolRefusalAsync(response.Error!, response.ErrorDescription, code, audit, context.CancellationToken);
-                        response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = code;
-                        response.ErrorUri = _options.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + code; // ours, not OpenIddict's
-                        LogRefused(_logger, audit.GrantType, code, audit.ClientId, null);
-                    }
-                }
-        #pragma warning disable CA1031 // Any failure to record must withhold the token, whatever its type.
-                catch (Exception exception)
-        #pragma warning restore CA1031
-                {
-                    LogAuditFailed(_logger, exception);
-                    foreach (var name in response.GetParameters().Keys.ToList())
-                    {
-                        response.RemoveParameter(name);
+                        LogIssued(_logger, audit.GrantType, decision.AgentId, decision.Subject, decision.Chain.Depth, audit.TokenId);
                     }
 
-                    // Nothing leaves unrecorded. When the database is only unreachable, retrying helps: 503 with Retry-After.
-                    var unavailable = StoreFailures.IsUnavailable(exception);
-                    response.Error = StoreFailures.OAuthErrorFor(exception);
-                    response.ErrorDescription = "The request could not be recorded in the audit trail, so it was not completed." + (unavailable ? " Try again shortly." : string.Empty);
-                    response.ErrorUri = _options.CurrentValue.ErrorDocumentationUri.GetLeftPart(UriPartial.Path) + "#" + AgentErrorCodes.AuditUnavailable;
-                    response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = AgentErrorCodes.AuditUnavailable;
-                    if (unavailable)
-                    {
-                        context.Transaction.GetAgentState().RetryAt = _time.GetUtcNow().AddSeconds(StoreFailures.RetryAfterSeconds);
-                    }
+                    return;
+                }
+
+                var code = ProtocolErrorCodes.FromError(response.Error, response.ErrorUri, request?.RequestedTokenType);
+                if (await AuditGate.RecordRefusalAsync(_trail, response.Error!, response.ErrorDescription, code, audit, context.CancellationToken) is { } refused)
+                {
+                    Withhold(context, refused);
+                    return;
+                }
+
+                response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = code;
+                response.ErrorUri = ProtocolResponse.ErrorUri(_options.CurrentValue, code); // ours, not OpenIddict's
+                LogRefused(_logger, audit.GrantType, code, audit.ClientId, null);
+            }
+
+            /// <summary>Replaces the whole response with the audit gate's refusal: nothing leaves unrecorded.</summary>
+            private void Withhold(ApplyTokenResponseContext context, AuditWithheld withheld)
+            {
+                LogAuditFailed(_logger, withheld.Exception);
+                var response = context.Response;
+                foreach (var name in response.GetParameters().Keys.ToList())
+                {
+                    response.RemoveParameter(name);
+                }
+
+                response.Error = withheld.Error.OAuthError;
+                response.ErrorDescription = withheld.Error.Description;
+                response.ErrorUri = ProtocolResponse.ErrorUri(_options.CurrentValue, withheld.Error.Code);
+                response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] = withheld.Error.Code;
+                if (withheld.Unavailable)
+                {
+                    // When the database is only unreachable, retrying helps: 503 with Retry-After (Exchange.ApplyRetryAfter).
+                    context.Transaction.GetAgentState().RetryAt = _time.GetUtcNow().AddSeconds(StoreFailures.RetryAfterSeconds);
                 }
             }
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Errors;
+using LumoAuth.Agents.OpenIddict.Endpoints;
 using Microsoft.AspNetCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -164,8 +164,7 @@ public static partial class LumoAgentsServerHandlers
                     context.Response.Error == OAuthErrors.TemporarilyUnavailable)
                 {
                     response.StatusCode = (string?)context.Response[LumoAgentsOpenIddictConstants.ErrorCodeParameter] == AgentErrorCodes.BudgetExhausted ? 429 : 503;
-                    var seconds = Math.Max(1, (long)Math.Ceiling((resetAt - _time.GetUtcNow()).TotalSeconds));
-                    response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                    response.Headers.RetryAfter = ProtocolResponse.RetryAfterSeconds(resetAt, _time.GetUtcNow());
                 }
 
                 return ValueTask.CompletedTask;

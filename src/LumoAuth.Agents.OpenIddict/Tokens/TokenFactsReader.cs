@@ -1,12 +1,15 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Scopes;
+using LumoAuth.Agents.Shared;
+using Microsoft.IdentityModel.JsonWebTokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace LumoAuth.Agents.OpenIddict.Tokens;
 
-/// <summary>Reads a principal OpenIddict has already validated into host-neutral <see cref="TokenFacts"/>.</summary>
+/// <summary>Reads a token already validated (a principal OpenIddict built, or an AAuth JWT) into host-neutral <see cref="TokenFacts"/>.</summary>
 internal static class TokenFactsReader
 {
     public static bool TryRead(ClaimsPrincipal principal, out TokenFacts facts, out string? error)
@@ -47,6 +50,33 @@ internal static class TokenFactsReader
             IssuedAt = principal.GetCreationDate(),
             Chain = chain,
             MayAct = mayAct,
+        };
+        return true;
+    }
+
+    /// <summary>Reads an AAuth token this server issued (auth or refresh token); false when it names no subject or its <c>act</c> is malformed.</summary>
+    public static bool TryRead(JsonWebToken token, [NotNullWhen(true)] out TokenFacts? facts)
+    {
+        facts = null;
+        var chain = ActorChain.Empty;
+        if (AAuthJwt.ClaimJson(token, "act") is { } act && !ActorChain.TryParse(act.GetRawText(), out chain, out _))
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(token.Subject))
+        {
+            return false;
+        }
+
+        facts = new TokenFacts
+        {
+            Subject = token.Subject,
+            Issuer = token.Issuer,
+            TokenId = token.Id,
+            Scopes = ScopeSet.Parse(AAuthJwt.ClaimString(token, "scope")),
+            ExpiresAt = new DateTimeOffset(token.ValidTo, TimeSpan.Zero),
+            Chain = chain,
         };
         return true;
     }
