@@ -1,4 +1,3 @@
-using LumoAuth.Agents.OpenIddict.AAuth;
 using LumoAuth.Agents.SampleHost.AAuth;
 using LumoAuth.Agents.SampleHost.Benchmarking;
 using LumoAuth.Agents.SampleHost.Data;

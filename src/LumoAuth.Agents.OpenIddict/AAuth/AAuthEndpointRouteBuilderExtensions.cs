@@ -1,14 +1,16 @@
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.AAuth;
 using LumoAuth.Agents.HttpSignatures.Keys;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 
-namespace LumoAuth.Agents.OpenIddict.AAuth;
+using LumoAuth.Agents.OpenIddict.AAuth;
+
+// Kept in the ASP.NET Core routing namespace, beside the host's other Map* calls.
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the AAuth token endpoint and its metadata document.</summary>
 public static class AAuthEndpointRouteBuilderExtensions
@@ -29,7 +31,7 @@ public static class AAuthEndpointRouteBuilderExtensions
             tokenPaths = ["/aauth/agent/token"];
         }
 
-        var protocolPaths = endpoints.ServiceProvider.GetService<Endpoints.ProtocolEndpointPaths>();
+        var protocolPaths = endpoints.ServiceProvider.GetService<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolEndpointPaths>();
         foreach (var path in tokenPaths)
         {
             protocolPaths?.Add(path);

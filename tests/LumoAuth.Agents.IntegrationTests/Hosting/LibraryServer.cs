@@ -1,4 +1,3 @@
-using LumoAuth.Agents.OpenIddict.AAuth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
