@@ -39,12 +39,15 @@ public class AAuthAnswerTests(DatabaseKind database) : AAuthFixture(database)
     [Test]
     public async Task No_answer_leaves_when_its_audit_record_cannot_be_written_and_a_store_that_is_not_answering_says_when_to_retry()
     {
-        await using var server = await SampleServer.StartAsync(Database,
-            configureServices: services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, UnreachableAuditStore>()));
+        await using var server = await LibraryServer.StartAsync(new LibraryServerOptions
+        {
+            Database = Database,
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Scoped<IAuditStore, UnreachableAuditStore>()),
+        });
         using var http = server.Http();
         using var content = new StringContent("{\"request_type\":\"agent\"}", Encoding.UTF8, "text/plain");
 
-        using var response = await http.PostAsync(new Uri(server.BaseAddress, SeedPath.TrimStart('/')), content);
+        using var response = await http.PostAsync(new Uri(server.BaseAddress, LibraryServer.AAuthTokenPath.TrimStart('/')), content);
         var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
 
         Assert.Multiple(() =>
