@@ -38,7 +38,7 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
     public async Task Agents_get_plain_JWTs_while_the_hosts_own_clients_keep_the_servers_encryption()
     {
         var agent = await TokenEndpoint.ClientCredentialsAsync(Client, "research-bot", ResearchBotSecret);
-        var service = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", LumoAuth.Agents.SampleHost.Data.DemoSeeder.AdminSecret, "agents:admin");
+        var service = await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin");
         Assert.Multiple(() =>
         {
             Assert.That(agent.AccessToken.Split('.'), Has.Length.EqualTo(3), "an agent's token is a JWS any resource reads with the published keys");

@@ -42,8 +42,11 @@ public class ServerBehaviourTests
     [Test]
     public async Task Without_a_default_audience_a_client_credentials_request_is_told_what_works()
     {
-        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite,
-            configureServices: services => services.PostConfigure<LumoAgentsOptions>(options => options.DefaultAudience = null));
+        await using var server = await LibraryServer.StartAsync(new LibraryServerOptions
+        {
+            Database = DatabaseKind.Sqlite,
+            ConfigureServices = services => services.PostConfigure<LumoAgentsOptions>(options => options.DefaultAudience = null),
+        });
         using var http = server.Http();
 
         var none = await TokenEndpoint.ClientCredentialsAsync(http, "research-bot", AgentServerFixture.ResearchBotSecret);
@@ -59,7 +62,7 @@ public class ServerBehaviourTests
         Assert.That(resource["error"], Is.EqualTo("invalid_request"), resource.ToString());
 
         // What it advises does.
-        await using var configured = await SampleServer.StartAsync(DatabaseKind.Sqlite);
+        await using var configured = await LibraryServer.StartAsync(DatabaseKind.Sqlite);
         using var configuredHttp = configured.Http();
         var withDefault = await TokenEndpoint.ClientCredentialsAsync(configuredHttp, "research-bot", AgentServerFixture.ResearchBotSecret);
         Assert.That(withDefault.Status, Is.EqualTo(HttpStatusCode.OK), withDefault.ToString());
