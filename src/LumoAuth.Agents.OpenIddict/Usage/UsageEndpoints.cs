@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text.Json.Serialization;
 using LumoAuth.Agents.Audit;
 using LumoAuth.Agents.Budgets;
@@ -66,7 +65,7 @@ public static class LumoAgentsUsageEndpoints
 
         if (outcome.Error is { } error)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((outcome.ResetAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = ProtocolResponse.RetryAfterSeconds(outcome.ResetAt, time.GetUtcNow());
             return new ApiRefusal(StatusCodes.Status429TooManyRequests, AgentErrorCodes.BudgetExhausted, "Budget spent", error.Description) { AgentId = agentId };
         }
 
