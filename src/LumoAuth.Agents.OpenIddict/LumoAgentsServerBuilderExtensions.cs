@@ -39,6 +39,7 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAdd(LumoAgentsServerHandlers.DefaultHandlers.Select(descriptor => descriptor.ServiceDescriptor));
         builder.Services.TryAddScoped<LumoAgentsServerHandlerFilters.RequireAgentClientCredentials>();
         builder.Services.TryAddScoped<LumoAgentsServerHandlerFilters.RequireHostTokenRequest>();
+        builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireNewGrant>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireDelegation>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireWorkloadLogin>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireUserGrantRedemption>();

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using LumoAuth.Agents.AspNetCore.Bearer;
 using LumoAuth.Agents.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.AspNetCore.Authorization;
 
@@ -60,9 +62,14 @@ internal sealed partial class AgentAuthorizationResultHandler : IAuthorizationMi
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
     private readonly ILogger<AgentAuthorizationResultHandler> _logger;
+    private readonly IOptionsMonitor<LumoAgentsBearerOptions> _bearer;
 
     /// <summary>Creates the handler.</summary>
-    public AgentAuthorizationResultHandler(ILogger<AgentAuthorizationResultHandler> logger) => _logger = logger;
+    public AgentAuthorizationResultHandler(ILogger<AgentAuthorizationResultHandler> logger, IOptionsMonitor<LumoAgentsBearerOptions> bearer)
+    {
+        _logger = logger;
+        _bearer = bearer;
+    }
 
     /// <inheritdoc />
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
@@ -79,7 +86,9 @@ internal sealed partial class AgentAuthorizationResultHandler : IAuthorizationMi
             LogForbidden(_logger, who, description);
             var scopes = policy.Requirements.OfType<AgentCapabilitiesRequirement>().SelectMany(r => r.Capabilities).Distinct(StringComparer.Ordinal).ToList();
             await ResourceAudit.RecordRefusalAsync(context, "insufficient_scope", LumoAuth.Agents.Errors.AgentErrorCodes.InsufficientScope, description, caller);
-            await AgentForbiddenResponse.WriteAsync(context, description, scopes.Count > 0 ? string.Join(' ', scopes) : null);
+            // The scheme that authenticated the caller names the resource whose metadata the client should read.
+            var resource = context.User.Identity?.AuthenticationType is { } scheme ? _bearer.Get(scheme).Resource : null;
+            await AgentForbiddenResponse.WriteAsync(context, description, scopes.Count > 0 ? string.Join(' ', scopes) : null, resource);
             return;
         }
 
@@ -93,13 +102,18 @@ internal sealed partial class AgentAuthorizationResultHandler : IAuthorizationMi
 /// <summary>The RFC 6750 <c>insufficient_scope</c> answer.</summary>
 internal static class AgentForbiddenResponse
 {
-    /// <summary>Writes 403 with the <c>WWW-Authenticate</c> challenge and a JSON body naming what was missing.</summary>
-    public static Task WriteAsync(HttpContext http, string description, string? scope)
+    /// <summary>
+    /// Writes 403 with the <c>WWW-Authenticate</c> challenge and a JSON body naming what was missing: the
+    /// <c>scope</c> to step up to (RFC 6750 §3) and, for a resource with an identifier, its <c>resource_metadata</c>
+    /// (RFC 9728 §5.1).
+    /// </summary>
+    public static Task WriteAsync(HttpContext http, string description, string? scope, Uri? resource)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(description);
         http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", error_description=\"{OAuthErrorResponse.Quote(description)}\"" +
-            (scope is null ? string.Empty : $", scope=\"{OAuthErrorResponse.Quote(scope)}\"");
+            (scope is null ? string.Empty : $", scope=\"{OAuthErrorResponse.Quote(scope)}\"") +
+            (resource is null ? string.Empty : $", resource_metadata=\"{ProtectedResourceMetadata.AddressOf(resource).AbsoluteUri}\"");
         return OAuthErrorResponse.WriteAsync(http, StatusCodes.Status403Forbidden, "insufficient_scope", description, scope is null ? null : new JsonObject { ["scope"] = scope });
     }
 }

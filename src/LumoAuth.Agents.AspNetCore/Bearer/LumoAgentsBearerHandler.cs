@@ -175,7 +175,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         var result = await Tokens.ValidateTokenAsync(unvalidated, new TokenValidationParameters
         {
             ValidIssuer = Options.Issuer!.AbsoluteUri,
-            ValidAudiences = Options.Audiences,
+            ValidAudiences = Options.AcceptedAudiences,
             IssuerSigningKeys = keys,
             ValidAlgorithms = Options.Algorithms,
             RequireSignedTokens = true,
@@ -227,13 +227,24 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         var result = await HandleAuthenticateOnceSafeAsync();
         var refused = result.Failure as BearerTokenRefusedException;
         var status = refused?.Error == "invalid_request" ? 400 : 401;
-        var challenge = "Bearer" + (Options.Realm is { } realm ? $" realm=\"{realm}\"" : string.Empty);
-        if (refused is not null)
+        var parameters = new List<string>();
+        if (Options.Realm is { } realm)
         {
-            challenge += (Options.Realm is null ? " " : ", ") + $"error=\"{refused.Error}\", error_description=\"{OAuthErrorResponse.Quote(refused.Message)}\"";
+            parameters.Add($"realm=\"{OAuthErrorResponse.Quote(realm)}\"");
         }
 
-        Response.Headers.WWWAuthenticate = challenge;
+        if (Options.Resource is { } resource)
+        {
+            parameters.Add($"resource_metadata=\"{ProtectedResourceMetadata.AddressOf(resource).AbsoluteUri}\"");
+        }
+
+        if (refused is not null)
+        {
+            parameters.Add($"error=\"{refused.Error}\"");
+            parameters.Add($"error_description=\"{OAuthErrorResponse.Quote(refused.Message)}\"");
+        }
+
+        Response.Headers.WWWAuthenticate = parameters.Count == 0 ? "Bearer" : "Bearer " + string.Join(", ", parameters);
         if (refused is not null)
         {
             await OAuthErrorResponse.WriteAsync(Context, status, refused.Error, refused.Message);
@@ -247,7 +258,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
 
     /// <inheritdoc />
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        AgentForbiddenResponse.WriteAsync(Context, "The access token does not permit this request.", null);
+        AgentForbiddenResponse.WriteAsync(Context, "The access token does not permit this request.", null, Options.Resource);
 
     private static string[] ScopesOf(JsonWebToken token)
     {

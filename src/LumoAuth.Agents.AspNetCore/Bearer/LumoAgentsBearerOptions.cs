@@ -27,8 +27,29 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     /// <summary>The token server's issuer, exactly as it appears in <c>iss</c> (for OpenIddict, with a trailing slash). Required.</summary>
     public Uri? Issuer { get; set; }
 
-    /// <summary>The audiences this resource answers to; a token must name at least one of them in <c>aud</c>. Required.</summary>
+    /// <summary>
+    /// The audiences this resource answers to; a token must name at least one of them in <c>aud</c>. Required unless
+    /// <see cref="Resource"/> is set, which is an audience of its own.
+    /// </summary>
     public IList<string> Audiences { get; } = [];
+
+    /// <summary>
+    /// This resource's identifier (RFC 8707, RFC 9728): the absolute URI clients name in <c>resource</c> and the token
+    /// server writes into <c>aud</c>, e.g. an MCP server's endpoint <c>https://mcp.example.com/mcp</c>. When set, it is
+    /// an accepted audience, its protected resource metadata is served (<c>MapLumoAgentsProtectedResourceMetadata</c>)
+    /// and every 401 and 403 names that document in <c>resource_metadata</c>, so that a client discovers where to
+    /// get a token from the first refusal. HTTPS, or HTTP on loopback; no query, no fragment.
+    /// </summary>
+    public Uri? Resource { get; set; }
+
+    /// <summary>The resource's human-readable name in its metadata (<c>resource_name</c>).</summary>
+    public string? ResourceName { get; set; }
+
+    /// <summary>The scopes a client may ask for to call this resource, listed in its metadata (<c>scopes_supported</c>).</summary>
+    public IList<string> ScopesSupported { get; } = [];
+
+    /// <summary>A page for developers about this resource, listed in its metadata (<c>resource_documentation</c>).</summary>
+    public Uri? ResourceDocumentation { get; set; }
 
     /// <summary>
     /// Refuse tokens whose <c>aud</c> names other audiences besides this resource's (RFC 8725 §3.9): a token meant for
@@ -62,6 +83,9 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     /// <summary>The metadata address actually used.</summary>
     internal Uri ResolvedMetadataAddress => MetadataAddress ?? TokenServerMetadata.WellKnown(Issuer!, "openid-configuration");
 
+    /// <summary>The audiences accepted: <see cref="Audiences"/> and the <see cref="Resource"/> identifier.</summary>
+    internal IEnumerable<string> AcceptedAudiences => Resource is null ? Audiences : Audiences.Append(Resource.OriginalString).Append(Resource.AbsoluteUri).Distinct(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -71,9 +95,14 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
             throw new InvalidOperationException("LumoAgentsBearerOptions.Issuer must be the token server's absolute issuer URI.");
         }
 
-        if (Audiences.Count == 0 || Audiences.Any(string.IsNullOrWhiteSpace))
+        if ((Audiences.Count == 0 && Resource is null) || Audiences.Any(string.IsNullOrWhiteSpace))
         {
-            throw new InvalidOperationException("LumoAgentsBearerOptions.Audiences must name the audience(s) this resource answers to.");
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Audiences (or Resource) must name the audience(s) this resource answers to.");
+        }
+
+        if (Resource is not null && ProtectedResourceMetadata.Problem(Resource) is { } problem)
+        {
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Resource " + problem);
         }
 
         if (ClockSkew < TimeSpan.Zero || ClockSkew > LumoAgentsBearerDefaults.MaxClockSkew)

@@ -89,6 +89,22 @@ public static class LumoAgentsServerHandlerFilters
     }
 
     /// <summary>
+    /// Active for a token request that redeems no earlier grant (neither an authorization code nor a refresh token).
+    /// Put on OpenIddict's resource permission check: on a redemption RFC 8707 §2.2 bounds the resources by the grant,
+    /// which <c>LumoAgentsServerHandlers.Resources.ValidateGrantedResources</c> checks.
+    /// </summary>
+    public sealed class RequireNewGrant : IOpenIddictServerHandlerFilter<BaseContext>
+    {
+        /// <inheritdoc />
+        public ValueTask<bool> IsActiveAsync(BaseContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            return ValueTask.FromResult(context.Transaction.Request is not { } request ||
+                !(request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()));
+        }
+    }
+
+    /// <summary>
     /// Put on OpenIddict's own client identification (<c>ValidateClientId</c>): active on every request except the one
     /// anonymous request the pack documents, a token exchange that names no client, where the actor token (delegation)
     /// or the platform token (workload login) proves the agent. The pack never turns on <c>AcceptAnonymousClients</c>,

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using LumoAuth.Agents.Configuration;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
 using Builtin = OpenIddict.Server.OpenIddictServerHandlers.Protection;
@@ -20,6 +21,7 @@ public static partial class LumoAgentsServerHandlers
         public static ImmutableArray<OpenIddictServerHandlerDescriptor> DefaultHandlers { get; } =
         [
             SignWithoutEncryption.Descriptor,
+            SignForProtectedResources.Descriptor,
             SkipTokenEntry.Descriptor,
         ];
 
@@ -44,6 +46,43 @@ public static partial class LumoAgentsServerHandlers
             {
                 ArgumentNullException.ThrowIfNull(context);
                 context.EncryptionCredentials = null;
+                return ValueTask.CompletedTask;
+            }
+        }
+
+        /// <summary>
+        /// Leaves an access token signed but not encrypted when every audience is a registered protected resource
+        /// (<see cref="LumoAgentsOptions.Resources"/>): those resources (MCP servers, APIs) validate the server's JWTs with
+        /// its published keys and cannot read a token encrypted for the server itself. A user's app asking for such a resource
+        /// gets a token that resource can use; the host's other access tokens keep the server's setting.
+        /// </summary>
+        public sealed class SignForProtectedResources : IOpenIddictServerHandler<GenerateTokenContext>
+        {
+            private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+
+            /// <summary>Creates the handler.</summary>
+            public SignForProtectedResources(IOptionsMonitor<LumoAgentsOptions> options) => _options = options;
+
+            /// <summary>The descriptor: beside <see cref="SignWithoutEncryption"/>.</summary>
+            public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+                OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
+                    .UseSingletonHandler<SignForProtectedResources>()
+                    .SetOrder(Builtin.AttachSecurityCredentials.Descriptor.Order + 300)
+                    .SetType(OpenIddictServerHandlerType.Custom)
+                    .Build();
+
+            /// <inheritdoc />
+            public ValueTask HandleAsync(GenerateTokenContext context)
+            {
+                ArgumentNullException.ThrowIfNull(context);
+                var resources = _options.CurrentValue.Resources;
+                if (context.TokenType == OpenIddictConstants.TokenTypeIdentifiers.AccessToken && resources.Count > 0 &&
+                    context.Principal?.GetAudiences() is { IsDefaultOrEmpty: false } audiences &&
+                    audiences.All(audience => resources.Any(r => string.Equals(r.Identifier, audience, StringComparison.Ordinal))))
+                {
+                    context.EncryptionCredentials = null;
+                }
+
                 return ValueTask.CompletedTask;
             }
         }

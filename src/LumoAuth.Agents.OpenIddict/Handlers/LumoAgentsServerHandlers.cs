@@ -23,5 +23,6 @@ public static partial class LumoAgentsServerHandlers
         .. Protection.DefaultHandlers,
         .. Introspection.DefaultHandlers,
         .. Authentication.DefaultHandlers,
+        .. Resources.DefaultHandlers,
     ];
 }

@@ -36,7 +36,8 @@ internal sealed partial class AgentRegistrationValidator : AbstractValidator<Age
             .Must((r, s) => r.Capabilities.Contains(s, StringComparer.Ordinal))
             .WithMessage("Default scope '{PropertyValue}' is not one of the agent's capabilities.");
         RuleForEach(r => r.AllowedTools)
-            .Matches(IdPattern()).WithMessage("Allowed tool '{PropertyValue}' is not a valid agent or API identifier.")
+            .Must(t => t is not null && (IdPattern().IsMatch(t) || IsResourceIdentifier(t)))
+            .WithMessage("Allowed tool '{PropertyValue}' is not a valid agent or API identifier, nor a protected resource's canonical URI (HTTPS, no query or fragment).")
             .Must((r, t) => !string.Equals(r.Id, t, StringComparison.Ordinal)).WithMessage("An agent cannot list itself as an allowed tool.");
         RuleFor(r => r.CanActForUsers)
             .Must((r, can) => !can || r.Capabilities.Contains(AgentCapabilities.DelegateUser, StringComparer.Ordinal))
@@ -75,6 +76,12 @@ internal sealed partial class AgentRegistrationValidator : AbstractValidator<Age
 
     private static bool IsAcceptableRedirectUri(Uri? uri) =>
         uri is not null && uri.IsAbsoluteUri && string.IsNullOrEmpty(uri.Fragment) &&
+        (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+
+    /// <summary>A protected resource's identifier as RFC 8707 clients send it: canonical, HTTPS (HTTP on loopback), no query or fragment.</summary>
+    private static bool IsResourceIdentifier(string tool) =>
+        tool.Length <= 400 && Uri.TryCreate(tool, UriKind.Absolute, out var uri) && string.Equals(uri.AbsoluteUri, tool, StringComparison.Ordinal) &&
+        uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0 &&
         (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$", RegexOptions.CultureInvariant)]

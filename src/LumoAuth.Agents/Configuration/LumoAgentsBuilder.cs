@@ -53,6 +53,30 @@ public sealed class LumoAgentsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Registers a protected resource that clients may name with <c>resource</c> (RFC 8707); its identifier becomes the
+    /// token's <c>aud</c>. Agents reach it when it is one of their allowed tools.
+    /// </summary>
+    /// <param name="identifier">The canonical absolute URI, e.g. <c>https://mcp.example.com/mcp</c>.</param>
+    /// <param name="name">A human-readable name.</param>
+    /// <param name="scopes">The scopes it accepts; none: any.</param>
+    public LumoAgentsBuilder AddResource(string identifier, string? name = null, params string[] scopes)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        ArgumentNullException.ThrowIfNull(scopes);
+        Services.Configure<LumoAgentsOptions>(options =>
+        {
+            var resource = new Resources.ProtectedResource { Identifier = identifier, Name = name };
+            foreach (var scope in scopes)
+            {
+                resource.Scopes.Add(scope);
+            }
+
+            options.Resources.Add(resource);
+        });
+        return this;
+    }
+
     /// <summary>Trusts a platform issuer for workload login (seed pattern 2), in addition to any from configuration.</summary>
     public LumoAgentsBuilder AddWorkloadIssuer(Workload.WorkloadIssuer issuer, params Workload.WorkloadBinding[] bindings)
     {

@@ -52,6 +52,12 @@ public sealed class LumoAgentsOptions
     /// <summary>The audience given to tokens whose request names none, or <see langword="null"/> for none.</summary>
     public string? DefaultAudience { get; set; }
 
+    /// <summary>
+    /// The protected resources clients may name with RFC 8707's <c>resource</c> parameter, on the authorization request
+    /// and on the token request of every grant. Another value is refused with <c>invalid_target</c>.
+    /// </summary>
+    public IList<Resources.ProtectedResource> Resources { get; } = [];
+
     /// <summary>How long audit records are kept (default 400 days); <see langword="null"/> keeps them forever.</summary>
     public TimeSpan? AuditRetention { get; set; } = TimeSpan.FromDays(400);
 

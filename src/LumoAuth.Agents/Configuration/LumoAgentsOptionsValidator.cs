@@ -18,7 +18,23 @@ internal sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsO
         RuleFor(o => o.ErrorDocumentationUri).NotNull().Must(u => u is null || u.IsAbsoluteUri).WithMessage("'Error Documentation Uri' must be absolute.");
         RuleFor(o => o.DefaultAudience).Must(a => a is null || (a.Length > 0 && !a.Contains(' ', StringComparison.Ordinal)))
             .WithMessage("'Default Audience' must be a single non-empty value.");
+        RuleForEach(o => o.Resources).ChildRules(resource =>
+        {
+            resource.RuleFor(r => r.Identifier).Must(IsCanonicalResource)
+                .WithMessage(r => $"'{r.Identifier}' must be an absolute HTTPS URI (HTTP on loopback) without query or fragment, written in canonical form ('{Canonical(r.Identifier)}').");
+            resource.RuleForEach(r => r.Scopes).Must(s => !string.IsNullOrWhiteSpace(s) && !s.Contains(' ', StringComparison.Ordinal))
+                .WithMessage("Each scope must be a single non-empty value.");
+        });
+        RuleFor(o => o.Resources).Must(r => r.Select(x => x.Identifier).Distinct(StringComparer.Ordinal).Count() == r.Count)
+            .WithMessage("Each resource identifier may be registered once.");
     }
+
+    private static bool IsCanonicalResource(string identifier) =>
+        Uri.TryCreate(identifier, UriKind.Absolute, out var uri) &&
+        (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)) &&
+        uri.Query.Length == 0 && uri.Fragment.Length == 0 && string.Equals(uri.AbsoluteUri, identifier, StringComparison.Ordinal);
+
+    private static string Canonical(string identifier) => Uri.TryCreate(identifier, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : identifier;
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, LumoAgentsOptions options)

@@ -97,6 +97,9 @@ public static class AgentErrorCodes
     /// <summary>The requested resource or audience is not an allowed tool of the agent (<c>invalid_target</c>).</summary>
     public const string TargetNotAllowed = "target_not_allowed";
 
+    /// <summary>A token request names a <c>resource</c> that the authorization code or refresh token it redeems did not grant (RFC 8707 §2.2, <c>invalid_target</c>).</summary>
+    public const string ResourceNotGranted = "resource_not_granted";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 
@@ -202,7 +205,10 @@ public static class AgentErrorCodes
     /// <summary>The AAuth <c>request_type</c> is absent or not one of agent, auth, refresh, exchange (<c>invalid_request</c>).</summary>
     public const string RequestTypeUnsupported = "request_type_unsupported";
 
-    /// <summary>The resource token's issuer is not a resource this server knows (<c>invalid_target</c>).</summary>
+    /// <summary>
+    /// A <c>resource</c> (RFC 8707) is not a protected resource registered here, or (AAuth) the resource token's issuer is
+    /// not a resource this server knows (<c>invalid_target</c>).
+    /// </summary>
     public const string ResourceUnknown = "resource_unknown";
 
     /// <summary>The resource token is malformed, wrongly signed, not for this server, too long-lived or expired (<c>invalid_grant</c>).</summary>
@@ -214,7 +220,10 @@ public static class AgentErrorCodes
     /// <summary>The resource token names another key than the one the request is signed with (<c>invalid_grant</c>).</summary>
     public const string KeyBindingMismatch = "key_binding_mismatch";
 
-    /// <summary>A requested scope is not among those the resource token asks for (<c>invalid_scope</c>).</summary>
+    /// <summary>
+    /// A requested scope is accepted by none of the registered resources the request names, or (AAuth) is not among those
+    /// the resource token asks for (<c>invalid_scope</c>).
+    /// </summary>
     public const string ScopeExceedsResource = "scope_exceeds_resource";
 
     /// <summary>The refresh token is malformed, not issued here, or expired (<c>invalid_grant</c>).</summary>

@@ -29,14 +29,18 @@ public static class TestAuthorizationEndpoint
     public static void MapTestAuthorization(this IEndpointRouteBuilder app) =>
         app.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync);
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, ConsentRegistry consents, IOptionsMonitor<LumoAgentsOptions> options)
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, ConsentRegistry consents, IAgentStore agents, IOptionsMonitor<LumoAgentsOptions> options)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var user = string.IsNullOrEmpty(request.LoginHint) ? TestTenant.DefaultUser : request.LoginHint;
         var subject = SubjectIdentifier.ForUser(user);
         var scopes = ScopeSet.Parse(request.Scope);
-        await consents.GrantAsync(subject, request.ClientId!, scopes,
-            new AuditContext { ClientId = request.ClientId, ClientIp = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
+        if (await agents.FindAsync(request.ClientId!, http.RequestAborted) is not null)
+        {
+            // The consent an agent needs to act for the user; the host's other clients (users' own apps) need none here.
+            await consents.GrantAsync(subject, request.ClientId!, scopes,
+                new AuditContext { ClientId = request.ClientId, ClientIp = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
+        }
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, user);

@@ -109,9 +109,9 @@ public class ClientCredentialsTests(DatabaseKind database) : AgentServerFixture(
         "invalid_scope", "scope_malformed");
 
     [Test]
-    public Task A_resource_outside_the_allowed_tools_is_invalid_target() => AssertRefusedAsync(
+    public Task A_resource_not_registered_at_the_server_is_invalid_target() => AssertRefusedAsync(
         () => TokenEndpoint.PostAsync(Client, [("grant_type", "client_credentials"), ("client_id", "research-bot"), ("client_secret", ResearchBotSecret), ("resource", "https://payments.example/")]),
-        "invalid_target", "target_not_allowed");
+        "invalid_target", "resource_unknown");
 
     [Test]
     public Task A_suspended_agent_is_an_invalid_client() => AssertRefusedAsync(

@@ -84,6 +84,26 @@ public class AgentRegistryTests
         Assert.That(await _store.ListAsync(new AgentQuery(), default), Is.Empty);
     }
 
+    [TestCase("https://mcp.acme-corp.example/mcp", true)]
+    [TestCase("http://127.0.0.1:5082/mcp", true)]
+    [TestCase("https://api.acme-corp.example/", true)]
+    [TestCase("https://api.acme-corp.example", false)]
+    [TestCase("http://mcp.acme-corp.example/mcp", false)]
+    [TestCase("https://mcp.acme-corp.example/mcp?tenant=a", false)]
+    [TestCase("https://mcp.acme-corp.example/mcp#x", false)]
+    [TestCase("https://user@mcp.acme-corp.example/mcp", false)]
+    public async Task An_allowed_tool_may_be_a_protected_resources_canonical_uri(string tool, bool accepted)
+    {
+        var registration = Valid();
+        registration.AllowedTools.Add(tool);
+        var result = await _registry.RegisterAsync(registration);
+        Assert.That(result.Succeeded, Is.EqualTo(accepted), string.Join("; ", result.Errors));
+        if (!accepted)
+        {
+            Assert.That(result.Errors.Single().Field, Does.StartWith("AllowedTools"));
+        }
+    }
+
     [TestCase("offline_access")]
     [TestCase("openid")]
     [TestCase("agents:admin")]

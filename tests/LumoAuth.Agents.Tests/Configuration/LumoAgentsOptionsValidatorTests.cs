@@ -33,6 +33,37 @@ public class LumoAgentsOptionsValidatorTests
             Has.Some.Contains("LumoAgents:RegistryCacheDuration"));
         Assert.That(new LumoAgentsOptionsValidator().Validate(null, new LumoAgentsOptions { RegistryCacheDuration = TimeSpan.Zero }).Succeeded, Is.True);
     }
+
+    [TestCase("https://mcp.acme-corp.example/mcp", true)]
+    [TestCase("http://localhost:5082/mcp", true)]
+    [TestCase("https://api.acme-corp.example/", true)]
+    [TestCase("https://api.acme-corp.example", false)]
+    [TestCase("http://api.acme-corp.example/", false)]
+    [TestCase("https://api.acme-corp.example/?a=b", false)]
+    [TestCase("https://api.acme-corp.example/#f", false)]
+    [TestCase("api.acme-corp.example", false)]
+    public void A_resource_must_be_registered_by_its_canonical_https_uri(string identifier, bool valid)
+    {
+        var options = new LumoAgentsOptions();
+        options.Resources.Add(new LumoAuth.Agents.Resources.ProtectedResource { Identifier = identifier });
+        var result = new LumoAgentsOptionsValidator().Validate(null, options);
+        Assert.That(result.Succeeded, Is.EqualTo(valid), string.Join("; ", result.Failures ?? []));
+        if (!valid)
+        {
+            Assert.That(result.Failures, Has.Some.Contains("LumoAgents:Resources[0].Identifier"));
+        }
+    }
+
+    [Test]
+    public void A_resource_registered_twice_or_with_a_blank_scope_is_refused()
+    {
+        var options = new LumoAgentsOptions();
+        options.Resources.Add(new LumoAuth.Agents.Resources.ProtectedResource { Identifier = "https://mcp.acme-corp.example/mcp" });
+        options.Resources.Add(new LumoAuth.Agents.Resources.ProtectedResource { Identifier = "https://mcp.acme-corp.example/mcp", Scopes = { "two words" } });
+        var failures = new LumoAgentsOptionsValidator().Validate(null, options).Failures;
+        Assert.That(failures, Has.Some.Contains("registered once"));
+        Assert.That(failures, Has.Some.Contains("LumoAgents:Resources[1].Scopes[0]"));
+    }
 }
 
 public class AddLumoAgentsTests
