@@ -97,7 +97,7 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
 
         if ((Audiences.Count == 0 && Resource is null) || Audiences.Any(string.IsNullOrWhiteSpace))
         {
-            throw new InvalidOperationException("LumoAgentsBearerOptions.Audiences (or Resource) must name the audience(s) this resource answers to.");
+            throw new InvalidOperationException("LumoAgentsBearerOptions.Audiences must name the audience(s) this resource answers to, or Resource its identifier.");
         }
 
         if (Resource is not null && ProtectedResourceMetadata.Problem(Resource) is { } problem)

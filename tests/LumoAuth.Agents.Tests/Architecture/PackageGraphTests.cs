@@ -6,7 +6,7 @@ namespace LumoAuth.Agents.Tests.Architecture;
 
 /// <summary>
 /// Dependencies point one way: the core and HttpSignatures at the bottom, the four integration packages on top of
-/// them and never on each other. Code two of them need is compiled into both as internal source (<c>src/Shared</c>).
+/// them and never on each other, and the MCP package on top of the resource-server package. Code two of them need is compiled into both as internal source (<c>src/Shared</c>).
 /// </summary>
 public class PackageGraphTests
 {
@@ -22,6 +22,9 @@ public class PackageGraphTests
         ["LumoAuth.Agents.OpenIddict"] = [Core, HttpSignatures],
         ["LumoAuth.Agents.AspNetCore"] = [Core, HttpSignatures],
         ["LumoAuth.Agents.Client"] = [Core, HttpSignatures],
+
+        // MCP servers are resource servers: the MCP package sits on top of the resource-server package.
+        ["LumoAuth.Agents.Mcp"] = [Core, HttpSignatures, "LumoAuth.Agents.AspNetCore"],
     };
 
     private static string[] Packages() => [.. Allowed.Keys];
