@@ -39,6 +39,17 @@ public sealed class TokenEndpointAttacks : AttackFixture
         }
 
         const string P = Tenant.TokenPath;
+        // RFC 8707 resource indicators: unregistered, malformed, oversized and repeated values.
+        string[] target = ["invalid_request", "invalid_target"];
+        yield return Refused("resource not registered", _ => Form(P, [.. Credentials(), ("resource", "https://evil.example/mcp")]), ["invalid_target"]).ToTestCase();
+        yield return Refused("resource relative", _ => Form(P, [.. Credentials(), ("resource", "mcp")]), target).ToTestCase();
+        yield return Refused("resource with a fragment", _ => Form(P, [.. Credentials(), ("resource", "https://evil.example/mcp#x")]), target).ToTestCase();
+        yield return Refused("resource with a NUL byte", _ => Form(P, [.. Credentials(), ("resource", "https://evil.example/\0")]), target).ToTestCase();
+        yield return Refused("resource with CR LF", _ => Form(P, [.. Credentials(), ("resource", "https://evil.example/\r\nX-Injected: 1")]), target).ToTestCase();
+        yield return Refused("resource of 100,000 characters", _ => Form(P, [.. Credentials(), ("resource", "https://evil.example/" + Filler(100_000))]), target, 400, 413).ToTestCase();
+        yield return Refused("resource repeated 200 times", _ => Form(P, [.. Credentials(), .. Enumerable.Range(0, 200).Select(i => ("resource", $"https://evil.example/{i}"))]), target).ToTestCase();
+        yield return Refused("resource javascript: URI", _ => Form(P, [.. Credentials(), ("resource", "javascript:alert(1)")]), target).ToTestCase();
+        yield return Refused("resource file: URI", _ => Form(P, [.. Credentials(), ("resource", "file:///etc/passwd")]), target).ToTestCase();
         yield return Refused("grant_type empty", _ => Form(P, ("grant_type", ""), ("client_id", Rb), ("client_secret", RbSecret)), Request).ToTestCase();
         yield return Refused("grant_type unknown", _ => Form(P, ("grant_type", "urn:example:evil"), ("client_id", Rb), ("client_secret", RbSecret)), ["unsupported_grant_type"]).ToTestCase();
         yield return Refused("password grant with Alice's password", _ => Form(P, ("grant_type", "password"), ("username", Tenant.AliceUser), ("password", Tenant.AlicePassword), ("client_id", Rb), ("client_secret", RbSecret)), ["unsupported_grant_type", "unauthorized_client"]).ToTestCase();
