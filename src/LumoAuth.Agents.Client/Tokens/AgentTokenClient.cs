@@ -75,6 +75,27 @@ public sealed class AgentTokenClient : IDisposable
         return (await ExchangeAsync(subjectToken, TokenTypes.AccessToken, actorToken, scope, audience, cancellationToken)).Value;
     }
 
+    /// <summary>
+    /// For a resource server that calls another API for its caller, such as an MCP server reading from an articles API:
+    /// exchanges the caller's token, with this agent as the actor (RFC 8693), for a token for <paramref name="downstream"/>
+    /// (a registered resource's URI, sent as <c>resource</c> per RFC 8707, or an API's audience name, sent as
+    /// <c>audience</c>). The downstream API sees the whole chain ("Articles API, used by Research MCP server, used by
+    /// Research Bot, acting for Alice"); the incoming token itself is never forwarded. Cached per incoming token,
+    /// downstream and scope, until the new token's expiry.
+    /// </summary>
+    public async Task<string> ExchangeForDownstreamAsync(string incomingToken, string downstream, string? scope = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(incomingToken);
+        ArgumentException.ThrowIfNullOrEmpty(downstream);
+        var isResource = Uri.TryCreate(downstream, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+        var held = await _cache.GetAsync($"downstream|{Hash(incomingToken)}|{downstream}|{scope}", async ct =>
+        {
+            var actorToken = await GetAgentTokenAsync(cancellationToken: ct);
+            return await ExchangeAsync(incomingToken, TokenTypes.AccessToken, actorToken, scope, isResource ? null : downstream, ct, resource: isResource ? downstream : null);
+        }, cancellationToken);
+        return held.Value;
+    }
+
     /// <summary>Forgets the cached token under the same scope and audience, if it is still <paramref name="token"/>.</summary>
     public void ForgetAgentToken(string token, string? scope, string? audience) =>
         _cache.Invalidate($"agent|{scope ?? _options.CurrentValue.DefaultScope}|{audience}", token);
@@ -102,12 +123,13 @@ public sealed class AgentTokenClient : IDisposable
             ("scope", scope), ("audience", audience)), cancellationToken);
     }
 
-    private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken)
+    private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken,
+        string? resource = null)
     {
         var options = _options.CurrentValue;
         // With a secret the agent authenticates on the exchange too (RFC 8693 §5), so servers may require it.
         return await PostAsync(options, Form(("grant_type", TokenExchange), ("subject_token", subjectToken), ("subject_token_type", subjectType),
-            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience),
+            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience), ("resource", resource),
             ("client_id", options.ClientSecret is null ? null : options.ClientId), ("client_secret", options.ClientSecret)), cancellationToken);
     }
 

@@ -22,6 +22,8 @@ internal sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsO
         {
             resource.RuleFor(r => r.Identifier).Must(IsCanonicalResource)
                 .WithMessage(r => $"'{r.Identifier}' must be an absolute HTTPS URI (HTTP on loopback) without query or fragment, written in canonical form ('{Canonical(r.Identifier)}').");
+            resource.RuleFor(r => r.Agent).Must(a => a is null || (a.Length > 0 && !a.Contains(' ', StringComparison.Ordinal)))
+                .WithMessage("'Agent' must be the id of the agent that serves the resource, or unset.");
             resource.RuleForEach(r => r.Scopes).Must(s => !string.IsNullOrWhiteSpace(s) && !s.Contains(' ', StringComparison.Ordinal))
                 .WithMessage("Each scope must be a single non-empty value.");
         });

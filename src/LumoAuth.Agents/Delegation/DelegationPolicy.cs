@@ -127,7 +127,7 @@ public class DelegationPolicy
 
             originAgentId = actor.Id;
             var bound = string.Equals(subjectToken.ClientId, actor.Id, StringComparison.Ordinal) ||
-                        subjectToken.Audiences.Contains(actor.Id) || subjectToken.MayAct is not null;
+                        MeantFor(subjectToken, actor, options) || subjectToken.MayAct is not null;
             if (options.RequireSubjectTokenBoundToActor && !bound)
             {
                 return decision.Refuse(AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant,
@@ -164,10 +164,10 @@ public class DelegationPolicy
             }
 
             originAgentId = chainAgents[^1].Id;
-            if (options.RequireSubjectTokenBoundToActor && !subjectToken.Audiences.Contains(actor.Id))
+            if (options.RequireSubjectTokenBoundToActor && !MeantFor(subjectToken, actor, options))
             {
                 return decision.Refuse(AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant,
-                    $"The delegated subject token is not meant for agent '{actor.Id}' (its aud does not name it).");
+                    $"The delegated subject token is not meant for agent '{actor.Id}' (its aud names neither it nor a resource it serves).");
             }
 
         }
@@ -236,4 +236,12 @@ public class DelegationPolicy
 
         return decision with { Audiences = audiences, IssuedAt = now, ExpiresAt = expiresAt };
     }
+
+    /// <summary>
+    /// Whether the token's <c>aud</c> names the actor, or a registered resource the actor serves
+    /// (<see cref="Resources.ProtectedResource.Agent"/>): a token for an MCP server is meant for the agent behind it.
+    /// </summary>
+    private static bool MeantFor(TokenFacts token, AgentProfile actor, LumoAgentsOptions options) =>
+        token.Audiences.Contains(actor.Id) ||
+        options.Resources.Any(r => string.Equals(r.Agent, actor.Id, StringComparison.Ordinal) && token.Audiences.Contains(r.Identifier));
 }

@@ -14,6 +14,14 @@ public sealed class ProtectedResource
     /// </summary>
     public string Identifier { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The registered agent that serves this resource (an MCP server with an agent identity of its own), or
+    /// <see langword="null"/>. A token whose <c>aud</c> is this resource then counts as meant for that agent when it
+    /// exchanges the token as the actor (RFC 8693), so it can call further APIs for its caller instead of passing the token
+    /// through, and the chain of agency grows by one hop.
+    /// </summary>
+    public string? Agent { get; set; }
+
     /// <summary>A human-readable name, for consent screens and the audit trail.</summary>
     public string? Name { get; set; }
 

@@ -174,6 +174,42 @@ public class DelegationPolicyTests
         Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
     }
 
+    [TestCase("research-bot", true)]
+    [TestCase("search-tool", false)]
+    [TestCase(null, false)]
+    public async Task A_subject_token_for_a_resource_the_agent_serves_is_bound_to_it(string? servedBy, bool bound)
+    {
+        _world.Options.Resources.Add(new LumoAuth.Agents.Resources.ProtectedResource { Identifier = "https://mcp.acme.example/mcp", Agent = servedBy });
+        var decision = await Decide(_world.UserToken(clientId: "notes-app", audiences: ["https://mcp.acme.example/mcp"]), _world.AgentToken("research-bot"));
+        if (bound)
+        {
+            Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+        }
+        else
+        {
+            AssertRefused(decision, AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant);
+        }
+    }
+
+    [TestCase("search-tool", true)]
+    [TestCase("research-bot", false)]
+    public async Task A_further_hop_may_exchange_a_delegated_token_for_the_resource_it_serves(string servedBy, bool bound)
+    {
+        // Alice's token, used by Research Bot, sent to the MCP server that Search Tool runs: no passthrough, one more hop.
+        _world.Options.Resources.Add(new LumoAuth.Agents.Resources.ProtectedResource { Identifier = "https://mcp.acme.example/mcp", Agent = servedBy });
+        var subject = _world.UserToken(scopes: "search:web", audiences: ["https://mcp.acme.example/mcp"], chain: PolicyWorld.Chain("research-bot"));
+        var decision = await Decide(subject, _world.AgentToken("search-tool"));
+        if (bound)
+        {
+            Assert.That(decision.IsGranted, Is.True, decision.Error?.ToString());
+            Assert.That(decision.Chain.Depth, Is.EqualTo(2));
+        }
+        else
+        {
+            AssertRefused(decision, AgentErrorCodes.SubjectNotBoundToActor, OAuthErrors.InvalidGrant);
+        }
+    }
+
     [Test]
     public async Task Binding_can_be_turned_off_by_the_host()
     {
