@@ -39,7 +39,8 @@ public sealed class LumoAgentsResourceServerBuilder
                 ? new LedgerApiCallMeter(provider.GetService<UsageReporter>() ?? throw new InvalidOperationException(
                     "API-call metering without a UsageEndpoint counts in this application's ledger: register AddLumoAgents() with the token server's store, or set UsageEndpoint."),
                     provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiCallMeteringOptions>>(), provider.GetService<LumoAuth.Agents.Audit.AuditTrail>())
-                : provider.GetRequiredService<UsageEndpointApiCallMeter>());
+                // Wrapped: a scope disposes what its factory returns, and this meter is the application's singleton.
+                : new SharedApiCallMeter(provider.GetRequiredService<UsageEndpointApiCallMeter>()));
         return this;
     }
 

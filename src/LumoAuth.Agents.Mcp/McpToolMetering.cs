@@ -19,7 +19,7 @@ internal static class McpToolMetering
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (request, cancellationToken) =>
         {
-            if (request.Services?.GetService<IApiCallMeter>() is not { } meter || request.User?.GetAgentCaller()?.AgentId is not { } agentId)
+            if (request.User?.GetAgentCaller()?.AgentId is not { } agentId || request.Services?.GetService<IApiCallMeter>() is not { } meter)
             {
                 return await next(request, cancellationToken);
             }

@@ -152,6 +152,17 @@ public sealed class UsageEndpointApiCallMeter : IApiCallMeter, IDisposable
     }
 }
 
+/// <summary>
+/// Hands the application's one <see cref="UsageEndpointApiCallMeter"/> to a request scope without giving the scope its
+/// disposal: a scoped factory's result is disposed with the scope, which would stop metering after the first request.
+/// </summary>
+internal sealed class SharedApiCallMeter(IApiCallMeter inner) : IApiCallMeter
+{
+    /// <inheritdoc />
+    public ValueTask<MeteringDecision> CountAsync(string agentId, string idempotencyKey, CancellationToken cancellationToken) =>
+        inner.CountAsync(agentId, idempotencyKey, cancellationToken);
+}
+
 /// <summary>Endpoint metadata: this endpoint's calls are not counted against agents' budgets (health checks, metadata).</summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
 public sealed class SkipApiCallMeteringAttribute : Attribute

@@ -2,9 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using LumoAuth.Agents.IntegrationTests.Hosting;
+using Microsoft.AspNetCore.WebUtilities;
 using ModelContextProtocol;
+using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OpenIddict.Abstractions;
 
 namespace LumoAuth.Agents.IntegrationTests.Mcp;
 
@@ -33,6 +36,7 @@ public sealed class McpServerTests
         _tokens = _server.Http();
         await RegisterAsync("mcp-bot", ["search:web", "read:articles"], new BudgetPolicy());
         await RegisterAsync("thrifty-bot", ["search:web"], new BudgetPolicy { MaxApiCallsPerHour = 2 });
+        await CreateUsersAppAsync();
         _mcp = await LibraryMcpHost.StartAsync(_server, _endpoint);
     }
 
@@ -73,7 +77,7 @@ public sealed class McpServerTests
         var result = await client.CallToolAsync("search_web", new Dictionary<string, object?> { ["query"] = "agents" });
         Assert.Multiple(() =>
         {
-            Assert.That(result.IsError, Is.Not.True);
+            Assert.That(result.IsError, Is.Not.True, Text(result));
             Assert.That(Text(result), Is.EqualTo("results for 'agents'; caller: Mcp Bot"), "the chain in words, as the resource sees it");
         });
     }
@@ -138,6 +142,70 @@ public sealed class McpServerTests
             Assert.That(Text(answers[2]), Does.Not.Contain("results for"));
         });
     }
+
+    [Test]
+    public async Task A_users_mcp_client_finds_the_token_server_from_the_first_401_and_logs_in_with_code_pkce_and_resource()
+    {
+        // The SDK's own OAuth support, knowing nothing but the MCP server's address: RFC 9728 metadata from the 401,
+        // RFC 8414 metadata of the token server, then the authorization code flow with PKCE and resource. The browser
+        // step is the library host's authorization endpoint, which signs Alice in at once.
+        var authorizations = new List<Uri>();
+        using var browser = _server.Browser();
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = _endpoint,
+            TransportMode = HttpTransportMode.StreamableHttp,
+            OAuth = new ClientOAuthOptions
+            {
+                ClientId = UsersApp,
+                RedirectUri = new Uri(UserConsentFlow.RedirectUri),
+                AuthorizationCallbackHandler = async (context, cancellationToken) =>
+                {
+                    authorizations.Add(context.AuthorizationUri);
+                    using var response = await browser.GetAsync(context.AuthorizationUri, cancellationToken);
+                    Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await response.Content.ReadAsStringAsync(cancellationToken));
+                    var query = QueryHelpers.ParseQuery(response.Headers.Location!.Query);
+                    return new AuthorizationResult { Code = query["code"], State = query["state"], Iss = query["iss"] };
+                },
+            },
+        });
+        await using var client = await McpClient.CreateAsync(transport);
+        var result = await client.CallToolAsync("search_web", new Dictionary<string, object?> { ["query"] = "mcp" });
+
+        var asked = QueryHelpers.ParseQuery(authorizations.Single().Query);
+        Assert.Multiple(() =>
+        {
+            Assert.That(authorizations.Single().GetLeftPart(UriPartial.Path), Is.EqualTo(new Uri(_server.BaseAddress, "connect/authorize").AbsoluteUri));
+            Assert.That(asked["resource"].ToString(), Is.EqualTo(_endpoint.AbsoluteUri), "RFC 8707: the token is asked for this MCP server");
+            Assert.That(asked["code_challenge_method"].ToString(), Is.EqualTo("S256"));
+            Assert.That(asked["scope"].ToString(), Does.Contain("search:web"), "from the resource's scopes_supported");
+            Assert.That(result.IsError, Is.Not.True);
+            Assert.That(Text(result), Is.EqualTo("results for 'mcp'; caller: Alice"), "a user's own app: the user is the caller, no agent in the chain");
+        });
+    }
+
+    private const string UsersApp = "mcp-notes-app";
+
+    /// <summary>A user's own MCP client, registered in advance (public, PKCE, allowed this MCP server as resource).</summary>
+    private Task<bool> CreateUsersAppAsync() => _server.WithServiceAsync<bool, IOpenIddictApplicationManager>(async applications =>
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = UsersApp, ClientType = OpenIddictConstants.ClientTypes.Public, DisplayName = "Notes",
+        };
+        descriptor.RedirectUris.Add(new Uri(UserConsentFlow.RedirectUri));
+        descriptor.Permissions.UnionWith(
+        [
+            OpenIddictConstants.Permissions.Endpoints.Authorization, OpenIddictConstants.Permissions.Endpoints.Token,
+            OpenIddictConstants.Permissions.GrantTypes.AuthorizationCode, OpenIddictConstants.Permissions.GrantTypes.RefreshToken,
+            OpenIddictConstants.Permissions.ResponseTypes.Code, OpenIddictConstants.Permissions.Prefixes.Scope + "search:web",
+            OpenIddictConstants.Permissions.Prefixes.Scope + "offline_access",
+            OpenIddictConstants.Permissions.Prefixes.Resource + _endpoint.AbsoluteUri,
+        ]);
+        descriptor.Requirements.Add(OpenIddictConstants.Requirements.Features.ProofKeyForCodeExchange);
+        await applications.CreateAsync(descriptor);
+        return true;
+    });
 
     private async Task<string> TokenAsync(string agentId, string scope, string? resource = "")
     {

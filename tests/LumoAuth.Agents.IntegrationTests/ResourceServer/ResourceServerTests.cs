@@ -288,6 +288,22 @@ public sealed class ResourceServerTests(DatabaseKind database) : AgentServerFixt
     }
 
     [Test]
+    public async Task A_first_request_that_is_not_metered_leaves_metering_working_for_the_next()
+    {
+        // The meter once was a singleton handed out by a scoped factory, so the first request's scope disposed it and
+        // every later call that needed the reporter token failed with 503.
+        await using var fresh = await LibraryApiHost.StartAsync(Library);
+        using var client = fresh.Http();
+        using (var health = await client.GetAsync(new Uri("health", UriKind.Relative)))
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using var response = await SendAsBearerAsync(client, "articles", _researchBot);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
     public async Task When_the_ledger_cannot_be_reached_calls_are_refused_not_let_through()
     {
         await using var misconfigured = await LibraryApiHost.StartAsync(Library, metering: o => o.ReporterClientSecret = "wrong-secret-0123456789abcdef");
