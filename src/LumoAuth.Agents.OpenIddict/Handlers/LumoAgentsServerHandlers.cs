@@ -24,5 +24,6 @@ public static partial class LumoAgentsServerHandlers
         .. Introspection.DefaultHandlers,
         .. Authentication.DefaultHandlers,
         .. Resources.DefaultHandlers,
+        .. ClientRegistration.DefaultHandlers,
     ];
 }

@@ -58,6 +58,9 @@ public sealed class LumoAgentsOptions
     /// </summary>
     public IList<Resources.ProtectedResource> Resources { get; } = [];
 
+    /// <summary>How users' own OAuth clients, such as MCP clients, register: metadata documents and dynamic registration.</summary>
+    public Clients.ClientRegistrationOptions ClientRegistration { get; } = new();
+
     /// <summary>How long audit records are kept (default 400 days); <see langword="null"/> keeps them forever.</summary>
     public TimeSpan? AuditRetention { get; set; } = TimeSpan.FromDays(400);
 

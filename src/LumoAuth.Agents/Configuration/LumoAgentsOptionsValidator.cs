@@ -27,6 +27,18 @@ internal sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsO
             resource.RuleForEach(r => r.Scopes).Must(s => !string.IsNullOrWhiteSpace(s) && !s.Contains(' ', StringComparison.Ordinal))
                 .WithMessage("Each scope must be a single non-empty value.");
         });
+        RuleFor(o => o.ClientRegistration.MetadataDocuments.MaxDocumentBytes).InclusiveBetween(512, 64 * 1024)
+            .OverridePropertyName("ClientRegistration:MetadataDocuments:MaxDocumentBytes");
+        RuleFor(o => o.ClientRegistration.MetadataDocuments.FetchTimeout).InclusiveBetween(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30))
+            .OverridePropertyName("ClientRegistration:MetadataDocuments:FetchTimeout");
+        RuleFor(o => o.ClientRegistration.MetadataDocuments.CacheDuration).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromDays(1))
+            .OverridePropertyName("ClientRegistration:MetadataDocuments:CacheDuration");
+        RuleFor(o => o.ClientRegistration.Dynamic.RegistrationsPerHourPerIp).InclusiveBetween(1, 10_000)
+            .OverridePropertyName("ClientRegistration:Dynamic:RegistrationsPerHourPerIp");
+        RuleForEach(o => o.ClientRegistration.Dynamic.InitialAccessTokens).Must(t => t is { Length: >= 32 })
+            .OverridePropertyName("ClientRegistration:Dynamic:InitialAccessTokens").WithMessage("Each initial access token must be at least 32 characters long.");
+        RuleForEach(o => o.ClientRegistration.Scopes).Must(s => !string.IsNullOrWhiteSpace(s) && !s.Contains(' ', StringComparison.Ordinal))
+            .OverridePropertyName("ClientRegistration:Scopes").WithMessage("Each scope must be a single non-empty value.");
         RuleFor(o => o.Resources).Must(r => r.Select(x => x.Identifier).Distinct(StringComparer.Ordinal).Count() == r.Count)
             .WithMessage("Each resource identifier may be registered once.");
     }

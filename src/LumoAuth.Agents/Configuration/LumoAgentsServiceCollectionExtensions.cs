@@ -57,6 +57,10 @@ public static class LumoAgentsServiceCollectionExtensions
                 provider.GetService<IConfiguration>()?.GetSection(WorkloadOptions.SectionName).Bind(options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkloadOptions>, WorkloadOptionsValidator>());
+        services.TryAddSingleton<LumoAuth.Agents.Fetching.OutboundDocumentFetcher>();
+        services.TryAddSingleton(static provider => new LumoAuth.Agents.Clients.ClientMetadataDocumentResolver(
+            provider.GetRequiredService<LumoAuth.Agents.Fetching.OutboundDocumentFetcher>(), provider.GetRequiredService<IOptionsMonitor<LumoAgentsOptions>>(),
+            provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<IWorkloadKeyFetcher, HttpWorkloadKeyFetcher>();
         services.TryAddSingleton<WorkloadKeyCache>();
         services.TryAddSingleton<WorkloadTokenValidator>();

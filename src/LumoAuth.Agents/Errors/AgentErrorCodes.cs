@@ -100,6 +100,12 @@ public static class AgentErrorCodes
     /// <summary>A token request names a <c>resource</c> that the authorization code or refresh token it redeems did not grant (RFC 8707 §2.2, <c>invalid_target</c>).</summary>
     public const string ResourceNotGranted = "resource_not_granted";
 
+    /// <summary>
+    /// The <c>client_id</c> is a client ID metadata document URL the server will not use: not https, a private address,
+    /// a redirect, too large, not a valid document, or its <c>client_id</c> differs from the URL (<c>invalid_client</c>).
+    /// </summary>
+    public const string ClientMetadataDocumentRefused = "client_metadata_document_refused";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 

@@ -132,7 +132,7 @@ public class WorkloadKeyCacheTests
     [TestCase("8.8.8.8", false)]
     [TestCase("2606:4700::1111", false)]
     public void Private_addresses_are_recognised(string address, bool isPrivate) =>
-        Assert.That(HttpWorkloadKeyFetcher.IsPrivate(IPAddress.Parse(address)), Is.EqualTo(isPrivate));
+        Assert.That(LumoAuth.Agents.Fetching.OutboundDocumentFetcher.IsPrivate(IPAddress.Parse(address)), Is.EqualTo(isPrivate));
 
     [TestCase("127.0.0.1", false)]
     [TestCase("169.254.169.254", true)]
@@ -141,7 +141,7 @@ public class WorkloadKeyCacheTests
     [TestCase("fe80::1", true)]
     [TestCase("10.0.0.1", false)]
     public void Link_local_addresses_are_blocked_even_for_in_cluster_issuers(string address, bool linkLocal) =>
-        Assert.That(HttpWorkloadKeyFetcher.IsLinkLocal(IPAddress.Parse(address)), Is.EqualTo(linkLocal));
+        Assert.That(LumoAuth.Agents.Fetching.OutboundDocumentFetcher.IsLinkLocal(IPAddress.Parse(address)), Is.EqualTo(linkLocal));
 
     [Test]
     public async Task A_caller_hanging_up_does_not_abort_the_fetch_others_rely_on()
