@@ -59,6 +59,7 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>(
             static provider => provider.GetRequiredService<LumoAuth.Agents.OpenIddict.Endpoints.ProtocolExceptionHandler>()));
         builder.Services.TryAddScoped<IAgentClientRegistrar, OpenIddictAgentClientRegistrar>();
+        builder.Services.TryAddSingleton<DynamicRegistrationState>();
 
         // Agents authenticate on every token request: remember verified client secrets briefly instead of re-running
         // OpenIddict's PBKDF2 check each time (see VerifiedSecretCache).

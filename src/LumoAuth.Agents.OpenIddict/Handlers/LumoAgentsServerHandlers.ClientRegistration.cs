@@ -99,14 +99,20 @@ public static partial class LumoAgentsServerHandlers
         public sealed class AdvertiseClientRegistration : IOpenIddictServerHandler<HandleConfigurationRequestContext>
         {
             private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+            private readonly DynamicRegistrationState _dynamic;
 
             /// <summary>Creates the handler.</summary>
-            public AdvertiseClientRegistration(IOptionsMonitor<LumoAgentsOptions> options) => _options = options;
+            internal AdvertiseClientRegistration(IOptionsMonitor<LumoAgentsOptions> options, DynamicRegistrationState dynamic)
+            {
+                _options = options;
+                _dynamic = dynamic;
+            }
 
             /// <summary>The descriptor.</summary>
             public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
                 OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
-                    .UseSingletonHandler<AdvertiseClientRegistration>()
+                    .UseSingletonHandler(static provider => new AdvertiseClientRegistration(
+                        provider.GetRequiredService<IOptionsMonitor<LumoAgentsOptions>>(), provider.GetRequiredService<DynamicRegistrationState>()))
                     .SetOrder(int.MaxValue - 100_000)
                     .SetType(OpenIddictServerHandlerType.Custom)
                     .Build();
@@ -121,16 +127,17 @@ public static partial class LumoAgentsServerHandlers
                     context.Metadata["client_id_metadata_document_supported"] = true;
                 }
 
-                if (registration.Dynamic.Enabled && context.Issuer is { } issuer)
+                if (registration.Dynamic.Enabled && _dynamic.Path is { } path && context.Issuer is { } issuer)
                 {
-                    context.Metadata["registration_endpoint"] = new Uri(issuer, DynamicRegistrationPath.TrimStart('/')).AbsoluteUri;
+                    // Beside the issuer's other endpoints: OpenIddict's own addresses are relative to it too.
+                    context.Metadata["registration_endpoint"] = new Uri(issuer, path.TrimStart('/')).AbsoluteUri;
                 }
 
                 return default;
             }
         }
 
-        /// <summary>The address of the RFC 7591 registration endpoint, relative to the issuer.</summary>
+        /// <summary>The default address of the RFC 7591 registration endpoint (<c>MapLumoAgentsClientRegistration</c>).</summary>
         public const string DynamicRegistrationPath = "/connect/register";
     }
 }

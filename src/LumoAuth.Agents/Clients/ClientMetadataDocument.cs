@@ -103,7 +103,7 @@ public sealed record ClientMetadataDocument
                 return null;
             }
 
-            return ReadMetadata(root, expectedClientId, fromDocument: true, out problem);
+            return ReadMetadata(root, expectedClientId, fromDocument: true, out problem, out _);
         }
         catch (JsonException)
         {
@@ -112,17 +112,35 @@ public sealed record ClientMetadataDocument
         }
     }
 
-    /// <summary>The client metadata of a JSON object (a document, or an RFC 7591 registration request).</summary>
-    internal static ClientMetadataDocument? ReadMetadata(JsonElement root, string clientId, bool fromDocument, out string? problem)
+    /// <summary>
+    /// Reads an RFC 7591 registration request's metadata for the client it will be registered as. When refused,
+    /// <paramref name="problem"/> says why and <paramref name="redirectUrisInvalid"/> whether the redirect URIs were the
+    /// cause (<c>invalid_redirect_uri</c> rather than <c>invalid_client_metadata</c>).
+    /// </summary>
+    public static ClientMetadataDocument? ReadRegistration(JsonElement request, string clientId, out string? problem, out bool redirectUrisInvalid) =>
+        ReadMetadata(request, clientId, fromDocument: false, out problem, out redirectUrisInvalid);
+
+    private static ClientMetadataDocument? ReadMetadata(JsonElement root, string clientId, bool fromDocument, out string? problem, out bool redirectUrisInvalid)
     {
+        redirectUrisInvalid = false;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            problem = "The client metadata is not a JSON object.";
+            return null;
+        }
+
         if (root.TryGetProperty("client_secret", out _) || root.TryGetProperty("client_secret_expires_at", out _))
         {
             problem = fromDocument ? "A client metadata document may not carry a client secret." : "A client secret cannot be chosen by the client.";
             return null;
         }
 
+        // RFC 7591 §3.2.1: a registration's requested values may be replaced with suitable ones, and the answer says
+        // which: a registration asking for a shared secret gets a public client. A document is the client's own
+        // statement of how it authenticates, so there the same request is refused.
         if (root.TryGetProperty("token_endpoint_auth_method", out var method) &&
-            (method.ValueKind != JsonValueKind.String || method.GetString() != "none"))
+            (method.ValueKind != JsonValueKind.String || method.GetString() != "none") &&
+            (fromDocument || method.ValueKind != JsonValueKind.String || !SecretMethods.Contains(method.GetString())))
         {
             problem = method.ValueKind == JsonValueKind.String && SecretMethods.Contains(method.GetString())
                 ? "A client registered this way cannot authenticate with a shared secret: token_endpoint_auth_method must be 'none'."
@@ -133,6 +151,7 @@ public sealed record ClientMetadataDocument
         if (!root.TryGetProperty("redirect_uris", out var redirects) || redirects.ValueKind != JsonValueKind.Array || redirects.GetArrayLength() is 0 or > 10)
         {
             problem = "redirect_uris must be an array of 1 to 10 URIs.";
+            redirectUrisInvalid = true;
             return null;
         }
 
@@ -143,6 +162,7 @@ public sealed record ClientMetadataDocument
                 !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0 || !IsAcceptableRedirect(uri))
             {
                 problem = "Each redirect URI must be an absolute https URI, an http loopback URI or a private-use scheme (RFC 8252), without fragment.";
+                redirectUrisInvalid = true;
                 return null;
             }
 

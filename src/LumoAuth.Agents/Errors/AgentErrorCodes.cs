@@ -106,6 +106,12 @@ public static class AgentErrorCodes
     /// </summary>
     public const string ClientMetadataDocumentRefused = "client_metadata_document_refused";
 
+    /// <summary>
+    /// A dynamic client registration (RFC 7591) was refused: bad metadata (<c>invalid_client_metadata</c>), redirect URIs
+    /// it may not register (<c>invalid_redirect_uri</c>), or a wrong initial access token (<c>invalid_token</c>, 401).
+    /// </summary>
+    public const string ClientRegistrationRefused = "client_registration_refused";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 

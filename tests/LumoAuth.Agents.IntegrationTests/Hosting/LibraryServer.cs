@@ -166,6 +166,7 @@ public sealed class LibraryServer : ITestServer, IAsyncDisposable, IDisposable
         app.MapLumoAgentsAdmin(AdminPath);
         app.MapLumoAgentsAudit(AuditPath);
         app.MapLumoAgentsAAuth(AAuthTokenPath, "/aauth/agent/token");
+        app.MapLumoAgentsClientRegistration();
         app.MapGet(ArticlesPath, (HttpContext http) => Results.Ok(new
         {
             caller = http.User.FindFirst("agent")?.Value,
