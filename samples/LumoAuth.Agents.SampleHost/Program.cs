@@ -47,6 +47,19 @@ builder.Services.AddProblemDetails();
 
 var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
 
+// Local trials: MCP clients on this machine serve their client ID metadata documents over https with a certificate
+// from the sample's development CA, and from a loopback address (see DevelopmentCertificateAuthority).
+if (builder.Configuration.GetValue("Sample:DevCertificateAuthority", false))
+{
+    using var authority = DevelopmentCertificateAuthority.LoadOrCreate(dataDirectory);
+    var trusted = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(authority.RawData);
+    agents.Configure(options =>
+    {
+        options.ClientRegistration.MetadataDocuments.TrustedCertificateAuthorities.Add(trusted);
+        options.ClientRegistration.MetadataDocuments.AllowPrivateNetwork = true;
+    });
+}
+
 // Seed pattern 4 (AAuth): a sample resource this host serves, whose resource tokens the token server accepts.
 var resourceKey = SampleAAuth.LoadOrCreateResourceKey(dataDirectory);
 agents.AddAAuthResource(SampleAAuth.Resource(resourceKey));
@@ -168,6 +181,7 @@ app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
 app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
 app.MapLumoAgentsAudit("/t/acme-corp/api/v1/audit");
 app.MapLumoAgentsAAuth("/t/acme-corp/api/v1/aauth/agent/token", "/aauth/agent/token");
+app.MapLumoAgentsClientRegistration(); // answers only when LumoAgents:ClientRegistration:Dynamic:Enabled
 
 // The sample resource: answers only AAuth-signed requests with a key-bound auth token carrying read:articles.
 app.MapGet("/sample-api/articles", (HttpContext http) => Results.Ok(new

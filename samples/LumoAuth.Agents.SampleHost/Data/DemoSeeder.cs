@@ -16,6 +16,7 @@ internal static class DemoSeeder
     public const string ApiSecret = "acme-corp-api-local-trial-secret-0001";
     public const string DigestBotSecret = "digest-bot-local-trial-secret-000001";
     public const string AdminSecret = "acme-admin-local-trial-secret-000001";
+    public const string ResearchMcpSecret = "research-mcp-local-trial-secret-0001";
 
     public static async Task SeedAsync(IServiceProvider services, Uri publicOrigin, CancellationToken cancellationToken)
     {
@@ -42,6 +43,10 @@ internal static class DemoSeeder
             [OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, OpenIddictConstants.Permissions.Prefixes.Scope + "agents:admin"], cancellationToken);
 
         var registry = services.GetRequiredService<IAgentRegistry>();
+        // The sample MCP server, as registered under LumoAgents:Resources (served by the research-mcp agent).
+        var mcp = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LumoAuth.Agents.Configuration.LumoAgentsOptions>>().Value
+            .Resources.FirstOrDefault(r => r.Agent == "research-mcp")?.Identifier;
+        string[] researchBotTools = ["search-tool", AAuth.SampleAAuth.ResourceId, .. mcp is null ? Array.Empty<string>() : ["research-mcp", mcp]];
         await RegisterOnceAsync(registry, new AgentRegistration
         {
             Id = "research-bot",
@@ -49,7 +54,7 @@ internal static class DemoSeeder
             Owner = "acme-corp research team",
             Capabilities = ["read:articles", "search:web", AgentCapabilities.DelegateUser],
             DefaultScopes = ["read:articles"],
-            AllowedTools = ["search-tool", AAuth.SampleAAuth.ResourceId],
+            AllowedTools = researchBotTools,
             CanActForUsers = true,
             SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
             Budget = new BudgetPolicy { MaxTokensPerDay = 200_000, MaxApiCallsPerHour = 1_000, MaxCostPerMonth = 50m },
@@ -66,6 +71,20 @@ internal static class DemoSeeder
             ClientSecret = SearchToolSecret,
         }, cancellationToken);
 
+        // The sample MCP server's own identity: it exchanges its callers' tokens for the articles API (no passthrough),
+        // for a user through an app (delegate:user) or for an agent acting for one.
+        await RegisterOnceAsync(registry, new AgentRegistration
+        {
+            Id = "research-mcp",
+            DisplayName = "Research MCP server",
+            Owner = "acme-corp platform team",
+            Capabilities = ["read:articles", "search:web", AgentCapabilities.DelegateUser],
+            DefaultScopes = ["read:articles"],
+            CanActForUsers = true,
+            Budget = new BudgetPolicy { MaxApiCallsPerHour = 1_000 },
+            ClientSecret = ResearchMcpSecret,
+        }, cancellationToken);
+
         // An agent with a small API budget: the sample agent shows the over-budget refusal with it.
         await RegisterOnceAsync(registry, new AgentRegistration
         {
@@ -78,8 +97,9 @@ internal static class DemoSeeder
             ClientSecret = DigestBotSecret,
         }, cancellationToken);
 
-        // A data folder seeded before AAuth existed gets research-bot's sample key and the sample resource now.
-        if (await registry.FindAsync("research-bot", cancellationToken) is { SigningKeys.Count: 0 } researchBot)
+        // A data folder seeded before AAuth or the MCP server existed gets research-bot's sample key and tools now.
+        if (await registry.FindAsync("research-bot", cancellationToken) is { } researchBot &&
+            (researchBot.SigningKeys.Count == 0 || !researchBotTools.All(researchBot.AllowedTools.Contains)))
         {
             await registry.UpdateAsync(new AgentRegistration
             {
@@ -88,7 +108,7 @@ internal static class DemoSeeder
                 Owner = researchBot.Owner,
                 Capabilities = [.. researchBot.Capabilities],
                 DefaultScopes = [.. researchBot.DefaultScopes],
-                AllowedTools = [.. researchBot.AllowedTools.Append(AAuth.SampleAAuth.ResourceId).Distinct()],
+                AllowedTools = [.. researchBot.AllowedTools.Concat(researchBotTools).Distinct()],
                 CanActForUsers = researchBot.Delegation.CanActForUsers,
                 MaxChainDepth = researchBot.Delegation.MaxChainDepth,
                 AccessTokenLifetime = researchBot.AccessTokenLifetime,
