@@ -5,7 +5,8 @@ namespace LumoAuth.Agents.SampleAgent;
 
 /// <summary>
 /// The sample agent: runs the four patterns against the sample host (http://127.0.0.1:5080) and the sample API
-/// (http://127.0.0.1:5081), then one refusal of each kind. Options: --host URL --api URL --redirect-uri URL.
+/// (http://127.0.0.1:5081), then one refusal of each kind, then the MCP part against the sample MCP server
+/// (http://127.0.0.1:5082/mcp). Options: --host URL --api URL --mcp URL --redirect-uri URL --dev-ca PATH.
 /// </summary>
 public static class Program
 {
@@ -25,7 +26,8 @@ public static class Program
         {
             settings = DemoSettings.Parse(args);
             var demo = await AgentDemo.RunAsync(settings, output, cancel.Token);
-            return demo.Steps.All(s => s.Passed) ? 0 : 1;
+            var mcp = await McpDemo.RunAsync(settings, output, cancel.Token);
+            return demo.Steps.Concat(mcp.Steps).All(s => s.Passed) ? 0 : 1;
         }
         catch (Exception exception)
         {
@@ -50,8 +52,8 @@ public static class Program
     };
 
     private static string Unreachable(HttpRequestException exception, DemoSettings settings) =>
-        $"could not reach a server ({OneLine(exception.Message)}); the host is expected at {settings.Host} and the API at {settings.Api}. " +
-        "Start them first (dotnet run --project samples/LumoAuth.Agents.SampleHost, then samples/LumoAuth.Agents.SampleApi) or pass --host URL --api URL.";
+        $"could not reach a server ({OneLine(exception.Message)}); the host is expected at {settings.Host}, the API at {settings.Api} and the MCP server at {settings.Mcp}. " +
+        "Start them first (dotnet run --project samples/LumoAuth.Agents.SampleHost, then samples/LumoAuth.Agents.SampleApi and samples/LumoAuth.Agents.SampleMcpServer) or pass --host URL --api URL --mcp URL.";
 
     private static string OneLine(string text) =>
         string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

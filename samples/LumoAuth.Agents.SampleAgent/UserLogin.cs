@@ -33,7 +33,36 @@ public sealed partial class UserLogin : IDisposable
         var redirect = (_settings.RedirectUri ?? new Uri(_settings.Host, "callback")).AbsoluteUri;
         var authorize = $"connect/authorize?client_id={clientId}&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}" +
                         $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&prompt=consent&state=demo";
-        var response = await _browser.GetAsync(new Uri(authorize, UriKind.Relative), cancellationToken);
+        var response = await AliceAllowsAsync(new Uri(authorize, UriKind.Relative), cancellationToken);
+        using (response)
+        {
+            if (CodeIn(response.Headers.Location) is not { } code)
+            {
+                throw new DemoFailedException(await NoCodeReasonAsync(response, clientId, redirect, cancellationToken));
+            }
+
+            using var token = await _browser.PostAsync(new Uri("connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code",
+                ["code"] = code,
+                ["redirect_uri"] = redirect,
+                ["client_id"] = clientId,
+                ["client_secret"] = clientSecret,
+                ["code_verifier"] = verifier,
+            }), cancellationToken);
+            var body = await token.Content.ReadAsStringAsync(cancellationToken);
+            return (System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject)?["access_token"]?.GetValue<string>()
+                ?? throw new DemoFailedException($"research-bot could not redeem Alice's authorization code ({(int)token.StatusCode}): {OneLine(body)}");
+        }
+    }
+
+    /// <summary>
+    /// Alice opens <paramref name="authorization"/>: signs in if she must, then presses Allow on the consent page (for
+    /// an agent, or for one of her own apps). The host's last answer: a redirect with the code, or the error.
+    /// </summary>
+    public async Task<HttpResponseMessage> AliceAllowsAsync(Uri authorization, CancellationToken cancellationToken)
+    {
+        var response = await _browser.GetAsync(authorization, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location is { } loginPage && loginPage.OriginalString.Contains("/account/login", StringComparison.Ordinal))
         {
             var fields = HiddenFields(await _browser.GetStringAsync(loginPage, cancellationToken));
@@ -57,26 +86,7 @@ public sealed partial class UserLogin : IDisposable
             response = await _browser.PostAsync(new Uri("connect/authorize", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
         }
 
-        using (response)
-        {
-            if (CodeIn(response.Headers.Location) is not { } code)
-            {
-                throw new DemoFailedException(await NoCodeReasonAsync(response, clientId, redirect, cancellationToken));
-            }
-
-            using var token = await _browser.PostAsync(new Uri("connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "authorization_code",
-                ["code"] = code,
-                ["redirect_uri"] = redirect,
-                ["client_id"] = clientId,
-                ["client_secret"] = clientSecret,
-                ["code_verifier"] = verifier,
-            }), cancellationToken);
-            var body = await token.Content.ReadAsStringAsync(cancellationToken);
-            return (System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject)?["access_token"]?.GetValue<string>()
-                ?? throw new DemoFailedException($"research-bot could not redeem Alice's authorization code ({(int)token.StatusCode}): {OneLine(body)}");
-        }
+        return response;
     }
 
     /// <summary>Why the consent step gave no code, in one line: the error the host answered with, and a hint for the usual cause.</summary>
@@ -111,7 +121,7 @@ public sealed partial class UserLogin : IDisposable
 
     private static string? CodeIn(Uri? location) => location is null ? null : QueryValue(location, "code");
 
-    private static string? QueryValue(Uri location, string name) =>
+    internal static string? QueryValue(Uri location, string name) =>
         (location.IsAbsoluteUri ? location.Query : location.OriginalString.Contains('?', StringComparison.Ordinal) ? location.OriginalString[location.OriginalString.IndexOf('?', StringComparison.Ordinal)..] : string.Empty)
             .TrimStart('?').Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == name) is { Length: 2 } pair
             ? Uri.UnescapeDataString(pair[1].Replace('+', ' '))

@@ -29,10 +29,11 @@ public sealed class ResearchTools
     }
 
     /// <summary>
-    /// Reads an article from the sample API for the user the caller acts for. The MCP server exchanges the caller's
-    /// token for one meant for the API, with itself as the actor: the API sees the whole chain.
+    /// Reads an article from the sample API for a user: the user's own app, or an agent acting for them (an agent's own
+    /// token has no user to read for, and is not shown the tool). The MCP server exchanges the caller's token for one
+    /// meant for the API, with itself as the actor: the API sees the whole chain.
     /// </summary>
-    [McpServerTool(Name = "read_article"), Description("Reads an article for the user."), RequireAgent(Capabilities = "read:articles", ActingForUser = true)]
+    [McpServerTool(Name = "read_article"), Description("Reads an article for the user."), RequireAgent(Capabilities = "read:articles", ForUser = true)]
     public static async Task<string> ReadArticleAsync([Description("The article's number.")] int id, ClaimsPrincipal user, IHttpContextAccessor http,
         AgentTokenClient tokens, IHttpClientFactory clients, CancellationToken cancellationToken)
     {

@@ -59,17 +59,22 @@ public sealed class AgentCaller
     /// </summary>
     public const string IdentityLabel = "LumoAuth.Agents";
 
-    /// <summary>A readable name from a subject identifier: <c>agent:research-bot</c> → "Research Bot", <c>user:alice</c> → "Alice".</summary>
+    /// <summary>
+    /// A readable name from a subject identifier: <c>agent:research-bot</c> → "Research Bot", <c>user:alice</c> → "Alice",
+    /// <c>agent:research-mcp</c> → "Research MCP" (a few well-known abbreviations are written in capitals).
+    /// </summary>
     public static string DefaultName(string subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
         var colon = subject.IndexOf(':', StringComparison.Ordinal);
         var id = colon >= 0 && (SubjectIdentifier.IsUser(subject) || SubjectIdentifier.TryGetAgentId(subject, out _)) ? subject[(colon + 1)..] : subject;
         var words = id.Split(['-', '_', '.'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => char.ToUpper(w[0], CultureInfo.InvariantCulture) + w[1..]);
+            .Select(w => Abbreviations.Contains(w) ? w.ToUpperInvariant() : char.ToUpper(w[0], CultureInfo.InvariantCulture) + w[1..]);
         var name = string.Join(' ', words);
         return name.Length == 0 ? subject : name;
     }
+
+    private static readonly HashSet<string> Abbreviations = new(["ai", "api", "llm", "mcp", "sdk"], StringComparer.Ordinal);
 
     /// <summary>Creates a caller from a token's facts.</summary>
     public static AgentCaller From(string subject, ActorChain chain, IEnumerable<string> scopes, string? clientId)

@@ -15,6 +15,9 @@ public static class AgentPolicyBuilderExtensions
     /// <summary>The caller must be an agent acting for a user.</summary>
     public static AuthorizationPolicyBuilder RequireActingForUser(this AuthorizationPolicyBuilder policy) => Add(policy, new ActingForUserRequirement());
 
+    /// <summary>The token's subject must be a user: the user through their own app, or an agent acting for them.</summary>
+    public static AuthorizationPolicyBuilder RequireForUser(this AuthorizationPolicyBuilder policy) => Add(policy, new ForUserRequirement());
+
     /// <summary>The actor chain may be at most <paramref name="maxDepth"/> actors deep.</summary>
     public static AuthorizationPolicyBuilder RequireMaxChainDepth(this AuthorizationPolicyBuilder policy, int maxDepth) => Add(policy, new MaxChainDepthRequirement(maxDepth));
 
@@ -52,6 +55,9 @@ public sealed class RequireAgentAttribute : Attribute, IAuthorizeData, IAuthoriz
     /// <summary>True to require an agent acting for a user.</summary>
     public bool ActingForUser { get; set; }
 
+    /// <summary>True to require a token for a user: the user through their own app, or an agent acting for them.</summary>
+    public bool ForUser { get; set; }
+
     /// <summary>The deepest chain allowed, or -1 (default) for no limit here.</summary>
     public int MaxChainDepth { get; set; } = -1;
 
@@ -85,6 +91,11 @@ public sealed class RequireAgentAttribute : Attribute, IAuthorizeData, IAuthoriz
         if (ActingForUser)
         {
             yield return new ActingForUserRequirement();
+        }
+
+        if (ForUser)
+        {
+            yield return new ForUserRequirement();
         }
 
         if (MaxChainDepth >= 0)

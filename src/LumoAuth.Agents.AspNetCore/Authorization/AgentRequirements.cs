@@ -48,6 +48,20 @@ public sealed class ActingForUserRequirement : IAgentCallerRequirement
     }
 }
 
+/// <summary>
+/// The token's subject must be a user: the user themselves through their own app, or an agent acting for them. What an
+/// MCP tool or API needs when it works on a user's data but does not care who relays the request.
+/// </summary>
+public sealed class ForUserRequirement : IAgentCallerRequirement
+{
+    /// <inheritdoc />
+    public ValueTask<string?> CheckAsync(AgentCaller caller, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return ValueTask.FromResult(SubjectIdentifier.IsUser(caller.Subject) ? null : $"a token for a user (this token's subject '{caller.Subject}' is not a user)");
+    }
+}
+
 /// <summary>The actor chain may be at most <see cref="MaxDepth"/> actors deep.</summary>
 public sealed class MaxChainDepthRequirement : IAgentCallerRequirement
 {

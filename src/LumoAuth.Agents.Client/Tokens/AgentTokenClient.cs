@@ -40,7 +40,10 @@ public sealed class AgentTokenClient : IDisposable
     /// <summary>How many requests this client made to the token server.</summary>
     public int TokenRequests => Volatile.Read(ref _requests);
 
-    /// <summary>The agent's own access token for <paramref name="scope"/> and <paramref name="audience"/>.</summary>
+    /// <summary>
+    /// The agent's own access token for <paramref name="scope"/> and <paramref name="audience"/>: an API's audience name,
+    /// or a protected resource's URI (an MCP server's, say), sent as RFC 8707's <c>resource</c>.
+    /// </summary>
     public async Task<string> GetAgentTokenAsync(string? scope = null, string? audience = null, CancellationToken cancellationToken = default)
     {
         var options = _options.CurrentValue;
@@ -87,11 +90,10 @@ public sealed class AgentTokenClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(incomingToken);
         ArgumentException.ThrowIfNullOrEmpty(downstream);
-        var isResource = Uri.TryCreate(downstream, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
         var held = await _cache.GetAsync($"downstream|{Hash(incomingToken)}|{downstream}|{scope}", async ct =>
         {
             var actorToken = await GetAgentTokenAsync(cancellationToken: ct);
-            return await ExchangeAsync(incomingToken, TokenTypes.AccessToken, actorToken, scope, isResource ? null : downstream, ct, resource: isResource ? downstream : null);
+            return await ExchangeAsync(incomingToken, TokenTypes.AccessToken, actorToken, scope, downstream, ct);
         }, cancellationToken);
         return held.Value;
     }
@@ -115,21 +117,29 @@ public sealed class AgentTokenClient : IDisposable
                 ? await source(cancellationToken)
                 : (await File.ReadAllTextAsync(options.WorkloadTokenFile!, cancellationToken)).Trim();
             var form = Form(("grant_type", TokenExchange), ("subject_token", workloadToken), ("subject_token_type", options.WorkloadTokenType),
-                ("subject_issuer", options.WorkloadIssuer), ("scope", scope), ("audience", audience));
+                ("subject_issuer", options.WorkloadIssuer), ("scope", scope), ("audience", AudienceName(audience)), ("resource", ResourceUri(audience)));
             return await PostAsync(options, form, cancellationToken);
         }
 
         return await PostAsync(options, Form(("grant_type", "client_credentials"), ("client_id", options.ClientId), ("client_secret", options.ClientSecret),
-            ("scope", scope), ("audience", audience)), cancellationToken);
+            ("scope", scope), ("audience", AudienceName(audience)), ("resource", ResourceUri(audience))), cancellationToken);
     }
 
-    private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken,
-        string? resource = null)
+    // A target written as an absolute http(s) URI is a protected resource, asked for with RFC 8707's resource parameter;
+    // any other is an API's audience name.
+    private static bool IsResource(string? target) =>
+        Uri.TryCreate(target, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+
+    private static string? AudienceName(string? target) => IsResource(target) ? null : target;
+
+    private static string? ResourceUri(string? target) => IsResource(target) ? target : null;
+
+    private async Task<HeldToken> ExchangeAsync(string subjectToken, string subjectType, string actorToken, string? scope, string? audience, CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
         // With a secret the agent authenticates on the exchange too (RFC 8693 §5), so servers may require it.
         return await PostAsync(options, Form(("grant_type", TokenExchange), ("subject_token", subjectToken), ("subject_token_type", subjectType),
-            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", audience), ("resource", resource),
+            ("actor_token", actorToken), ("actor_token_type", TokenTypes.AccessToken), ("scope", scope), ("audience", AudienceName(audience)), ("resource", ResourceUri(audience)),
             ("client_id", options.ClientSecret is null ? null : options.ClientId), ("client_secret", options.ClientSecret)), cancellationToken);
     }
 

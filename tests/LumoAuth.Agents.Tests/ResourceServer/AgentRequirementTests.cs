@@ -28,6 +28,8 @@ public sealed class AgentRequirementTests
             Assert.That(ForAlice.ActsForUser, Is.True);
             Assert.That(Direct.ActsForUser, Is.False);
             Assert.That(AgentCaller.DefaultName("service:billing"), Is.EqualTo("Service:billing"));
+            Assert.That(AgentCaller.DefaultName("agent:research-mcp"), Is.EqualTo("Research MCP"), "well-known abbreviations in capitals");
+            Assert.That(AgentCaller.DefaultName("agent:mcpx-bot"), Is.EqualTo("Mcpx Bot"), "only whole words");
         });
     }
 
@@ -62,6 +64,14 @@ public sealed class AgentRequirementTests
         Assert.That(await Check(new ActingForUserRequirement(), ForAlice), Is.Null);
         Assert.That(await Check(new ActingForUserRequirement(), Direct), Does.Contain("is not a user"));
         Assert.That(await Check(new ActingForUserRequirement(), AgentCaller.From("user:alice", ActorChain.Empty, [], null)), Does.Contain("has no actor"));
+    }
+
+    [Test]
+    public async Task For_a_user()
+    {
+        Assert.That(await Check(new ForUserRequirement(), ForAlice), Is.Null, "an agent acting for the user");
+        Assert.That(await Check(new ForUserRequirement(), AgentCaller.From("user:alice", ActorChain.Empty, [], null)), Is.Null, "the user's own app");
+        Assert.That(await Check(new ForUserRequirement(), Direct), Does.Contain("is not a user"), "an agent as itself");
     }
 
     [Test]
@@ -100,10 +110,10 @@ public sealed class AgentRequirementTests
     [Test]
     public void The_attribute_turns_into_the_same_requirements()
     {
-        var requirements = new RequireAgentAttribute { Capabilities = "a b", ActingForUser = true, MaxChainDepth = 2, AllowedActors = "x", ForbiddenActors = "y", AllowedToolHop = true }.GetRequirements().ToList();
+        var requirements = new RequireAgentAttribute { Capabilities = "a b", ActingForUser = true, ForUser = true, MaxChainDepth = 2, AllowedActors = "x", ForbiddenActors = "y", AllowedToolHop = true }.GetRequirements().ToList();
         Assert.That(requirements.Select(r => r.GetType().Name), Is.EqualTo(new[]
         {
-            "DenyAnonymousAuthorizationRequirement", nameof(AgentCapabilitiesRequirement), nameof(ActingForUserRequirement), nameof(MaxChainDepthRequirement),
+            "DenyAnonymousAuthorizationRequirement", nameof(AgentCapabilitiesRequirement), nameof(ActingForUserRequirement), nameof(ForUserRequirement), nameof(MaxChainDepthRequirement),
             nameof(AllowedActorsRequirement), nameof(ForbiddenActorsRequirement), nameof(AllowedToolHopRequirement),
         }));
     }
