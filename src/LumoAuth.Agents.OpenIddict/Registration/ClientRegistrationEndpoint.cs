@@ -91,7 +91,7 @@ public static class LumoAgentsClientRegistrationEndpoints
         bool redirectUrisInvalid;
         try
         {
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
             metadata = ClientMetadataDocument.ReadRegistration(document.RootElement, clientId, out problem, out redirectUrisInvalid);
         }
         catch (JsonException)

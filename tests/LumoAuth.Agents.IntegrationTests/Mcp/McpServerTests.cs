@@ -78,7 +78,7 @@ public sealed class McpServerTests
         Assert.Multiple(() =>
         {
             Assert.That(result.IsError, Is.Not.True, Text(result));
-            Assert.That(Text(result), Is.EqualTo("results for 'agents'; caller: Mcp Bot"), "the chain in words, as the resource sees it");
+            Assert.That(Text(result), Is.EqualTo("results for 'agents'; caller: MCP Bot"), "the chain in words, as the resource sees it");
         });
     }
 

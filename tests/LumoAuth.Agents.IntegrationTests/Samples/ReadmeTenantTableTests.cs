@@ -16,6 +16,7 @@ public sealed class ReadmeTenantTableTests
     [TestCase("Agent Research Bot", "research-bot")]
     [TestCase("Agent Search Tool", "search-tool")]
     [TestCase("Agent Digest Bot", "digest-bot")]
+    [TestCase("Agent Research MCP", "research-mcp")]
     public async Task The_readme_lists_each_agents_seeded_allowed_tools(string row, string agentId)
     {
         var readme = await File.ReadAllLinesAsync(Path.Combine(Repository.Root, "README.md"));
