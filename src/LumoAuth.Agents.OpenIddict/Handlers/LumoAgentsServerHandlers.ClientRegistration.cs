@@ -127,10 +127,11 @@ public static partial class LumoAgentsServerHandlers
                     context.Metadata["client_id_metadata_document_supported"] = true;
                 }
 
-                if (registration.Dynamic.Enabled && _dynamic.Path is { } path && context.Issuer is { } issuer)
+                // Beside the other endpoints: relative to the issuer when it is pinned, else to the address the request came
+                // in on, as OpenIddict's own endpoint addresses are.
+                if (registration.Dynamic.Enabled && _dynamic.Path is { } path && (context.Issuer ?? context.BaseUri) is { } origin)
                 {
-                    // Beside the issuer's other endpoints: OpenIddict's own addresses are relative to it too.
-                    context.Metadata["registration_endpoint"] = new Uri(issuer, path.TrimStart('/')).AbsoluteUri;
+                    context.Metadata["registration_endpoint"] = new Uri(origin, path.TrimStart('/')).AbsoluteUri;
                 }
 
                 return default;

@@ -50,7 +50,7 @@ internal sealed class OutboundDocumentFetcher : IDisposable
         ArgumentNullException.ThrowIfNull(rules);
         if (uri.Scheme != Uri.UriSchemeHttps && !(rules.AllowHttp && uri.Scheme == Uri.UriSchemeHttp))
         {
-            throw new OutboundFetchException($"'{uri}' is not https.");
+            throw new OutboundFetchException($"'{uri.AbsoluteUri}' is not https.");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -62,12 +62,12 @@ internal sealed class OutboundDocumentFetcher : IDisposable
             using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                throw new OutboundFetchException($"'{uri}' answered {(int)response.StatusCode}; redirects are not followed.");
+                throw new OutboundFetchException($"'{uri.AbsoluteUri}' answered {(int)response.StatusCode}; redirects are not followed.");
             }
 
             if (response.Content.Headers.ContentLength > rules.MaxBytes)
             {
-                throw new OutboundFetchException($"'{uri}' sent more than {rules.MaxBytes} bytes.");
+                throw new OutboundFetchException($"'{uri.AbsoluteUri}' sent more than {rules.MaxBytes} bytes.");
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
@@ -81,7 +81,7 @@ internal sealed class OutboundDocumentFetcher : IDisposable
 
             if (read > rules.MaxBytes)
             {
-                throw new OutboundFetchException($"'{uri}' sent more than {rules.MaxBytes} bytes.");
+                throw new OutboundFetchException($"'{uri.AbsoluteUri}' sent more than {rules.MaxBytes} bytes.");
             }
 
             var maxAge = response.Headers.CacheControl is { NoStore: false, NoCache: false, MaxAge: { } age } ? age : (TimeSpan?)null;
@@ -94,11 +94,11 @@ internal sealed class OutboundDocumentFetcher : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new OutboundFetchException($"Fetching '{uri}' took longer than {rules.Timeout.TotalSeconds:0.#} s.");
+            throw new OutboundFetchException($"Fetching '{uri.AbsoluteUri}' took longer than {rules.Timeout.TotalSeconds:0.#} s.");
         }
         catch (HttpRequestException exception)
         {
-            throw new OutboundFetchException($"'{uri}' could not be fetched: {exception.Message}", exception);
+            throw new OutboundFetchException($"'{uri.AbsoluteUri}' could not be fetched: {exception.Message}", exception);
         }
     }
 

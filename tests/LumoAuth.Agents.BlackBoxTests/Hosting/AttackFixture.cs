@@ -55,7 +55,7 @@ public abstract class AttackFixture
     {
         // Hundreds of refused calls from one address: the anonymous-caller limit (its own tests cover it) is raised so
         // each case meets the refusal it is about rather than 429.
-        Host = await SampleHostProcess.StartAsync(GetType().Name, null, "--LumoAgents:Api:AnonymousPermitLimit=100000");
+        Host = await SampleHostProcess.StartAsync(GetType().Name, null, ["--LumoAgents:Api:AnonymousPermitLimit=100000", .. HostSettings]);
         Http = Host.CreateClient();
         _tokens["research-bot"] = await ClientCredentialsAsync(Tenant.ResearchBot, Tenant.ResearchBotSecret, null);
         _tokens["search-tool"] = await ClientCredentialsAsync(Tenant.SearchTool, Tenant.SearchToolSecret, null);
@@ -66,6 +66,9 @@ public abstract class AttackFixture
 
     /// <summary>More set-up a fixture needs once its host runs.</summary>
     protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    /// <summary>Settings the fixture's host starts with besides the defaults (command-line form, <c>--Key=value</c>).</summary>
+    protected virtual string[] HostSettings => [];
 
     [OneTimeTearDown]
     public async Task StopHostAsync()
