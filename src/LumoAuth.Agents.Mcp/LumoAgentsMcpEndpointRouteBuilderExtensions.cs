@@ -12,8 +12,8 @@ public static class LumoAgentsMcpEndpointRouteBuilderExtensions
     /// Maps the MCP endpoint (streamable HTTP) at <paramref name="pattern"/> for authenticated callers only: a request
     /// without a valid token gets the resource server's 401 with <c>resource_metadata</c>, from which an MCP client finds
     /// the token server. A <c>tools/call</c> for a tool whose capabilities the token lacks gets 403
-    /// <c>insufficient_scope</c> naming the scope to step up to. The endpoint's HTTP requests are not metered one by one:
-    /// tool calls are (<c>AddLumoAgentsToolPolicies</c>).
+    /// <c>insufficient_scope</c> naming the scope to step up to. A message over 1 MB is refused with 413. The endpoint's HTTP
+    /// requests are not metered one by one: tool calls are (<c>AddLumoAgentsToolPolicies</c>).
     /// </summary>
     public static IEndpointConventionBuilder MapLumoAgentsMcp(this IEndpointRouteBuilder endpoints, string pattern = "")
     {

@@ -17,12 +17,35 @@ namespace LumoAuth.Agents.Mcp;
 /// </summary>
 internal static class McpStepUp
 {
-    // The SDK reads the same body afterwards; a message larger than this is left to it unread here.
-    private const int MaxInspectedBytes = 1024 * 1024;
+    /// <summary>
+    /// The largest JSON-RPC message the endpoint reads (1 MB): a larger one is refused with 413 before the SDK reads it,
+    /// so every message within the limit is inspected here and none can slip past the scope challenge by its size.
+    /// </summary>
+    public const int MaxMessageBytes = 1024 * 1024;
 
     /// <summary>Checks the request, then runs the MCP endpoint unless it answered.</summary>
     public static async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            if (http.Request.ContentLength is > MaxMessageBytes)
+            {
+                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await http.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+                {
+                    ["jsonrpc"] = "2.0", ["id"] = null,
+                    ["error"] = new Dictionary<string, object> { ["code"] = -32600, ["message"] = $"The message is larger than {MaxMessageBytes} bytes." },
+                }, http.RequestAborted);
+                return;
+            }
+
+            // A body without a length (chunked) is cut at the same size by the server as it is read.
+            if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxMessageBytes;
+            }
+        }
+
         if (HttpMethods.IsPost(http.Request.Method) && http.GetAgentCaller() is { } caller && await CalledToolAsync(http) is { } tool &&
             McpToolRequirements.Find(http.RequestServices, tool) is { } declared &&
             McpToolRequirements.Capabilities(declared).Where(c => !caller.Scopes.Contains(c)).ToList() is { Count: > 0 } missing)
@@ -40,12 +63,12 @@ internal static class McpStepUp
     /// <summary>The tool a <c>tools/call</c> message names, or <see langword="null"/> for any other request; the body is left for the SDK.</summary>
     private static async Task<string?> CalledToolAsync(HttpContext http)
     {
-        if (http.Request.ContentLength is > MaxInspectedBytes || !(http.Request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!(http.Request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        http.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxInspectedBytes);
+        http.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxMessageBytes);
         try
         {
             using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);

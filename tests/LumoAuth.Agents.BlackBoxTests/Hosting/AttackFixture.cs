@@ -27,6 +27,9 @@ public sealed record HostileCase(string Name, Func<AttackFixture, HttpRequestMes
 public abstract class AttackFixture
 {
     private readonly ConcurrentQueue<(string Case, Answer Answer)> _answers = new();
+
+    /// <summary>Every answer the fixture's cases received, for checks across them.</summary>
+    protected IEnumerable<(string Case, Answer Answer)> Answers => _answers;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
     /// <summary>The running host.</summary>

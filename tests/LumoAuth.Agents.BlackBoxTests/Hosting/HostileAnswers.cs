@@ -28,6 +28,12 @@ public enum Shape
     /// bare 400): no body to shape, and nothing of the application's in it.
     /// </summary>
     WebServerRefusal,
+
+    /// <summary>
+    /// An MCP server (streamable HTTP): 401 or 403 with a <c>Bearer</c> challenge, or a JSON-RPC error object (in JSON or
+    /// in a server-sent event), or an empty 4xx from the transport.
+    /// </summary>
+    McpRefusal,
 }
 
 /// <summary>
@@ -87,6 +93,9 @@ public static class HostileAnswers
                 case Shape.WebServerRefusal:
                     Assert.That(answer.Status, Is.EqualTo(400), "the web server's own refusal");
                     break;
+                case Shape.McpRefusal:
+                    AssertMcpRefusal(answer);
+                    break;
             }
 
             AssertNoLeak(answer, secrets);
@@ -117,6 +126,54 @@ public static class HostileAnswers
         }
 
         Assert.That(Text(json, "error_description"), Is.Not.Null.And.Not.Empty, $"'error_description' says what is wrong: {answer.Summary}");
+    }
+
+    /// <summary>An MCP server's refusal: a Bearer challenge on 401/403, else a JSON-RPC error (JSON or SSE) or no body.</summary>
+    public static void AssertMcpRefusal(Answer answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (answer.Status is 401 or 403)
+        {
+            Assert.That(answer.Header("WWW-Authenticate"), Does.StartWith("Bearer"), $"RFC 6750 §3 challenge: {answer.Summary}");
+            return;
+        }
+
+        var text = answer.Body.Trim();
+        if (text.Length == 0)
+        {
+            Assert.That(answer.Status, Is.InRange(400, 499), $"an empty answer is a transport refusal: {answer.Summary}");
+            return;
+        }
+
+        // A server-sent event carries the JSON-RPC message on its data line.
+        var data = text.StartsWith("event:", StringComparison.Ordinal) || text.StartsWith("data:", StringComparison.Ordinal)
+            ? string.Concat(text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()))
+            : text;
+        JsonNode? message = null;
+        try
+        {
+            message = JsonNode.Parse(data);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        Assert.That(message, Is.Not.Null, $"a JSON-RPC message: {answer.Summary}");
+        if (message?["error"] is JsonValue oauth && oauth.TryGetValue<string>(out var code))
+        {
+            // The resource server's own refusal of the request, before MCP: a standard OAuth error.
+            Assert.That(StandardErrors, Does.Contain(code), $"a standard error code: {answer.Summary}");
+            return;
+        }
+
+        var error = message?["error"];
+        var isError = message?["result"]?["isError"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
+        Assert.That(error is JsonObject || isError, Is.True, $"a JSON-RPC error or a tool error: {answer.Summary}");
+        if (error is JsonObject)
+        {
+            Assert.That(error["code"]?.GetValueKind(), Is.EqualTo(System.Text.Json.JsonValueKind.Number), $"the error has a code: {answer.Summary}");
+            Assert.That(Text((JsonObject)error, "message"), Is.Not.Null.And.Not.Empty, $"the error says what is wrong: {answer.Summary}");
+        }
     }
 
     /// <summary>An RFC 9457 problem: <c>application/problem+json</c> with a <c>title</c> and the response's <c>status</c>.</summary>

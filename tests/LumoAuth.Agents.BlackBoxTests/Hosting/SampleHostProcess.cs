@@ -67,25 +67,45 @@ public sealed class SampleHostProcess : IAsyncDisposable
     }
 
     /// <summary>The built sample host, next to this repository's sources.</summary>
-    public static string SampleHostAssembly
+    public static string SampleHostAssembly => SampleAssembly("LumoAuth.Agents.SampleHost");
+
+    /// <summary>The built sample program <paramref name="project"/> (a folder under <c>samples/</c>).</summary>
+    public static string SampleAssembly(string project)
     {
-        get
+        var configuration = typeof(SampleHostProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "SampleHostConfiguration")?.Value ?? "Debug";
+        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LumoAuth.Agents.sln")))
         {
-            var configuration = typeof(SampleHostProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "SampleHostConfiguration")?.Value ?? "Debug";
-            var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LumoAuth.Agents.sln")))
-            {
-                directory = directory.Parent;
-            }
+            directory = directory.Parent;
+        }
 
-            if (directory is null)
-            {
-                throw new InvalidOperationException($"No LumoAuth.Agents.sln above {TestContext.CurrentContext.TestDirectory}.");
-            }
+        if (directory is null)
+        {
+            throw new InvalidOperationException($"No LumoAuth.Agents.sln above {TestContext.CurrentContext.TestDirectory}.");
+        }
 
-            var path = Path.Combine(directory.FullName, "samples", "LumoAuth.Agents.SampleHost", "bin", configuration, "net10.0", "LumoAuth.Agents.SampleHost.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"The sample host is not built: {path} is missing.");
+        var path = Path.Combine(directory.FullName, "samples", project, "bin", configuration, "net10.0", project + ".dll");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"The sample program is not built: {path} is missing.");
+    }
+
+    /// <summary>
+    /// Starts another sample program (the MCP server, say) in Production on <paramref name="port"/> with
+    /// <paramref name="arguments"/>, and waits until it serves <c>/health</c>.
+    /// </summary>
+    public static async Task<SampleHostProcess> StartProgramAsync(string project, int port, params string[] arguments)
+    {
+        var origin = new Uri($"http://127.0.0.1:{port}/");
+        var program = Start(SampleAssembly(project), origin, ["--urls", origin.AbsoluteUri.TrimEnd('/'), .. arguments], Path.GetTempPath(), ownsDataDirectory: false, project);
+        try
+        {
+            await program.WaitUntilHealthyAsync(StartDeadline);
+            return program;
+        }
+        catch
+        {
+            await program.DisposeAsync();
+            throw;
         }
     }
 
@@ -122,6 +142,12 @@ public sealed class SampleHostProcess : IAsyncDisposable
         var ownsDataDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("lumo-blackbox-").FullName;
 
+        string[] arguments = ["--urls", origin.AbsoluteUri.TrimEnd('/'), $"--Sample:DataDirectory={dataDirectory}", $"--Sample:PublicOrigin={origin.AbsoluteUri}", .. settings];
+        return Start(assembly, origin, arguments, dataDirectory, ownsDataDirectory, name);
+    }
+
+    private static SampleHostProcess Start(string assembly, Uri origin, IEnumerable<string> arguments, string dataDirectory, bool ownsDataDirectory, string name)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
@@ -131,13 +157,9 @@ public sealed class SampleHostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(origin.AbsoluteUri.TrimEnd('/'));
-        start.ArgumentList.Add($"--Sample:DataDirectory={dataDirectory}");
-        start.ArgumentList.Add($"--Sample:PublicOrigin={origin.AbsoluteUri}");
-        foreach (var setting in settings)
+        foreach (var argument in arguments)
         {
-            start.ArgumentList.Add(setting);
+            start.ArgumentList.Add(argument);
         }
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
