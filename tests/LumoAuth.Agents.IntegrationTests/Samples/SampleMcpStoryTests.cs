@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using LumoAuth.Agents.SampleAgent;
 
@@ -39,6 +41,32 @@ public sealed class SampleMcpStoryTests
             Assert.That(text, Does.Contain("error=\"insufficient_scope\""));
             Assert.That(text, Does.Contain("The articles API saw: Research MCP, used by Research Bot, acting for Alice"));
             Assert.That(text, Does.Contain("The articles API saw: Research MCP, acting for Alice"));
+        });
+    }
+
+    [Test]
+    public async Task A_token_meant_for_the_mcp_server_is_refused_by_the_articles_api_so_passthrough_cannot_work()
+    {
+        var endpoint = LibraryMcpHost.ReserveEndpoint();
+        await using var server = await SampleServer.StartAsync(DatabaseKind.Sqlite, new Dictionary<string, string?> { ["LumoAgents:Resources:0:Identifier"] = endpoint.AbsoluteUri });
+        await using var api = await SampleApiHost.StartAsync(server);
+        using var http = server.Http();
+        var token = await TokenEndpoint.PostAsync(http,
+        [
+            ("grant_type", "client_credentials"), ("client_id", "research-bot"), ("client_secret", SampleAgentServerFixture.ResearchBotSecret),
+            ("scope", "read:articles"), ("resource", endpoint.AbsoluteUri),
+        ]);
+        Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
+
+        // What an MCP server that forwarded its caller's token would send the API.
+        using var client = api.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "articles");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        using var response = await client.SendAsync(request);
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "aud is the MCP server, not the API");
+            Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("invalid_token"));
         });
     }
 }
