@@ -142,6 +142,12 @@ public sealed class McpDemo
             Record("mcp: Alice's app registered by its metadata document reads for her", UserLogin.QueryValue(request, "client_id") == documents.ClientId &&
                 article.IsError != true && Text(article).Contains("The articles API saw: Research MCP, acting for Alice", StringComparison.Ordinal));
         }
+
+        Heading("MCP summary");
+        foreach (var (step, passed) in _steps)
+        {
+            _out.WriteLine($"{(passed ? "ok  " : "FAIL")} {step}");
+        }
     }
 
     private Task<McpClient> ConnectAsync(string token, CancellationToken ct) => McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
