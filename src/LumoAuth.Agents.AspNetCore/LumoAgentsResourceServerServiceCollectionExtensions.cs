@@ -32,6 +32,10 @@ public static class LumoAgentsResourceServerExtensions
         services.AddAuthorization();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BearerSigningKeys>();
+        // DPoP proofs' jti values: one process unless the host registers a shared store (AddLumoAgents' EF Core one).
+        services.TryAddSingleton<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore, LumoAuth.Agents.HttpSignatures.Verification.InMemorySignatureNonceStore>();
+        services.TryAddScoped(static provider => new LumoAuth.Agents.Dpop.DpopProofValidator(
+            provider.GetRequiredService<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddHttpClient(LumoAgentsBearerDefaults.HttpClientName, TokenServerMetadata.Bound);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AgentCallerAuthorizationHandler>());
         services.RemoveAll<IAuthorizationMiddlewareResultHandler>();

@@ -24,6 +24,15 @@ public static class LumoAgentsOpenIddictConstants
     /// <summary>The request parameter naming the trusted workload issuer (<c>subject_issuer=kubernetes</c>).</summary>
     public const string SubjectIssuerParameter = "subject_issuer";
 
+    /// <summary>The RFC 7800 confirmation claim: <c>{"jkt":…}</c> on a DPoP-bound token (RFC 9449 §6.1).</summary>
+    public const string ConfirmationClaim = "cnf";
+
+    /// <summary>The RFC 9449 request header carrying a DPoP proof.</summary>
+    public const string DpopHeader = "DPoP";
+
+    /// <summary>The <c>token_type</c> of a DPoP-bound access token (RFC 9449 §5).</summary>
+    public const string DpopTokenType = "DPoP";
+
     /// <summary>The claim recording the workload a token was issued for: <c>{"iss":…,"sub":…}</c>.</summary>
     public const string WorkloadClaim = "workload";
 }

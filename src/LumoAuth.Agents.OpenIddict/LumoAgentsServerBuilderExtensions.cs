@@ -45,6 +45,7 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireUserGrantRedemption>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireClientUnlessAnonymousExchange>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireAgentAccessToken>();
+        builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.SkipDpopBoundTokens>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OpenIddictServerOptions>, LumoAgentsServerConfiguration>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIddictServerOptions>, LumoAgentsServerConfiguration>());
 

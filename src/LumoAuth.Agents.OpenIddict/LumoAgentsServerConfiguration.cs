@@ -75,6 +75,12 @@ internal sealed class LumoAgentsServerConfiguration : IConfigureOptions<OpenIddi
                 // invalid_target, as RFC 8707 says) and the allowed-tool check for agents.
                 options.Handlers.RemoveAt(i--);
             }
+            else if (type == typeof(OpenIddictServerHandlers.Protection.ValidateProofOfPossession))
+            {
+                // OpenIddict knows certificate bindings only and throws on a DPoP one (cnf.jkt): the pack checks those
+                // itself (Dpop.ValidateProof), so OpenIddict's check stays for every other token.
+                options.Handlers[i] = WithFilter<OpenIddictServerEvents.ValidateTokenContext, LumoAgentsServerHandlerFilters.SkipDpopBoundTokens>(handler);
+            }
             else if (type == typeof(OpenIddictServerHandlers.ValidateClientId))
             {
                 // Anonymous access is scoped to the documented request instead of AcceptAnonymousClients, which would

@@ -5,9 +5,11 @@ using LumoAuth.Agents.AspNetCore.Authorization;
 using LumoAuth.Agents.AspNetCore.Keys;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Diagnostics;
+using LumoAuth.Agents.Dpop;
 using LumoAuth.Agents.Keys;
 using LumoAuth.Agents.Shared;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -44,8 +46,11 @@ public sealed class BearerTokenRefusedException : Exception
         Error = "invalid_token";
     }
 
-    /// <summary>The RFC 6750 error: <c>invalid_request</c> or <c>invalid_token</c>.</summary>
+    /// <summary>The RFC 6750 error: <c>invalid_request</c> or <c>invalid_token</c>; RFC 9449's <c>invalid_dpop_proof</c>.</summary>
     public string Error { get; }
+
+    /// <summary>The authentication scheme the token came with, and the challenge answers in: <c>Bearer</c> or <c>DPoP</c>.</summary>
+    public string Scheme { get; init; } = "Bearer";
 }
 
 /// <summary>The token server's keys for each bearer scheme, kept for the life of the application.</summary>
@@ -105,6 +110,8 @@ public sealed class BearerSigningKeys : IDisposable
 internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<LumoAgentsBearerOptions>
 {
     private const int MaxTokenLength = 16 * 1024;
+    private const string DpopScheme = "DPoP";
+    private string _presentedScheme = "Bearer";
     private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
     private readonly BearerSigningKeys _keys;
 
@@ -119,18 +126,20 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var headers = Request.Headers.Authorization;
-        var bearer = headers.FirstOrDefault(h => h is not null && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));
+        var bearer = headers.FirstOrDefault(h => h is not null && (h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || h.StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase)));
         if (bearer is null)
         {
-            return AuthenticateResult.NoResult(); // no bearer token: another scheme (or none) applies
+            return AuthenticateResult.NoResult(); // no bearer or DPoP token: another scheme (or none) applies
         }
 
+        // RFC 9449 §7.1: a DPoP-bound token comes as "Authorization: DPoP <token>" with a proof in the DPoP header.
+        _presentedScheme = bearer.StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase) ? DpopScheme : "Bearer";
         if (headers.Count > 1)
         {
             return await RefuseAsync("invalid_request", "The request carries more than one Authorization header.");
         }
 
-        var token = bearer[7..].Trim();
+        var token = bearer[(bearer.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim();
         if (token.AsSpan().IndexOfAny(", \t") >= 0)
         {
             return await RefuseAsync("invalid_request", "The Authorization header carries more than one credential (a bearer token has no commas or spaces).");
@@ -209,6 +218,11 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
             return await RefuseAsync("invalid_token", "The access token has no subject.");
         }
 
+        if (await CheckProofOfPossessionAsync(validated, token) is { } refused)
+        {
+            return refused;
+        }
+
         var act = validated.TryGetPayloadValue<JsonElement>("act", out var actElement) ? actElement.GetRawText() : null;
         if (!ActorChain.TryParse(act, out var chain, out var chainError))
         {
@@ -219,6 +233,37 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         var principal = new ClaimsPrincipal(identity);
         AgentCallerExtensions.Remember(Context, principal, AgentCaller.From(validated.Subject, chain, ScopesOf(validated), ClaimOrNull(validated, "client_id")));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    /// <summary>
+    /// RFC 9449 §7: a token bound to a key (<c>cnf.jkt</c>) is accepted only as <c>DPoP</c>, with a proof by that key
+    /// for this request and this token; sent as <c>Bearer</c> it is refused (no downgrade). A token sent as <c>DPoP</c>
+    /// must be bound.
+    /// </summary>
+    private async Task<AuthenticateResult?> CheckProofOfPossessionAsync(JsonWebToken token, string raw)
+    {
+        var jkt = token.TryGetPayloadValue<JsonElement>("cnf", out var cnf) && cnf.ValueKind == JsonValueKind.Object &&
+                  cnf.TryGetProperty("jkt", out var thumbprint) && thumbprint.ValueKind == JsonValueKind.String ? thumbprint.GetString() : null;
+        if (_presentedScheme != DpopScheme)
+        {
+            return jkt is null ? null : await RefuseAsync("invalid_token", "The access token is bound to a key (DPoP): send it as 'Authorization: DPoP' with a proof, not as a bearer token.");
+        }
+
+        if (jkt is null)
+        {
+            return await RefuseAsync("invalid_token", "The access token is not bound to a key: send it as a bearer token.");
+        }
+
+        var validator = Context.RequestServices.GetRequiredService<DpopProofValidator>();
+        var outcome = await validator.ValidateAsync(new DpopProofRequest
+        {
+            Proofs = [.. Request.Headers[DpopScheme].Select(p => p ?? string.Empty)],
+            Method = Request.Method,
+            Uri = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}"),
+            AccessToken = raw,
+            ExpectedThumbprint = jkt,
+        }, Options.Dpop, Context.RequestAborted);
+        return outcome.Proof is null ? await RefuseAsync(outcome.Error!, outcome.Description!) : null;
     }
 
     /// <inheritdoc />
@@ -244,7 +289,13 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
             parameters.Add($"error_description=\"{OAuthErrorResponse.Quote(refused.Message)}\"");
         }
 
-        Response.Headers.WWWAuthenticate = parameters.Count == 0 ? "Bearer" : "Bearer " + string.Join(", ", parameters);
+        var challenge = refused?.Scheme ?? "Bearer";
+        if (challenge == DpopScheme)
+        {
+            parameters.Add($"algs=\"{string.Join(' ', Options.Dpop.Algorithms)}\"");
+        }
+
+        Response.Headers.WWWAuthenticate = parameters.Count == 0 ? challenge : challenge + " " + string.Join(", ", parameters);
         if (refused is not null)
         {
             await OAuthErrorResponse.WriteAsync(Context, status, refused.Error, refused.Message);
@@ -276,7 +327,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
     {
         LogRefused(Logger, error, description);
         await ResourceAudit.RecordRefusalAsync(Context, error, LumoAuth.Agents.Errors.AgentErrorCodes.AccessTokenInvalid, description, null);
-        return AuthenticateResult.Fail(new BearerTokenRefusedException(error, description));
+        return AuthenticateResult.Fail(new BearerTokenRefusedException(error, description) { Scheme = _presentedScheme });
     }
 
     [LoggerMessage(EventId = LumoAgentsEventIds.BearerTokenRefused, EventName = nameof(LumoAgentsEventIds.BearerTokenRefused), Level = LogLevel.Information, Message = "Bearer token refused ({Error}): {Description}")]

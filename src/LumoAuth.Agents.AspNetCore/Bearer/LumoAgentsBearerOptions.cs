@@ -77,6 +77,13 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     /// <summary>How fetched keys are kept.</summary>
     public SigningKeyCacheOptions KeyCache { get; } = new();
 
+    /// <summary>
+    /// What DPoP proofs (RFC 9449) must be for tokens bound to a key: algorithms (also named in the challenge's
+    /// <c>algs</c>), freshness, size. Their <c>jti</c> values are spent in the registered <c>ISignatureNonceStore</c>:
+    /// register a shared one (the EF Core store) when the resource runs on more than one instance.
+    /// </summary>
+    public LumoAuth.Agents.Dpop.DpopOptions Dpop { get; } = new();
+
     /// <summary>The realm named in <c>WWW-Authenticate</c>, or <see langword="null"/> for none.</summary>
     public string? Realm { get; set; }
 

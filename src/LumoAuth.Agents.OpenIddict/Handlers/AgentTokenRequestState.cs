@@ -31,6 +31,9 @@ internal sealed class AgentTokenRequestState
     /// <summary>The trace activity of the request, ended with its response.</summary>
     public Activity? Activity { get; set; }
 
+    /// <summary>The thumbprint of the key a DPoP proof showed for this request: the access token is bound to it.</summary>
+    public string? DpopThumbprint { get; set; }
+
     /// <summary>Whether the requesting client is a registered agent, once looked up: the filters ask more than once.</summary>
     public (string ClientId, bool IsAgent)? AgentClient { get; set; }
 

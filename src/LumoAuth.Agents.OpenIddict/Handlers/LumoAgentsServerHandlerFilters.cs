@@ -137,6 +137,20 @@ public static class LumoAgentsServerHandlerFilters
         }
     }
 
+    /// <summary>
+    /// Active for a token that is not DPoP-bound: OpenIddict's proof-of-possession check knows certificate bindings only
+    /// and throws on <c>cnf.jkt</c>, which the pack checks itself.
+    /// </summary>
+    public sealed class SkipDpopBoundTokens : IOpenIddictServerHandlerFilter<ValidateTokenContext>
+    {
+        /// <inheritdoc />
+        public ValueTask<bool> IsActiveAsync(ValidateTokenContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            return ValueTask.FromResult(LumoAgentsServerHandlers.Dpop.ValidateProof.BoundKey(context.Principal) is null);
+        }
+    }
+
     private static bool IsWorkloadLogin(OpenIddictRequest request) =>
         request.IsTokenExchangeGrantType() &&
         string.Equals(request.SubjectTokenType, LumoAgentsOpenIddictConstants.JwtTokenType, StringComparison.Ordinal);

@@ -25,5 +25,6 @@ public static partial class LumoAgentsServerHandlers
         .. Authentication.DefaultHandlers,
         .. Resources.DefaultHandlers,
         .. ClientRegistration.DefaultHandlers,
+        .. Dpop.DefaultHandlers,
     ];
 }

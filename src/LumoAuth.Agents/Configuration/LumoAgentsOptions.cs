@@ -61,6 +61,9 @@ public sealed class LumoAgentsOptions
     /// <summary>How users' own OAuth clients, such as MCP clients, register: metadata documents and dynamic registration.</summary>
     public Clients.ClientRegistrationOptions ClientRegistration { get; } = new();
 
+    /// <summary>What DPoP proofs (RFC 9449) at the token endpoint must be: algorithms, freshness, size.</summary>
+    public Dpop.DpopOptions Dpop { get; } = new();
+
     /// <summary>How long audit records are kept (default 400 days); <see langword="null"/> keeps them forever.</summary>
     public TimeSpan? AuditRetention { get; set; } = TimeSpan.FromDays(400);
 

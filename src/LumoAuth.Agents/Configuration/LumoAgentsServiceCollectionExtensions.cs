@@ -58,6 +58,9 @@ public static class LumoAgentsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkloadOptions>, WorkloadOptionsValidator>());
         services.TryAddSingleton<LumoAuth.Agents.Fetching.OutboundDocumentFetcher>();
+        // Scoped: the replay store it spends jti values in may be a database one.
+        services.TryAddScoped(static provider => new LumoAuth.Agents.Dpop.DpopProofValidator(
+            provider.GetRequiredService<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton(static provider => new LumoAuth.Agents.Clients.ClientMetadataDocumentResolver(
             provider.GetRequiredService<LumoAuth.Agents.Fetching.OutboundDocumentFetcher>(), provider.GetRequiredService<IOptionsMonitor<LumoAgentsOptions>>(),
             provider.GetService<TimeProvider>() ?? TimeProvider.System));

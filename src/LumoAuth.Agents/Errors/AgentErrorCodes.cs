@@ -112,6 +112,13 @@ public static class AgentErrorCodes
     /// </summary>
     public const string ClientRegistrationRefused = "client_registration_refused";
 
+    /// <summary>
+    /// The DPoP proof (RFC 9449) was refused: malformed, wrong <c>typ</c> or algorithm, a private or missing key, a bad
+    /// signature, another method or URI, outside its time window, replayed, or not by the key the actor token is bound to
+    /// (<c>invalid_dpop_proof</c>).
+    /// </summary>
+    public const string DpopProofInvalid = "dpop_proof_invalid";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using LumoAuth.Agents.Client.Dpop;
+using LumoAuth.Agents.IntegrationTests.Hosting;
+
+namespace LumoAuth.Agents.IntegrationTests.Dpop;
+
+/// <summary>
+/// DPoP (RFC 9449) end to end over real HTTP: the token endpoint binds an agent's token to the key that proved the
+/// request, refuses a bad proof (audited), a replayed one (also on a second instance sharing the database), and an
+/// exchange whose bound actor token comes without its key; a resource accepts a bound token only as DPoP with a proof by
+/// that key for that request and that token, and never as a bearer token.
+/// </summary>
+[TestFixture(DatabaseKind.Sqlite)]
+[TestFixture(DatabaseKind.PostgreSql)]
+public sealed class DpopTests(DatabaseKind database) : AgentServerFixture(database)
+{
+    private LibraryApiHost _api = null!;
+    private DpopKey _key = null!;
+
+    [OneTimeSetUp]
+    public async Task StartApiAsync()
+    {
+        _api = await LibraryApiHost.StartAsync((LibraryServer)Server);
+        _key = DpopKey.Generate();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApiAsync()
+    {
+        _key.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    private Uri TokenUri => new(Server.BaseAddress, "connect/token");
+
+    private Uri Articles => new(_api.BaseAddress, "articles");
+
+    /// <summary>Client credentials for <paramref name="agentId"/> with a DPoP header (or several, or none).</summary>
+    private async Task<TokenResponse> ClientCredentialsAsync(string agentId, params string[] proofs)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TokenUri)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = agentId, ["client_secret"] = SecretOf(agentId), ["scope"] = "read:articles",
+            }),
+        };
+        foreach (var proof in proofs)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        return await SendAsync(request);
+    }
+
+    private async Task<TokenResponse> ExchangeWithProofAsync(string subjectToken, string actorToken, string? proof)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TokenUri)
+        {
+            Content = new FormUrlEncodedContent(TokenEndpoint.Exchange(subjectToken, actorToken, "search:web", null).Select(p => KeyValuePair.Create(p.Name, p.Value))),
+        };
+        if (proof is not null)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        return await SendAsync(request);
+    }
+
+    private async Task<TokenResponse> SendAsync(HttpRequestMessage request)
+    {
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return new TokenResponse(response.StatusCode, System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject());
+    }
+
+    private string Proof(Uri uri, string method = "POST", string? token = null, DpopKey? key = null) =>
+        (key ?? _key).CreateProof(method, uri, DateTimeOffset.UtcNow, token);
+
+    private static string? Jkt(string token) =>
+        TokenEndpoint.Payload(token)["cnf"]?["jkt"]?.GetValue<string>();
+
+    private async Task<HttpResponseMessage> CallAsync(string scheme, string token, string? proof)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Articles);
+        request.Headers.Authorization = new AuthenticationHeaderValue(scheme, token);
+        if (proof is not null)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        using var client = new HttpClient();
+        return await client.SendAsync(request);
+    }
+
+    private async Task<string> BoundTokenAsync(string agentId = "plain-bot", DpopKey? key = null)
+    {
+        var response = await ClientCredentialsAsync(agentId, Proof(TokenUri, key: key));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        return response.AccessToken;
+    }
+
+    [Test]
+    public async Task Discovery_names_the_accepted_proof_algorithms()
+    {
+        using var metadata = JsonDocument.Parse(await Client.GetStringAsync(new Uri(".well-known/oauth-authorization-server", UriKind.Relative)));
+        Assert.That(metadata.RootElement.GetProperty("dpop_signing_alg_values_supported").EnumerateArray().Select(a => a.GetString()), Does.Contain("ES256").And.Not.Contain("HS256"));
+    }
+
+    [Test]
+    public async Task A_proven_client_credentials_request_gets_a_token_bound_to_the_key()
+    {
+        var response = await ClientCredentialsAsync("plain-bot", Proof(TokenUri));
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+            Assert.That(response["token_type"], Is.EqualTo("DPoP"));
+            Assert.That(Jkt(response.AccessToken), Is.EqualTo(_key.Thumbprint), "RFC 9449 §6.1: cnf.jkt");
+        });
+    }
+
+    [Test]
+    public async Task A_request_without_a_proof_still_gets_a_bearer_token()
+    {
+        var response = await ClientCredentialsAsync("plain-bot");
+        Assert.Multiple(() =>
+        {
+            Assert.That(response["token_type"], Is.EqualTo("Bearer"));
+            Assert.That(Jkt(response.AccessToken), Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task A_proof_for_another_uri_is_refused_at_the_token_endpoint() =>
+        await AssertRefusedAsync(() => ClientCredentialsAsync("plain-bot", Proof(new Uri(Server.BaseAddress, "connect/other"))), "invalid_dpop_proof", "dpop_proof_invalid");
+
+    [Test]
+    public async Task Two_proofs_are_refused_at_the_token_endpoint() =>
+        await AssertRefusedAsync(() => ClientCredentialsAsync("plain-bot", Proof(TokenUri), Proof(TokenUri)), "invalid_dpop_proof", "dpop_proof_invalid");
+
+    [Test]
+    public async Task A_replayed_proof_is_refused_at_the_token_endpoint()
+    {
+        var proof = Proof(TokenUri);
+        Assert.That((await ClientCredentialsAsync("plain-bot", proof)).Status, Is.EqualTo(HttpStatusCode.OK));
+        await AssertRefusedAsync(() => ClientCredentialsAsync("plain-bot", proof), "invalid_dpop_proof", "dpop_proof_invalid");
+    }
+
+    [Test]
+    public async Task A_proof_spent_on_one_instance_is_refused_by_another_sharing_the_database()
+    {
+        await using var second = await LibraryServer.StartAsync(new LibraryServerOptions { SharedWith = (LibraryServer)Server });
+        var proof = Proof(TokenUri);
+        Assert.That((await ClientCredentialsAsync("plain-bot", proof)).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        // The second instance sits behind the same public name: the copy reaches its socket with the same Host.
+        using var copy = new HttpRequestMessage(HttpMethod.Post, new Uri(second.BaseAddress, "connect/token"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "plain-bot", ["client_secret"] = TestSecret, ["scope"] = "read:articles",
+            }),
+        };
+        copy.Headers.Host = Server.BaseAddress.Authority;
+        copy.Headers.TryAddWithoutValidation("DPoP", proof);
+        using var client = new HttpClient();
+        using var response = await client.SendAsync(copy);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
+            Assert.That(body, Does.Contain("invalid_dpop_proof").And.Contain("used before"));
+        });
+    }
+
+    [Test]
+    public async Task An_exchange_with_a_bound_actor_token_needs_a_proof_by_its_key()
+    {
+        var actor = await BoundTokenAsync("other-bot");
+        var alice = await UserConsentFlow.UserTokenAsync(Server, "other-bot", TestSecret, "search:web");
+        using var stranger = DpopKey.Generate();
+        await AssertRefusedAsync(() => ExchangeWithProofAsync(alice, actor, null), "invalid_dpop_proof", "dpop_proof_invalid");
+        await AssertRefusedAsync(() => ExchangeWithProofAsync(alice, actor, Proof(TokenUri, key: stranger)), "invalid_dpop_proof", "dpop_proof_invalid");
+
+        var delegated = await ExchangeWithProofAsync(alice, actor, Proof(TokenUri));
+        Assert.Multiple(() =>
+        {
+            Assert.That(delegated.Status, Is.EqualTo(HttpStatusCode.OK), delegated.ToString());
+            Assert.That(delegated["token_type"], Is.EqualTo("DPoP"));
+            Assert.That(Jkt(delegated.AccessToken), Is.EqualTo(_key.Thumbprint), "the delegated token is bound to the actor's key: " + TokenEndpoint.Payload(delegated.AccessToken).ToJsonString());
+            Assert.That((string?)TokenEndpoint.Payload(delegated.AccessToken)["sub"], Is.EqualTo("user:alice"));
+        });
+    }
+
+    [Test]
+    public async Task A_resource_accepts_a_bound_token_with_a_proof_by_its_key()
+    {
+        var token = await BoundTokenAsync();
+        using var response = await CallAsync("DPoP", token, Proof(Articles, "GET", token));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
+    public async Task A_bound_token_sent_as_a_bearer_token_is_refused()
+    {
+        var token = await BoundTokenAsync();
+        using var response = await CallAsync("Bearer", token, null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer").And.Contain("error=\"invalid_token\"").And.Contain("bound to a key"));
+        });
+    }
+
+    [TestCase("no proof", TestName = "A bound token without a proof is refused at the resource")]
+    [TestCase("another key", TestName = "A proof by another key than cnf.jkt is refused at the resource")]
+    [TestCase("another token", TestName = "A proof for another token (ath) is refused at the resource")]
+    [TestCase("another method", TestName = "A proof for another method is refused at the resource")]
+    [TestCase("another uri", TestName = "A proof for another URI is refused at the resource")]
+    [TestCase("replayed", TestName = "A replayed proof is refused at the resource")]
+    public async Task A_bad_proof_at_the_resource_is_a_dpop_challenge(string variant)
+    {
+        var token = await BoundTokenAsync();
+        using var stranger = DpopKey.Generate();
+        string? proof = variant switch
+        {
+            "no proof" => null,
+            "another key" => Proof(Articles, "GET", token, stranger),
+            "another token" => Proof(Articles, "GET", token + "x"),
+            "another method" => Proof(Articles, "POST", token),
+            "another uri" => Proof(new Uri(_api.BaseAddress, "search"), "GET", token),
+            _ => Proof(Articles, "GET", token),
+        };
+        if (variant == "replayed")
+        {
+            using var first = await CallAsync("DPoP", token, proof);
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using var response = await CallAsync("DPoP", token, proof);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(challenge, Does.StartWith("DPoP").And.Contain("error=\"invalid_dpop_proof\"").And.Contain("algs=\"ES256"), "RFC 9449 §7.1");
+        });
+    }
+
+    [Test]
+    public async Task A_bearer_token_sent_as_dpop_is_refused()
+    {
+        var token = (await ClientCredentialsAsync("plain-bot")).AccessToken;
+        using var response = await CallAsync("DPoP", token, Proof(Articles, "GET", token));
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("not bound to a key"));
+        });
+    }
+}
