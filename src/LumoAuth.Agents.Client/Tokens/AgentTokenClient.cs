@@ -98,6 +98,45 @@ public sealed class AgentTokenClient : IDisposable
         return held.Value;
     }
 
+    /// <summary>
+    /// Puts <paramref name="token"/> on <paramref name="request"/>: <c>Authorization: DPoP</c> with a new proof for this
+    /// method, URI and token when the token is bound to this client's <see cref="LumoAgentClientOptions.DpopKey"/>
+    /// (<c>cnf.jkt</c>), else <c>Authorization: Bearer</c>.
+    /// </summary>
+    public void Authorize(HttpRequestMessage request, string token)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        request.Headers.Remove("DPoP");
+        if (_options.CurrentValue.DpopKey is { } key && request.RequestUri is { IsAbsoluteUri: true } uri && BoundTo(token) == key.Thumbprint)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("DPoP", token);
+            request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof(request.Method.Method, uri, _time.GetUtcNow(), token));
+            return;
+        }
+
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>The <c>cnf.jkt</c> of a JWT access token, read without validation (the resource validates it), or null.</summary>
+    private static string? BoundTo(string token)
+    {
+        var parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(LumoAuth.Agents.HttpSignatures.Keys.Base64Url.Decode(parts[1]))?["cnf"]?["jkt"]?.GetValue<string>();
+        }
+        catch (Exception exception) when (exception is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Forgets the cached token under the same scope and audience, if it is still <paramref name="token"/>.</summary>
     public void ForgetAgentToken(string token, string? scope, string? audience) =>
         _cache.Invalidate($"agent|{scope ?? _options.CurrentValue.DefaultScope}|{audience}", token);
@@ -153,7 +192,14 @@ public sealed class AgentTokenClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await client.PostAsync(options.TokenEndpoint, content, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Post, options.TokenEndpoint) { Content = content };
+            if (options.DpopKey is { } key)
+            {
+                // RFC 9449 §5: a proof of the key for this token request; the token comes back bound to it.
+                request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof("POST", options.TokenEndpoint!, _time.GetUtcNow()));
+            }
+
+            response = await client.SendAsync(request, timeout.Token);
         }
         catch (HttpRequestException exception)
         {

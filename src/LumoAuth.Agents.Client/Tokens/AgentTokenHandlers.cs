@@ -20,8 +20,8 @@ public static class AgentRequestOptions
 }
 
 /// <summary>
-/// Sends requests with a token; when the resource answers 401 <c>invalid_token</c>, gets a new token and sends once
-/// more. A token is never sent in cleartext: only over HTTPS, or plain HTTP to a loopback address (RFC 6750 §5.3).
+/// Sends requests with a token (as <c>DPoP</c> with a fresh proof when it is bound to the agent's key); when the resource
+/// answers 401 <c>invalid_token</c>, gets a new token and sends once more. A token is never sent in cleartext: only over HTTPS, or plain HTTP to a loopback address (RFC 6750 §5.3).
 /// </summary>
 public abstract class AgentBearerHandlerBase : DelegatingHandler
 {
@@ -40,7 +40,7 @@ public abstract class AgentBearerHandlerBase : DelegatingHandler
         }
 
         var token = await TokenAsync(request, cancellationToken);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Authorize(request, token);
         var response = await base.SendAsync(request, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized || !response.Headers.WwwAuthenticate.Any(h => h.Parameter?.Contains("invalid_token", StringComparison.Ordinal) == true))
         {
@@ -49,8 +49,15 @@ public abstract class AgentBearerHandlerBase : DelegatingHandler
 
         response.Dispose();
         Forget(request, token);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(request, cancellationToken));
+        Authorize(request, await TokenAsync(request, cancellationToken));
         return await base.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Puts the token on the request: <c>Bearer</c>, or <c>DPoP</c> with a proof for a bound token.</summary>
+    protected virtual void Authorize(HttpRequestMessage request, string token)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>The token for <paramref name="request"/>.</summary>
@@ -81,6 +88,9 @@ public sealed class AgentTokenHandler : AgentBearerHandlerBase
 
     /// <inheritdoc />
     protected override void Forget(HttpRequestMessage request, string token) => _tokens.ForgetAgentToken(token, _scope, _audience);
+
+    /// <inheritdoc />
+    protected override void Authorize(HttpRequestMessage request, string token) => _tokens.Authorize(request, token);
 }
 
 /// <summary>
@@ -107,6 +117,9 @@ public sealed class DelegatedTokenHandler : AgentBearerHandlerBase
 
     /// <inheritdoc />
     protected override void Forget(HttpRequestMessage request, string token) => _tokens.ForgetDelegatedToken(UserTokenOf(request), token, _scope, _audience);
+
+    /// <inheritdoc />
+    protected override void Authorize(HttpRequestMessage request, string token) => _tokens.Authorize(request, token);
 
     private static string UserTokenOf(HttpRequestMessage request) =>
         request.Options.TryGetValue(AgentRequestOptions.UserToken, out var token) && !string.IsNullOrEmpty(token)

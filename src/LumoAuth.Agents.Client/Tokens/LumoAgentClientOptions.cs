@@ -34,6 +34,13 @@ public sealed class LumoAgentClientOptions
     /// <summary>How long before expiry a cached token is renewed (default 30 seconds).</summary>
     public TimeSpan RenewBeforeExpiry { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The agent's DPoP key (RFC 9449). Set, every token request carries a proof by it, the token server binds the
+    /// agent's tokens to it, and the handlers send them as <c>Authorization: DPoP</c> with a proof per request: a
+    /// stolen token is useless without the key. Cached tokens belong to this key.
+    /// </summary>
+    public Dpop.DpopKey? DpopKey { get; set; }
+
     /// <summary>How long one token request may take (default 30 seconds).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using LumoAuth.Agents.Client.Dpop;
+using LumoAuth.Agents.Client;
 using LumoAuth.Agents.IntegrationTests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LumoAuth.Agents.IntegrationTests.Dpop;
 
@@ -257,6 +259,39 @@ public sealed class DpopTests(DatabaseKind database) : AgentServerFixture(databa
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
             Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("not bound to a key"));
+        });
+    }
+
+    [Test]
+    public async Task The_client_package_gets_bound_tokens_and_calls_apis_with_proofs_and_a_stolen_token_is_useless()
+    {
+        using var key = DpopKey.Generate();
+        var services = new ServiceCollection();
+        services.AddLumoAgentsClient(o =>
+        {
+            o.TokenEndpoint = TokenUri;
+            o.ClientId = "plain-bot";
+            o.ClientSecret = TestSecret;
+            o.DpopKey = key;
+        });
+        services.AddHttpClient("api", c => c.BaseAddress = _api.BaseAddress).AddAgentToken("read:articles");
+        await using var provider = services.BuildServiceProvider();
+        var tokens = provider.GetRequiredService<AgentTokenClient>();
+        using var api = provider.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+
+        using var first = await api.GetAsync(new Uri("articles", UriKind.Relative));
+        using var second = await api.GetAsync(new Uri("articles", UriKind.Relative));
+        var token = await tokens.GetAgentTokenAsync("read:articles");
+        using var stolen = await CallAsync("Bearer", token, null);
+        using var stolenAsDpop = await CallAsync("DPoP", token, Proof(Articles, "GET", token)); // the thief's own key
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a proof per request");
+            Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a new proof for the second request, same cached token");
+            Assert.That(tokens.TokenRequests, Is.EqualTo(1), "one token, cached");
+            Assert.That(Jkt(token), Is.EqualTo(key.Thumbprint), "bound to the agent's key");
+            Assert.That(stolen.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "replayed as a bearer token");
+            Assert.That(stolenAsDpop.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "replayed with a proof by another key");
         });
     }
 }
