@@ -129,6 +129,12 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         var bearer = headers.FirstOrDefault(h => h is not null && (h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || h.StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase)));
         if (bearer is null)
         {
+            if (headers.FirstOrDefault(h => h?.Trim() is { } bare && (bare.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || bare.Equals(DpopScheme, StringComparison.OrdinalIgnoreCase))) is { } empty)
+            {
+                _presentedScheme = empty.Trim().Equals(DpopScheme, StringComparison.OrdinalIgnoreCase) ? DpopScheme : "Bearer";
+                return await RefuseAsync("invalid_request", "The Authorization header names its scheme but carries no token.");
+            }
+
             return AuthenticateResult.NoResult(); // no bearer or DPoP token: another scheme (or none) applies
         }
 
