@@ -261,6 +261,12 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         }
 
         var validator = Context.RequestServices.GetRequiredService<DpopProofValidator>();
+        var nonces = Options.Dpop.Nonces(TimeProvider);
+        if (nonces is not null)
+        {
+            Response.Headers["DPoP-Nonce"] = nonces.Current(); // RFC 9449 §9: the nonce for the next proof
+        }
+
         var outcome = await validator.ValidateAsync(new DpopProofRequest
         {
             Proofs = [.. Request.Headers[DpopScheme].Select(p => p ?? string.Empty)],
@@ -268,6 +274,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
             Uri = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}"),
             AccessToken = raw,
             ExpectedThumbprint = jkt,
+            NonceIsValid = nonces is null ? null : nonces.IsValid,
         }, Options.Dpop, Context.RequestAborted);
         return outcome.Proof is null ? await RefuseAsync(outcome.Error!, outcome.Description!) : null;
     }

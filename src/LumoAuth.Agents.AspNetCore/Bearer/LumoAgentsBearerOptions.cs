@@ -80,7 +80,9 @@ public sealed class LumoAgentsBearerOptions : AuthenticationSchemeOptions
     /// <summary>
     /// What DPoP proofs (RFC 9449) must be for tokens bound to a key: algorithms (also named in the challenge's
     /// <c>algs</c>), freshness, size. Their <c>jti</c> values are spent in the registered <c>ISignatureNonceStore</c>:
-    /// register a shared one (the EF Core store) when the resource runs on more than one instance.
+    /// register a shared one (the EF Core store) when the resource runs on more than one instance. With
+    /// <c>RequireNonce</c> the resource hands out nonces in <c>DPoP-Nonce</c> and answers a proof without a good one
+    /// <c>401 use_dpop_nonce</c>; instances share <c>NonceSecret</c>.
     /// </summary>
     public LumoAuth.Agents.Dpop.DpopOptions Dpop { get; } = new();
 

@@ -24,6 +24,9 @@ public sealed class AgentTokenClient : IDisposable
     private readonly TokenCache _cache;
     private int _requests;
 
+    // The last DPoP nonce each server (by origin) handed out, for the next proof to it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _nonces = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Creates the client.</summary>
     public AgentTokenClient(IHttpClientFactory http, IOptionsMonitor<LumoAgentClientOptions> options, TimeProvider time)
     {
@@ -111,7 +114,7 @@ public sealed class AgentTokenClient : IDisposable
         if (_options.CurrentValue.DpopKey is { } key && request.RequestUri is { IsAbsoluteUri: true } uri && BoundTo(token) == key.Thumbprint)
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("DPoP", token);
-            request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof(request.Method.Method, uri, _time.GetUtcNow(), token));
+            request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof(request.Method.Method, uri, _time.GetUtcNow(), token, NonceFor(uri)));
             return;
         }
 
@@ -188,18 +191,18 @@ public sealed class AgentTokenClient : IDisposable
         timeout.CancelAfter(options.RequestTimeout);
         var client = _http.CreateClient(HttpClientName);
         Interlocked.Increment(ref _requests);
-        using var content = new FormUrlEncodedContent(form);
         HttpResponseMessage response;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, options.TokenEndpoint) { Content = content };
-            if (options.DpopKey is { } key)
-            {
-                // RFC 9449 §5: a proof of the key for this token request; the token comes back bound to it.
-                request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof("POST", options.TokenEndpoint!, _time.GetUtcNow()));
-            }
+            response = await SendTokenRequestAsync(client, options, form, timeout.Token);
 
-            response = await client.SendAsync(request, timeout.Token);
+            // RFC 9449 §8: a server that wants a nonce in the proof says so once, with the nonce; ask again with it.
+            if (options.DpopKey is not null && response.StatusCode == System.Net.HttpStatusCode.BadRequest && TakeNonce(response, options.TokenEndpoint!) &&
+                (await TokenServerResponse.ReadAsync(response, cancellationToken)).Json?["error"]?.GetValue<string>() == "use_dpop_nonce")
+            {
+                response.Dispose();
+                response = await SendTokenRequestAsync(client, options, form, timeout.Token);
+            }
         }
         catch (HttpRequestException exception)
         {
@@ -223,6 +226,39 @@ public sealed class AgentTokenClient : IDisposable
             return new HeldToken(accessToken.GetValue<string>(), _time.GetUtcNow() + lifetime);
         }
     }
+
+    private async Task<HttpResponseMessage> SendTokenRequestAsync(HttpClient client, LumoAgentClientOptions options, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, options.TokenEndpoint) { Content = new FormUrlEncodedContent(form) };
+        if (options.DpopKey is { } key)
+        {
+            // RFC 9449 §5: a proof of the key for this token request; the token comes back bound to it.
+            request.Headers.TryAddWithoutValidation("DPoP", key.CreateProof("POST", options.TokenEndpoint!, _time.GetUtcNow(), nonce: NonceFor(options.TokenEndpoint!)));
+        }
+
+        var response = await client.SendAsync(request, cancellationToken);
+        TakeNonce(response, options.TokenEndpoint!);
+        return response;
+    }
+
+    /// <summary>
+    /// Keeps the <c>DPoP-Nonce</c> a server handed out with <paramref name="response"/> for the next proofs to its origin;
+    /// true when there was one.
+    /// </summary>
+    public bool TakeNonce(HttpResponseMessage response, Uri requestUri)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(requestUri);
+        if (!response.Headers.TryGetValues("DPoP-Nonce", out var values) || values.FirstOrDefault() is not { Length: > 0 and <= 256 } nonce)
+        {
+            return false;
+        }
+
+        _nonces[requestUri.GetLeftPart(UriPartial.Authority)] = nonce;
+        return true;
+    }
+
+    private string? NonceFor(Uri uri) => _nonces.TryGetValue(uri.GetLeftPart(UriPartial.Authority), out var nonce) ? nonce : null;
 
     private static List<KeyValuePair<string, string>> Form(params (string Name, string? Value)[] fields) =>
         [.. fields.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => new KeyValuePair<string, string>(f.Name, f.Value!))];

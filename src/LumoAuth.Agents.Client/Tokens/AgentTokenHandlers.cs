@@ -42,6 +42,16 @@ public abstract class AgentBearerHandlerBase : DelegatingHandler
         var token = await TokenAsync(request, cancellationToken);
         Authorize(request, token);
         var response = await base.SendAsync(request, cancellationToken);
+        if (TakeNonce(request, response) && response.StatusCode == HttpStatusCode.Unauthorized &&
+            response.Headers.WwwAuthenticate.Any(h => h.Parameter?.Contains("use_dpop_nonce", StringComparison.Ordinal) == true))
+        {
+            // RFC 9449 §9: the resource wants its nonce in the proof; once more with it.
+            response.Dispose();
+            Authorize(request, token);
+            response = await base.SendAsync(request, cancellationToken);
+            TakeNonce(request, response);
+        }
+
         if (response.StatusCode != HttpStatusCode.Unauthorized || !response.Headers.WwwAuthenticate.Any(h => h.Parameter?.Contains("invalid_token", StringComparison.Ordinal) == true))
         {
             return response;
@@ -52,6 +62,9 @@ public abstract class AgentBearerHandlerBase : DelegatingHandler
         Authorize(request, await TokenAsync(request, cancellationToken));
         return await base.SendAsync(request, cancellationToken);
     }
+
+    /// <summary>Keeps a <c>DPoP-Nonce</c> the resource handed out; true when there was one.</summary>
+    protected virtual bool TakeNonce(HttpRequestMessage request, HttpResponseMessage response) => false;
 
     /// <summary>Puts the token on the request: <c>Bearer</c>, or <c>DPoP</c> with a proof for a bound token.</summary>
     protected virtual void Authorize(HttpRequestMessage request, string token)
@@ -91,6 +104,10 @@ public sealed class AgentTokenHandler : AgentBearerHandlerBase
 
     /// <inheritdoc />
     protected override void Authorize(HttpRequestMessage request, string token) => _tokens.Authorize(request, token);
+
+    /// <inheritdoc />
+    protected override bool TakeNonce(HttpRequestMessage request, HttpResponseMessage response) =>
+        request.RequestUri is { IsAbsoluteUri: true } uri && _tokens.TakeNonce(response, uri);
 }
 
 /// <summary>
@@ -120,6 +137,10 @@ public sealed class DelegatedTokenHandler : AgentBearerHandlerBase
 
     /// <inheritdoc />
     protected override void Authorize(HttpRequestMessage request, string token) => _tokens.Authorize(request, token);
+
+    /// <inheritdoc />
+    protected override bool TakeNonce(HttpRequestMessage request, HttpResponseMessage response) =>
+        request.RequestUri is { IsAbsoluteUri: true } uri && _tokens.TakeNonce(response, uri);
 
     private static string UserTokenOf(HttpRequestMessage request) =>
         request.Options.TryGetValue(AgentRequestOptions.UserToken, out var token) && !string.IsNullOrEmpty(token)

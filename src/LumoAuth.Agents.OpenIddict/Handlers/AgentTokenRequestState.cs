@@ -34,6 +34,9 @@ internal sealed class AgentTokenRequestState
     /// <summary>The thumbprint of the key a DPoP proof showed for this request: the access token is bound to it.</summary>
     public string? DpopThumbprint { get; set; }
 
+    /// <summary>The nonce to hand out in <c>DPoP-Nonce</c> with the response, when nonces are required.</summary>
+    public string? DpopNonce { get; set; }
+
     /// <summary>Whether the requesting client is a registered agent, once looked up: the filters ask more than once.</summary>
     public (string ClientId, bool IsAgent)? AgentClient { get; set; }
 

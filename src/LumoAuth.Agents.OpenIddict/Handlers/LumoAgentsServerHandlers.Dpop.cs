@@ -37,12 +37,14 @@ public static partial class LumoAgentsServerHandlers
         {
             private readonly DpopProofValidator _validator;
             private readonly IOptionsMonitor<LumoAgentsOptions> _options;
+            private readonly TimeProvider _time;
 
             /// <summary>Creates the handler.</summary>
-            public ValidateProof(DpopProofValidator validator, IOptionsMonitor<LumoAgentsOptions> options)
+            public ValidateProof(DpopProofValidator validator, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time)
             {
                 _validator = validator;
                 _options = options;
+                _time = time;
             }
 
             /// <summary>The descriptor: once OpenIddict has validated the subject and actor tokens.</summary>
@@ -77,16 +79,22 @@ public static partial class LumoAgentsServerHandlers
                     return;
                 }
 
+                var nonces = options.Dpop.Nonces(_time);
                 var outcome = await _validator.ValidateAsync(new DpopProofRequest
                 {
                     Proofs = [.. proofs.Select(p => p ?? string.Empty)],
                     Method = http.Method,
                     Uri = new Uri($"{http.Scheme}://{http.Host}{http.PathBase}{http.Path}"),
                     ExpectedThumbprint = actorKey,
+                    NonceIsValid = nonces is null ? null : nonces.IsValid,
                 }, options.Dpop, context.CancellationToken);
+
+                // RFC 9449 §8.2: with nonces required, every answer hands out the current one.
+                context.Transaction.GetAgentState().DpopNonce = nonces?.Current();
                 if (outcome.Proof is null)
                 {
-                    AgentRejection.RejectTokenRequest(context, new AgentError(AgentErrorCodes.DpopProofInvalid, outcome.Error!, outcome.Description!), options);
+                    var code = outcome.Error == DpopProofOutcome.UseNonce ? AgentErrorCodes.DpopNonceRequired : AgentErrorCodes.DpopProofInvalid;
+                    AgentRejection.RejectTokenRequest(context, new AgentError(code, outcome.Error!, outcome.Description!), options);
                     return;
                 }
 
@@ -150,7 +158,10 @@ public static partial class LumoAgentsServerHandlers
             }
         }
 
-        /// <summary>The token response of a DPoP-bound agent token says <c>token_type: DPoP</c> (RFC 9449 §5).</summary>
+        /// <summary>
+        /// The token response of a DPoP-bound agent token says <c>token_type: DPoP</c> (RFC 9449 §5); with nonces required,
+        /// the response carries the current one in <c>DPoP-Nonce</c> (§8.2).
+        /// </summary>
         public sealed class AttachTokenType : IOpenIddictServerHandler<ApplyTokenResponseContext>
         {
             /// <summary>The descriptor: before the response is written.</summary>
@@ -165,9 +176,16 @@ public static partial class LumoAgentsServerHandlers
             public ValueTask HandleAsync(ApplyTokenResponseContext context)
             {
                 ArgumentNullException.ThrowIfNull(context);
-                if (AgentTokenRequestState.Find(context.Transaction) is { DpopThumbprint: not null, Decision.Error: null } && context.Response.AccessToken is not null)
+                var state = AgentTokenRequestState.Find(context.Transaction);
+                if (state is { DpopThumbprint: not null, Decision.Error: null } && context.Response.AccessToken is not null)
                 {
                     context.Response.TokenType = LumoAgentsOpenIddictConstants.DpopTokenType;
+                }
+
+                if (state?.DpopNonce is { } nonce && context.Transaction.GetHttpRequest()?.HttpContext.Response is { } response)
+                {
+                    response.Headers["DPoP-Nonce"] = nonce;
+                    response.Headers.CacheControl = "no-store";
                 }
 
                 return default;

@@ -39,6 +39,14 @@ internal sealed class LumoAgentsOptionsValidator : AbstractValidator<LumoAgentsO
             .OverridePropertyName("ClientRegistration:Dynamic:InitialAccessTokens").WithMessage("Each initial access token must be at least 32 characters long.");
         RuleForEach(o => o.ClientRegistration.Scopes).Must(s => !string.IsNullOrWhiteSpace(s) && !s.Contains(' ', StringComparison.Ordinal))
             .OverridePropertyName("ClientRegistration:Scopes").WithMessage("Each scope must be a single non-empty value.");
+        RuleFor(o => o.Dpop.ProofLifetime).InclusiveBetween(TimeSpan.FromSeconds(10), TimeSpan.FromHours(1)).OverridePropertyName("Dpop:ProofLifetime");
+        RuleFor(o => o.Dpop.ClockSkew).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromMinutes(5)).OverridePropertyName("Dpop:ClockSkew");
+        RuleFor(o => o.Dpop.MaxProofLength).InclusiveBetween(512, 64 * 1024).OverridePropertyName("Dpop:MaxProofLength");
+        RuleFor(o => o.Dpop.NonceSecret).Must(secret => secret is { Length: >= 32 }).When(o => o.Dpop.RequireNonce)
+            .OverridePropertyName("Dpop:NonceSecret").WithMessage("'Dpop:NonceSecret' must be at least 32 characters when 'Dpop:RequireNonce' is on.");
+        RuleFor(o => o.Dpop.NonceLifetime).InclusiveBetween(TimeSpan.FromSeconds(10), TimeSpan.FromHours(1)).OverridePropertyName("Dpop:NonceLifetime");
+        RuleFor(o => o.Dpop.Algorithms).NotEmpty().Must(a => a.All(alg => alg is "ES256" or "ES384" or "ES512" or "PS256" or "PS384" or "PS512" or "RS256" or "RS384" or "RS512"))
+            .OverridePropertyName("Dpop:Algorithms").WithMessage("DPoP proofs take asymmetric algorithms only: ES256/384/512, PS256/384/512, RS256/384/512.");
         RuleFor(o => o.Resources).Must(r => r.Select(x => x.Identifier).Distinct(StringComparer.Ordinal).Count() == r.Count)
             .WithMessage("Each resource identifier may be registered once.");
     }

@@ -119,6 +119,12 @@ public static class AgentErrorCodes
     /// </summary>
     public const string DpopProofInvalid = "dpop_proof_invalid";
 
+    /// <summary>
+    /// The server requires a nonce in DPoP proofs and this one has none, or a stale or foreign one; the fresh nonce is in
+    /// the <c>DPoP-Nonce</c> header (<c>use_dpop_nonce</c>).
+    /// </summary>
+    public const string DpopNonceRequired = "dpop_nonce_required";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 
