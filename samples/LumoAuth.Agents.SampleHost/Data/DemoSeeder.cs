@@ -112,6 +112,7 @@ internal static class DemoSeeder
                 CanActForUsers = researchBot.Delegation.CanActForUsers,
                 MaxChainDepth = researchBot.Delegation.MaxChainDepth,
                 AccessTokenLifetime = researchBot.AccessTokenLifetime,
+                RequireSenderConstrainedTokens = researchBot.RequireSenderConstrainedTokens,
                 Budget = researchBot.Budget,
                 SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
             }, researchBot.Version, cancellationToken);

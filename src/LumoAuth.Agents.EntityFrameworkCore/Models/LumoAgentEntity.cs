@@ -36,6 +36,9 @@ public class LumoAgentEntity
     /// <summary>The access token lifetime, in seconds.</summary>
     public int AccessTokenLifetimeSeconds { get; set; }
 
+    /// <summary>Whether the agent gets sender-constrained (DPoP-bound) tokens only.</summary>
+    public bool RequireSenderConstrainedTokens { get; set; }
+
     /// <summary>Budget: LLM tokens per day.</summary>
     public long? MaxTokensPerDay { get; set; }
 

@@ -89,6 +89,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             .SetProperty(a => a.CanActForUsers, entity.CanActForUsers)
             .SetProperty(a => a.MaxChainDepth, entity.MaxChainDepth)
             .SetProperty(a => a.AccessTokenLifetimeSeconds, entity.AccessTokenLifetimeSeconds)
+            .SetProperty(a => a.RequireSenderConstrainedTokens, entity.RequireSenderConstrainedTokens)
             .SetProperty(a => a.MaxTokensPerDay, entity.MaxTokensPerDay)
             .SetProperty(a => a.MaxApiCallsPerHour, entity.MaxApiCallsPerHour)
             .SetProperty(a => a.MaxCostPerMonth, entity.MaxCostPerMonth)
@@ -140,6 +141,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         entity.CanActForUsers = agent.Delegation.CanActForUsers;
         entity.MaxChainDepth = agent.Delegation.MaxChainDepth;
         entity.AccessTokenLifetimeSeconds = (int)agent.AccessTokenLifetime.TotalSeconds;
+        entity.RequireSenderConstrainedTokens = agent.RequireSenderConstrainedTokens;
         entity.MaxTokensPerDay = agent.Budget.MaxTokensPerDay;
         entity.MaxApiCallsPerHour = agent.Budget.MaxApiCallsPerHour;
         entity.MaxCostPerMonth = agent.Budget.MaxCostPerMonth;
@@ -158,6 +160,7 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         AllowedTools = new HashSet<string>(entity.AllowedTools.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal),
         Delegation = new DelegationRules { CanActForUsers = entity.CanActForUsers, MaxChainDepth = entity.MaxChainDepth },
         AccessTokenLifetime = TimeSpan.FromSeconds(entity.AccessTokenLifetimeSeconds),
+        RequireSenderConstrainedTokens = entity.RequireSenderConstrainedTokens,
         Budget = new BudgetPolicy
         {
             MaxTokensPerDay = entity.MaxTokensPerDay,

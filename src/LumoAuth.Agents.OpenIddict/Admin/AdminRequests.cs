@@ -33,6 +33,7 @@ internal sealed record UpdateRequest
     [JsonPropertyName("can_act_for_users")] public bool? CanActForUsers { get; init; }
     [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
     [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
+    [JsonPropertyName("require_sender_constrained_tokens")] public bool? RequireSenderConstrainedTokens { get; init; }
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
@@ -47,6 +48,7 @@ internal sealed record UpdateRequest
         CanActForUsers = CanActForUsers ?? current.Delegation.CanActForUsers,
         MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
         AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
+        RequireSenderConstrainedTokens = RequireSenderConstrainedTokens ?? current.RequireSenderConstrainedTokens,
         Budget = Budget?.ToPolicy() ?? current.Budget,
         SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
         Status = current.Status,
@@ -74,6 +76,7 @@ internal sealed record RegistrationRequest
     [JsonPropertyName("can_act_for_users")] public bool CanActForUsers { get; init; }
     [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
     [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
+    [JsonPropertyName("require_sender_constrained_tokens")] public bool RequireSenderConstrainedTokens { get; init; }
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("redirect_uris")] public IList<Uri>? RedirectUris { get; init; }
     [JsonPropertyName("confidential")] public bool? Confidential { get; init; }
@@ -90,6 +93,7 @@ internal sealed record RegistrationRequest
         CanActForUsers = CanActForUsers,
         MaxChainDepth = MaxChainDepth ?? DelegationRules.DefaultMaxChainDepth,
         AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : AgentProfile.DefaultAccessTokenLifetime,
+        RequireSenderConstrainedTokens = RequireSenderConstrainedTokens,
         Budget = Budget?.ToPolicy() ?? new BudgetPolicy(),
         RedirectUris = RedirectUris ?? [],
         SigningKeys = SigningKeys?.Select(k => k.GetRawText()).ToList() ?? [],

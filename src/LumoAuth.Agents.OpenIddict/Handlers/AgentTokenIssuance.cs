@@ -56,6 +56,16 @@ internal sealed partial class AgentTokenIssuance
                 decision = decision with { Error = spent.Error };
                 state.RetryAt = spent.ResetAt;
             }
+
+            // An agent registered for sender-constrained tokens never gets a bearer one (RFC 9449).
+            if (decision is { Error: null, Agent: { RequireSenderConstrainedTokens: true } bound } && state.DpopThumbprint is null)
+            {
+                decision = decision with
+                {
+                    Error = new AgentError(AgentErrorCodes.DpopProofRequired, Dpop.DpopProofOutcome.InvalidProof,
+                        $"Agent '{bound.Id}' receives sender-constrained tokens only: send a DPoP proof of its key with the request."),
+                };
+            }
         }
 #pragma warning disable CA1031 // Whatever failed, the request is refused and recorded; no token leaves.
         catch (Exception exception) when (exception is not OperationCanceledException)

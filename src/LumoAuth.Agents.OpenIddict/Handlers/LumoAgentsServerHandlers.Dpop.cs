@@ -15,9 +15,11 @@ namespace LumoAuth.Agents.OpenIddict.Handlers;
 public static partial class LumoAgentsServerHandlers
 {
     /// <summary>
-    /// DPoP (RFC 9449) on the pack's grants: an agent's client credentials, workload login and delegation exchange. A
-    /// request with a valid proof gets an access token bound to the proof's key (<c>cnf.jkt</c>) and <c>token_type</c>
-    /// <c>DPoP</c>; an exchange whose actor token is bound needs a proof by that key, and its token is bound to it too.
+    /// DPoP (RFC 9449) at the token endpoint, on every grant: client credentials, workload login, delegation exchange, and
+    /// the redemption of an authorization code or refresh token. A request with a valid proof gets an access token bound
+    /// to the proof's key (<c>cnf.jkt</c>) and <c>token_type</c> <c>DPoP</c>; an exchange whose actor token is bound needs a
+    /// proof by that key, and its token is bound to it too; an agent registered for sender-constrained tokens gets no token
+    /// without a proof.
     /// Discovery names the accepted algorithms (<c>dpop_signing_alg_values_supported</c>).
     /// </summary>
     public static class Dpop
@@ -29,7 +31,7 @@ public static partial class LumoAgentsServerHandlers
         ];
 
         /// <summary>
-        /// Checks the <c>DPoP</c> header of a client credentials or token exchange request (<see cref="DpopProofValidator"/>)
+        /// Checks the <c>DPoP</c> header of a token request (<see cref="DpopProofValidator"/>)
         /// against the token endpoint's address, and keeps the key's thumbprint for the token. Refusals are
         /// <c>invalid_dpop_proof</c> with <c>dpop_proof_invalid</c>, audited like every refusal of the pack.
         /// </summary>
@@ -59,8 +61,7 @@ public static partial class LumoAgentsServerHandlers
             public async ValueTask HandleAsync(ValidateTokenRequestContext context)
             {
                 ArgumentNullException.ThrowIfNull(context);
-                if (!context.Request.IsClientCredentialsGrantType() && !context.Request.IsTokenExchangeGrantType() ||
-                    context.Transaction.GetHttpRequest() is not { } http)
+                if (context.Transaction.GetHttpRequest() is not { } http)
                 {
                     return;
                 }
@@ -140,7 +141,7 @@ public static partial class LumoAgentsServerHandlers
             public ValueTask HandleAsync(ProcessSignInContext context)
             {
                 ArgumentNullException.ThrowIfNull(context);
-                if (AgentTokenRequestState.Find(context.Transaction) is not { DpopThumbprint: { } thumbprint, Decision.Error: null })
+                if (AgentTokenRequestState.Find(context.Transaction) is not { DpopThumbprint: { } thumbprint } state || state.Decision?.Error is not null)
                 {
                     return default;
                 }
@@ -177,7 +178,7 @@ public static partial class LumoAgentsServerHandlers
             {
                 ArgumentNullException.ThrowIfNull(context);
                 var state = AgentTokenRequestState.Find(context.Transaction);
-                if (state is { DpopThumbprint: not null, Decision.Error: null } && context.Response.AccessToken is not null)
+                if (state is { DpopThumbprint: not null } && state.Decision?.Error is null && context.Response.AccessToken is not null)
                 {
                     context.Response.TokenType = LumoAgentsOpenIddictConstants.DpopTokenType;
                 }

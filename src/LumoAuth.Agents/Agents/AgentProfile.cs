@@ -41,6 +41,9 @@ public sealed record AgentProfile
     /// <summary>How long its access tokens live (default 5 minutes, at most 1 hour).</summary>
     public TimeSpan AccessTokenLifetime { get; init; } = DefaultAccessTokenLifetime;
 
+    /// <summary>Whether the agent gets sender-constrained (DPoP-bound) tokens only, never a bearer token.</summary>
+    public bool RequireSenderConstrainedTokens { get; init; }
+
     /// <summary>
     /// The public keys (JWK JSON, at most <see cref="MaxSigningKeys"/>) the agent signs HTTP requests with, for AAuth
     /// proof of possession. A request signed with one of them proves it comes from the agent without any secret.

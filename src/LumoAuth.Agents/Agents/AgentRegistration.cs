@@ -34,6 +34,12 @@ public sealed class AgentRegistration
     /// <summary>Access token lifetime, more than zero and at most one hour (default 5 minutes).</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = AgentProfile.DefaultAccessTokenLifetime;
 
+    /// <summary>
+    /// Whether the agent gets sender-constrained tokens only (DPoP, RFC 9449): a token request without a proof of its key
+    /// is refused, so it never holds a bearer token.
+    /// </summary>
+    public bool RequireSenderConstrainedTokens { get; set; }
+
     /// <summary>The usage limits.</summary>
     public BudgetPolicy Budget { get; set; } = new();
 

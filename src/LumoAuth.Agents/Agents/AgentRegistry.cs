@@ -200,6 +200,7 @@ internal class AgentRegistry : IAgentRegistry
             AllowedTools = new HashSet<string>(registration.AllowedTools, StringComparer.Ordinal),
             Delegation = new DelegationRules { CanActForUsers = registration.CanActForUsers, MaxChainDepth = registration.MaxChainDepth },
             AccessTokenLifetime = registration.AccessTokenLifetime,
+            RequireSenderConstrainedTokens = registration.RequireSenderConstrainedTokens,
             Budget = registration.Budget,
             SigningKeys = [.. registration.SigningKeys],
             CreatedAt = now,

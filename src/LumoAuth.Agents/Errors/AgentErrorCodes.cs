@@ -125,6 +125,12 @@ public static class AgentErrorCodes
     /// </summary>
     public const string DpopNonceRequired = "dpop_nonce_required";
 
+    /// <summary>
+    /// The agent is registered for sender-constrained tokens only (<c>require_sender_constrained_tokens</c>) and the
+    /// request carried no DPoP proof (<c>invalid_dpop_proof</c>).
+    /// </summary>
+    public const string DpopProofRequired = "dpop_proof_required";
+
     /// <summary>The request names no audience and the server has no default one; RFC 9068 tokens need one (<c>invalid_target</c>).</summary>
     public const string AudienceRequired = "audience_required";
 

@@ -294,4 +294,81 @@ public sealed class DpopTests(DatabaseKind database) : AgentServerFixture(databa
             Assert.That(stolenAsDpop.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "replayed with a proof by another key");
         });
     }
+
+    /// <summary>strict-bot: registered for sender-constrained tokens only, may act for users.</summary>
+    private async Task RegisterStrictBotAsync()
+    {
+        var result = await Server.WithServiceAsync<AgentRegistrationResult, IAgentRegistry>(async registry =>
+            await registry.FindAsync("strict-bot") is { } existing
+                ? new AgentRegistrationResult { Agent = existing }
+                : await registry.RegisterAsync(new AgentRegistration
+                {
+                    Id = "strict-bot", DisplayName = "Strict Bot", Owner = "tests", Capabilities = ["search:web", "read:articles", "delegate:user"],
+                    DefaultScopes = ["search:web"], CanActForUsers = true, ClientSecret = TestSecret, RequireSenderConstrainedTokens = true,
+                    RedirectUris = [new Uri(UserConsentFlow.RedirectUri)],
+                }));
+        Assert.That(result.Succeeded, Is.True, string.Join("; ", result.Errors));
+    }
+
+    /// <summary>Alice's token for <paramref name="agentId"/> by the code flow, the code redeemed with a proof by <paramref name="key"/>.</summary>
+    private async Task<TokenResponse> AliceTokenAsync(string agentId, DpopKey? key)
+    {
+        using var browser = Server.Browser();
+        const string verifier = "dpop-tests-pkce-verifier-0123456789abcdefghijklmnop";
+        var challenge = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
+        var query = Microsoft.AspNetCore.Http.QueryString.Create(new Dictionary<string, string?>
+        {
+            ["client_id"] = agentId, ["response_type"] = "code", ["redirect_uri"] = UserConsentFlow.RedirectUri, ["scope"] = "search:web",
+            ["code_challenge"] = challenge, ["code_challenge_method"] = "S256", ["state"] = "s", ["login_hint"] = "alice",
+        });
+        using var authorize = await browser.GetAsync(new Uri("/connect/authorize" + query, UriKind.Relative));
+        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"].ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, TokenUri)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = UserConsentFlow.RedirectUri, ["client_id"] = agentId,
+                ["client_secret"] = TestSecret, ["code_verifier"] = verifier,
+            }),
+        };
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", Proof(TokenUri, key: key));
+        }
+
+        return await SendAsync(request);
+    }
+
+    [Test]
+    public async Task An_agent_registered_for_sender_constrained_tokens_never_gets_a_bearer_token()
+    {
+        await RegisterStrictBotAsync();
+        var profile = await Server.WithServiceAsync<AgentProfile?, IAgentStore>(store => store.FindAsync("strict-bot", default).AsTask());
+        Assert.That(profile!.RequireSenderConstrainedTokens, Is.True, "kept by the store");
+        await AssertRefusedAsync(() => ClientCredentialsAsync("strict-bot"), "invalid_dpop_proof", "dpop_proof_required");
+        await AssertRefusedAsync(() => AliceTokenAsync("strict-bot", null), "invalid_dpop_proof", "dpop_proof_required");
+        var bound = await ClientCredentialsAsync("strict-bot", Proof(TokenUri));
+        var alice = await AliceTokenAsync("strict-bot", _key);
+        Assert.Multiple(() =>
+        {
+            Assert.That(bound["token_type"], Is.EqualTo("DPoP"), bound.ToString());
+            Assert.That(alice["token_type"], Is.EqualTo("DPoP"), alice.ToString());
+            Assert.That(Jkt(alice.AccessToken), Is.EqualTo(_key.Thumbprint), "the user's token for the agent is bound to it too");
+        });
+    }
+
+    [Test]
+    public async Task With_sender_constrained_tokens_a_stolen_token_pair_is_useless_for_the_seeds_anonymous_exchange()
+    {
+        await RegisterStrictBotAsync();
+        var subject = (await AliceTokenAsync("strict-bot", _key)).AccessToken;
+        var actor = (await ClientCredentialsAsync("strict-bot", Proof(TokenUri))).AccessToken;
+        using var thief = DpopKey.Generate();
+
+        // The seed's pattern 3 request names no client: the actor token alone proves the agent. Stolen, the pair needs the key.
+        await AssertRefusedAsync(() => ExchangeWithProofAsync(subject, actor, null), "invalid_dpop_proof", "dpop_proof_invalid");
+        await AssertRefusedAsync(() => ExchangeWithProofAsync(subject, actor, Proof(TokenUri, key: thief)), "invalid_dpop_proof", "dpop_proof_invalid");
+        var owner = await ExchangeWithProofAsync(subject, actor, Proof(TokenUri));
+        Assert.That(owner.Status, Is.EqualTo(HttpStatusCode.OK), "the agent itself, with its key: " + owner);
+    }
 }

@@ -76,6 +76,9 @@ namespace LumoAuth.Agents.SampleHost.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RequireSenderConstrainedTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SigningKeys")
                         .IsRequired()
                         .HasColumnType("TEXT");
