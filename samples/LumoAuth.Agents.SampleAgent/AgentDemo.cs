@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.Client;
 using LumoAuth.Agents.Client.AAuth;
+using LumoAuth.Agents.Client.Dpop;
 using LumoAuth.Agents.HttpSignatures.Keys;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,7 +11,8 @@ namespace LumoAuth.Agents.SampleAgent;
 
 /// <summary>
 /// The seed's four patterns against the sample host and API, each printed with the token's claims and its chain in
-/// words, then one refusal of each kind: depth exceeded, over budget, replayed signature, no consent.
+/// words, then one refusal of each kind: a stolen token without its key, depth exceeded, over budget, replayed
+/// signature, no consent. Research Bot's tokens are bound to its DPoP key (RFC 9449) in patterns 1 and 3.
 /// </summary>
 public sealed class AgentDemo
 {
@@ -53,13 +55,16 @@ public sealed class AgentDemo
 
     private async Task RunAllAsync(CancellationToken ct)
     {
-        // Research Bot registers its client once, the way an agent service would at startup.
+        // Research Bot registers its client once, the way an agent service would at startup, with its DPoP key: its
+        // tokens are bound to the key, and its API calls prove it (a real agent loads the key from its secret store).
+        using var dpopKey = DpopKey.Generate();
         var services = new ServiceCollection();
         services.AddLumoAgentsClient(o =>
             {
                 o.TokenEndpoint = TokenEndpoint;
                 o.ClientId = "research-bot";
                 o.ClientSecret = ResearchBotSecret;
+                o.DpopKey = dpopKey;
             })
             .AddAAuth(o =>
             {
@@ -131,6 +136,10 @@ public sealed class AgentDemo
         }
 
         // ---- Refusals
+        Heading("Refusal: a stolen token without its key");
+        _out.WriteLine("(Research Bot's token from pattern 1 is bound to its DPoP key; a thief replays it as a bearer token)");
+        await CallAsync("refusal: stolen token without the key", plain, new Uri(_settings.Api, "articles"), own, HttpStatusCode.Unauthorized, ct);
+
         Heading("Refusal: chain too deep");
         _out.WriteLine("(/search/private serves only the agent Alice talks to directly: at most one actor)");
         await CallAsync("refusal: depth exceeded", plain, new Uri(_settings.Api, "search/private"), chained, HttpStatusCode.Forbidden, ct);

@@ -3,7 +3,7 @@ using LumoAuth.Agents.SampleAgent;
 
 namespace LumoAuth.Agents.IntegrationTests.Samples;
 
-/// <summary>The sample agent's whole story against the sample host and the sample API: four patterns, then four refusals.</summary>
+/// <summary>The sample agent's whole story against the sample host and the sample API: four patterns, then five refusals.</summary>
 public sealed class SampleAgentStoryTests
 {
     [Test]
@@ -20,7 +20,10 @@ public sealed class SampleAgentStoryTests
         Assert.Multiple(() =>
         {
             Assert.That(demo.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, text);
-            Assert.That(demo.Steps, Has.Count.EqualTo(9));
+            Assert.That(demo.Steps, Has.Count.EqualTo(10));
+            Assert.That(text, Does.Contain("bound to a key (DPoP)"), "the stolen token is refused without its key");
+            Assert.That(text[text.IndexOf("== Pattern 1", StringComparison.Ordinal)..text.IndexOf("== Pattern 2", StringComparison.Ordinal)], Does.Contain("\"jkt\""),
+                "Research Bot's own token carries its DPoP key's thumbprint");
             Assert.That(text, Does.Contain("in words: Research Bot, acting for Alice"));
             Assert.That(text, Does.Contain("the API says the caller is: Search Tool, used by Research Bot, acting for Alice"));
             Assert.That(text, Does.Contain("\"sub\": \"system:serviceaccount:agents:research-bot\""));
