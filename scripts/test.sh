@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (the whole sample server over SQLite and a real PostgreSQL 15) and database
-# tests. Starts a throwaway PostgreSQL on loopback unless LUMO_TEST_POSTGRES already names one, and stops it after.
+# Runs every test: unit, integration (the whole sample server over SQLite and a real PostgreSQL 15), database and
+# interoperability tests (Node.js with npm's oauth4webapi as a DPoP client written elsewhere). Starts a throwaway PostgreSQL on loopback unless LUMO_TEST_POSTGRES already names one, and stops it after.
 # Ends with one line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,13 @@ if [ -z "${LUMO_TEST_POSTGRES:-}" ]; then
   else
     echo "PostgreSQL is not installed: the PostgreSQL tests will be skipped (they fail under CI=true)." >&2
   fi
+fi
+
+# The DPoP interoperability test runs a client written elsewhere (npm's oauth4webapi) with Node.js.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/interop/dpop-client --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed: the DPoP interoperability test will report it." >&2
+else
+  echo "Node.js is not installed: the DPoP interoperability test will be skipped (it fails under CI=true)." >&2
 fi
 
 results="$(mktemp -d /tmp/lumo-test-results-XXXXXX)"
