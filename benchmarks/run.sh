@@ -4,6 +4,8 @@
 #   2. the load generator against the sample host on PostgreSQL (durable: fsync on), server pinned to core 0, the
 #      load generator and PostgreSQL to core 1, then the same host with the pack switched off as the peer.
 # Set LUMO_BENCH_POSTGRES to use a PostgreSQL of your own; otherwise a throwaway PostgreSQL 15 is started.
+# SKIP_MICRO=1 skips the microbenchmarks; ONLY=a,b runs those load scenarios only (e.g.
+# ONLY=client_credentials,client_credentials_dpop for the DPoP ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -32,4 +34,4 @@ echo "== load"
 taskset -c 1 dotnet benchmarks/LumoAuth.Agents.LoadGenerator/bin/Release/net10.0/LumoAuth.Agents.LoadGenerator.dll \
   --host "$PWD/samples/LumoAuth.Agents.SampleHost/bin/Release/net10.0/LumoAuth.Agents.SampleHost.dll" \
   --postgres "$LUMO_BENCH_POSTGRES" --key "$PWD/samples/LumoAuth.Agents.SampleHost/AAuth/research-bot.sample-key.pem" \
-  --seconds "${SECONDS_PER_SCENARIO:-10}" --workers "${WORKERS:-32}" --server-core 0
+  --seconds "${SECONDS_PER_SCENARIO:-10}" --workers "${WORKERS:-32}" --server-core 0 ${ONLY:+--only "$ONLY"}

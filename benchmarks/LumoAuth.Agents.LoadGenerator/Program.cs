@@ -67,6 +67,18 @@ await using (var host = await HostProcess.StartAsync(options.Host, options.Serve
 
     Task<HttpResponseMessage> ClientCredentials(HttpClient c) => c.PostAsync(tokenUri, new FormUrlEncodedContent(
         [new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)]));
+    // The same request with a DPoP proof (RFC 9449): a new ES256 proof per request, made on the load generator's core.
+    using var dpopKey = LumoAuth.Agents.Client.Dpop.DpopKey.Generate();
+    Task<HttpResponseMessage> ClientCredentialsDpop(HttpClient c)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, tokenUri)
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("client_id", "research-bot"), new("client_secret", Setup.ResearchBotSecret)]),
+        };
+        request.Headers.TryAddWithoutValidation("DPoP", dpopKey.CreateProof("POST", tokenUri, DateTimeOffset.UtcNow));
+        return c.SendAsync(request);
+    }
+
     Task<HttpResponseMessage> Delegation(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: false));
     Task<HttpResponseMessage> DelegationAuthenticated(HttpClient c) => c.PostAsync(tokenUri, Exchange(userToken, authenticate: true));
     Task<HttpResponseMessage> Malformed(HttpClient c) => c.PostAsync(tokenUri, Exchange("not-a-token", authenticate: false));
@@ -103,12 +115,13 @@ await using (var host = await HostProcess.StartAsync(options.Host, options.Serve
     var brief = warmUpEach / 4;
     await Load.WarmUpAsync(http,
     [
-        (ClientCredentials, HttpStatusCode.OK, warmUpEach), (Delegation, HttpStatusCode.OK, warmUpEach), (DelegationAuthenticated, HttpStatusCode.OK, warmUpEach),
+        (ClientCredentials, HttpStatusCode.OK, warmUpEach), (ClientCredentialsDpop, HttpStatusCode.OK, brief), (Delegation, HttpStatusCode.OK, warmUpEach), (DelegationAuthenticated, HttpStatusCode.OK, warmUpEach),
         (Malformed, HttpStatusCode.BadRequest, brief), (BadSignature, HttpStatusCode.BadRequest, brief), (WorkloadExchange, HttpStatusCode.OK, brief),
         (AAuthAuth, HttpStatusCode.OK, brief),
     ], options.Workers);
 
     await Scenario("client_credentials", ClientCredentials);
+    await Scenario("client_credentials_dpop", ClientCredentialsDpop);
     await Scenario("delegation_exchange", Delegation);
     if (results.FirstOrDefault(r => r.Name == "delegation_exchange") is { } maximum)
     {
@@ -160,6 +173,15 @@ foreach (var r in results.Where(r => r.FirstFailure is not null))
     Console.WriteLine($"first failure in {r.Name}: {r.FirstFailure}");
 }
 
+// What a DPoP proof adds to a client-credentials request, in units of one ES256 signature verification on one core.
+var verifyMs = Ceiling.MeasureVerification(TimeSpan.FromSeconds(2));
+if (results.FirstOrDefault(r => r.Name == "client_credentials") is { } bearer && results.FirstOrDefault(r => r.Name == "client_credentials_dpop") is { } bound)
+{
+    Console.WriteLine(string.Create(culture, $"| one ES256 verification (1 core) | 1 | {1000 / verifyMs:0} | | | | {verifyMs:0.000} | | | |"));
+    Console.WriteLine(string.Create(culture,
+        $"ratio (DPoP client credentials CPU - bearer CPU) / one ES256 verification: {(bound.CpuMsPerRequest - bearer.CpuMsPerRequest) / verifyMs:0.000} (target <= 1.00) {((bound.CpuMsPerRequest - bearer.CpuMsPerRequest) / verifyMs <= 1 ? "met" : "NOT met")}"));
+}
+
 if (options.Only is not null)
 {
     return;
@@ -206,6 +228,27 @@ internal sealed class StaticOptions(AAuthClientOptions value) : IOptionsMonitor<
 
 internal static class Ceiling
 {
+    /// <summary>Milliseconds one core takes for one ES256 (P-256, SHA-256) signature verification.</summary>
+    public static double MeasureVerification(TimeSpan duration)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var payload = RandomNumberGenerator.GetBytes(600);
+        var signature = key.SignData(payload, HashAlgorithmName.SHA256);
+        var count = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < duration)
+        {
+            if (!key.VerifyData(payload, signature, HashAlgorithmName.SHA256))
+            {
+                throw new CryptographicException("verification failed");
+            }
+
+            count++;
+        }
+
+        return watch.Elapsed.TotalMilliseconds / count;
+    }
+
     /// <summary>Exchanges per second one core can do in cryptography alone: two verifications and one signature.</summary>
     public static double Measure(AsymmetricAlgorithm key, TimeSpan duration)
     {
