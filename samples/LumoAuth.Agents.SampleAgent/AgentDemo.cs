@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.SampleAgent;
 /// <summary>
 /// The seed's four patterns against the sample host and API, each printed with the token's claims and its chain in
 /// words, then one refusal of each kind: a stolen token without its key, depth exceeded, over budget, replayed
-/// signature, no consent. Research Bot's tokens are bound to its DPoP key (RFC 9449) in patterns 1 and 3.
+/// signature, no consent. Research Bot's tokens are bound to its DPoP key (RFC 9449) in patterns 1 to 3.
 /// </summary>
 public sealed class AgentDemo
 {
@@ -102,10 +102,17 @@ public sealed class AgentDemo
         }
 
         _out.WriteLine($"(the dev Kubernetes stand-in wrote a service account token to {workloadFile}, as a projected volume would)");
-        using var workload = AgentTokenClient.Create(http, new LumoAgentClientOptions { TokenEndpoint = TokenEndpoint, WorkloadTokenFile = workloadFile, WorkloadIssuer = "kubernetes" }, TimeProvider.System);
+        using var workload = AgentTokenClient.Create(http, new LumoAgentClientOptions
+        {
+            TokenEndpoint = TokenEndpoint, WorkloadTokenFile = workloadFile, WorkloadIssuer = "kubernetes", DpopKey = dpopKey,
+        }, TimeProvider.System);
         var workloadToken = await workload.GetAgentTokenAsync("read:articles", cancellationToken: ct);
         ShowToken(workloadToken);
-        await CallAsync("pattern 2: GET /articles by workload login", plain, new Uri(_settings.Api, "articles"), workloadToken, HttpStatusCode.OK, ct);
+        using (var articles = new HttpRequestMessage(HttpMethod.Get, new Uri(_settings.Api, "articles")))
+        {
+            workload.Authorize(articles, workloadToken); // bound to the same DPoP key: "Authorization: DPoP" and a proof
+            await CallAsync("pattern 2: GET /articles by workload login", plain, articles, HttpStatusCode.OK, ct);
+        }
         Directory.Delete(Path.GetDirectoryName(workloadFile)!, recursive: true);
 
         // ---- Pattern 3

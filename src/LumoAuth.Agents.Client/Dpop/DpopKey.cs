@@ -59,6 +59,37 @@ public sealed class DpopKey : IDisposable
         }
     }
 
+    /// <summary>A P-256 private key from a JWK (<c>kty</c> EC, <c>crv</c> P-256, <c>x</c>, <c>y</c>, <c>d</c>).</summary>
+    /// <exception cref="ArgumentException">The JWK is not a P-256 private key.</exception>
+    public static DpopKey FromJwk(JsonObject jwk)
+    {
+        ArgumentNullException.ThrowIfNull(jwk);
+        string Member(string name) => jwk[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0
+            ? text
+            : throw new ArgumentException($"A DPoP key's JWK needs '{name}'.", nameof(jwk));
+        if (Member("kty") != "EC" || Member("crv") != "P-256")
+        {
+            throw new ArgumentException("A DPoP key must be a P-256 (ES256) EC key.", nameof(jwk));
+        }
+
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportParameters(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = Base64Url.Decode(Member("x")), Y = Base64Url.Decode(Member("y")) },
+                D = Base64Url.Decode(Member("d")),
+            });
+            return new DpopKey(key);
+        }
+        catch (CryptographicException exception)
+        {
+            key.Dispose();
+            throw new ArgumentException("The JWK is not a valid P-256 private key.", nameof(jwk), exception);
+        }
+    }
+
     /// <summary>
     /// A proof for one request: <paramref name="method"/> and <paramref name="uri"/> (sent without query or fragment), a new
     /// <c>jti</c>, <c>iat</c> <paramref name="now"/>, and when given the access token's hash (<c>ath</c>) and the server's nonce.

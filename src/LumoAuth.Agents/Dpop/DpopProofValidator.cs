@@ -58,6 +58,12 @@ public sealed record DpopProofOutcome(DpopProof? Proof, string? Error, string? D
 public sealed class DpopProofValidator
 {
     private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
+
+    // Keys by RFC 7638 thumbprint: an agent proves the same key on every request, and a key object IdentityModel has seen
+    // before keeps its verifier, instead of a new one built from the jwk each time. The thumbprint covers every member
+    // the key is made of, so a cached key is exactly the presented one. Bounded: cleared when full.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonWebKey> Keys = new(StringComparer.Ordinal);
+    private const int MaxCachedKeys = 10_000;
     private static readonly string[] PrivateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
     private readonly ISignatureNonceStore _replay;
     private readonly TimeProvider _time;
@@ -124,7 +130,16 @@ public sealed class DpopProofValidator
         try
         {
             thumbprint = JwkThumbprint.Compute(jwk);
-            key = new JsonWebKey(jwk.ToJsonString());
+            if (!Keys.TryGetValue(thumbprint, out key!))
+            {
+                key = new JsonWebKey(jwk.ToJsonString());
+                if (Keys.Count >= MaxCachedKeys)
+                {
+                    Keys.Clear();
+                }
+
+                Keys[thumbprint] = key;
+            }
         }
         catch (ArgumentException)
         {

@@ -371,4 +371,43 @@ public sealed class DpopTests(DatabaseKind database) : AgentServerFixture(databa
         var owner = await ExchangeWithProofAsync(subject, actor, Proof(TokenUri));
         Assert.That(owner.Status, Is.EqualTo(HttpStatusCode.OK), "the agent itself, with its key: " + owner);
     }
+
+    [Test]
+    public async Task The_admin_api_registers_and_changes_the_requirement()
+    {
+        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, string? ifMatch = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(LibraryServer.AdminPath + path, UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            if (ifMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            }
+
+            request.Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body);
+            return await Client.SendAsync(request);
+        }
+
+        using var created = await SendAsync(HttpMethod.Post, "", new Dictionary<string, object>
+        {
+            ["id"] = "toggle-bot", ["display_name"] = "Toggle Bot", ["owner"] = "tests", ["capabilities"] = new[] { "read:articles" },
+            ["require_sender_constrained_tokens"] = true,
+        });
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
+            Assert.That(body["agent"]!["require_sender_constrained_tokens"]!.GetValue<bool>(), Is.True);
+        });
+
+        using var patched = await SendAsync(HttpMethod.Patch, "/toggle-bot", new Dictionary<string, object> { ["require_sender_constrained_tokens"] = false },
+            created.Headers.ETag!.ToString());
+        var after = System.Text.Json.Nodes.JsonNode.Parse(await patched.Content.ReadAsStringAsync())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK), after.ToJsonString());
+            Assert.That(after["require_sender_constrained_tokens"]!.GetValue<bool>(), Is.False);
+        });
+    }
 }

@@ -268,4 +268,24 @@ public sealed class DpopProofValidatorTests
         var again = await second.ValidateAsync(new DpopProofRequest { Proofs = [proof], Method = "GET", Uri = Api }, new DpopOptions(), default);
         Refused(again, "was used before");
     }
+
+    [Test]
+    public async Task A_key_loaded_from_pem_or_jwk_makes_proofs_with_the_same_thumbprint()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var p = ec.ExportParameters(true);
+        using var fromPem = DpopKey.FromPem(ec.ExportECPrivateKeyPem());
+        using var fromJwk = DpopKey.FromJwk(new JsonObject
+        {
+            ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64Url.Encode(p.Q.X), ["y"] = Base64Url.Encode(p.Q.Y), ["d"] = Base64Url.Encode(p.D),
+        });
+        var outcome = await CheckAsync(fromJwk.CreateProof("GET", Api, Now), thumbprint: fromPem.Thumbprint);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fromJwk.Thumbprint, Is.EqualTo(fromPem.Thumbprint));
+            Assert.That(outcome.Error, Is.Null, outcome.Description);
+            Assert.Throws<ArgumentException>(() => DpopKey.FromJwk(new JsonObject { ["kty"] = "EC", ["crv"] = "P-384", ["x"] = "a", ["y"] = "b", ["d"] = "c" }));
+            Assert.Throws<ArgumentException>(() => DpopKey.FromJwk(new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64Url.Encode(p.Q.X), ["y"] = Base64Url.Encode(p.Q.Y) }), "no private key");
+        });
+    }
 }
