@@ -3,13 +3,16 @@ using System.Text;
 using LumoAuth.Agents.EntityFrameworkCore.Models;
 using LumoAuth.Agents.HttpSignatures.Verification;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 
 /// <summary>
 /// The EF Core <see cref="ISignatureNonceStore"/>: a nonce is spent by inserting its row under a primary key, so two
-/// server instances racing on the same signed request cannot both accept it. Expired rows are reused in place and
-/// swept now and then.
+/// server instances racing on the same signed request cannot both accept it (on PostgreSQL and SQLite in one
+/// <c>INSERT … ON CONFLICT DO NOTHING</c>). Expired rows are reused in place and swept now and then.
 /// </summary>
 public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore where TContext : DbContext
 {
@@ -26,6 +29,26 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
 
     private DbSet<LumoSignatureNonceEntity> Nonces => _context.Set<LumoSignatureNonceEntity>();
 
+    /// <summary>
+    /// <c>INSERT … ON CONFLICT (Id) DO NOTHING</c> where the database has it (PostgreSQL, SQLite): true when the row was
+    /// inserted, false when the key was held; null on other databases.
+    /// </summary>
+    private async ValueTask<bool?> TryInsertIgnoringConflictAsync(string id, DateTime keepUntil, CancellationToken cancellationToken)
+    {
+        if (_context.Database.ProviderName is not ("Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite"))
+        {
+            return null;
+        }
+
+        var entity = _context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var sql = _context.GetService<ISqlGenerationHelper>();
+        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+        var statement = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({Column(nameof(LumoSignatureNonceEntity.Id))}, " +
+                        $"{Column(nameof(LumoSignatureNonceEntity.KeepUntil))}) VALUES ({{0}}, {{1}}) ON CONFLICT ({Column(nameof(LumoSignatureNonceEntity.Id))}) DO NOTHING";
+        return await _context.Database.ExecuteSqlRawAsync(statement, [id, keepUntil], cancellationToken) == 1;
+    }
+
     /// <inheritdoc />
     public async ValueTask<bool> TryReserveAsync(string nonce, DateTimeOffset keepUntil, CancellationToken cancellationToken)
     {
@@ -37,7 +60,14 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
             await Nonces.Where(n => n.KeepUntil < now).ExecuteDeleteAsync(cancellationToken);
         }
 
-        // A replay finds its nonce here without provoking a failed insert; only a true race reaches the key check.
+        // PostgreSQL and SQLite spend a fresh nonce in one statement, and a replay costs no failed insert either.
+        if (await TryInsertIgnoringConflictAsync(id, keepUntil.UtcDateTime, cancellationToken) is { } inserted)
+        {
+            return inserted || await Nonces.Where(n => n.Id == id && n.KeepUntil <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.KeepUntil, keepUntil.UtcDateTime), cancellationToken) == 1;
+        }
+
+        // Elsewhere a replay finds its nonce here without provoking a failed insert; only a true race reaches the key check.
         if (await Nonces.AsNoTracking().AnyAsync(n => n.Id == id && n.KeepUntil > now, cancellationToken))
         {
             return false;
