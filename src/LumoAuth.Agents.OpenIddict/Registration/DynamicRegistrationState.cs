@@ -7,21 +7,26 @@ internal sealed class DynamicRegistrationState : IDisposable
 {
     private PartitionedRateLimiter<string>? _limiter;
     private int _limit;
+    private readonly Lock _lock = new();
 
     public string? Path { get; set; }
 
     public PartitionedRateLimiter<string> Limiter(int perHour)
     {
-        if (_limiter is null || _limit != perHour)
+        lock (_lock)
         {
-            _limit = perHour;
-            _limiter = PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip, _ => new FixedWindowRateLimiterOptions
+            if (_limiter is null || _limit != perHour)
             {
-                PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0,
-            }));
-        }
+                _limiter?.Dispose();
+                _limit = perHour;
+                _limiter = PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0,
+                }));
+            }
 
-        return _limiter;
+            return _limiter;
+        }
     }
 
     public void Dispose() => _limiter?.Dispose();

@@ -71,6 +71,11 @@ internal sealed class UserClientRegistrar
             }
         }
 
+        if (Applied.Count >= 10_000)
+        {
+            Applied.Clear(); // bounded like the resolver's cache: a cleared entry costs one store round trip, no more
+        }
+
         Applied[document.ClientId] = document;
         return true;
     }
