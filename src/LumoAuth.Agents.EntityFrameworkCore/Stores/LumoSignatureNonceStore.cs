@@ -17,6 +17,7 @@ namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore where TContext : DbContext
 {
     private static long _reservations;
+    private static Tuple<IModel, string>? _insertStatement;
     private readonly TContext _context;
     private readonly TimeProvider _time;
 
@@ -40,13 +41,27 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
             return null;
         }
 
-        var entity = _context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
+        var statement = InsertStatementFor(_context);
+        return await _context.Database.ExecuteSqlRawAsync(statement, [id, keepUntil], cancellationToken) == 1;
+    }
+
+    /// <summary>The insert statement for this context's model, built once per model (the table and column names are its).</summary>
+    private static string InsertStatementFor(TContext context)
+    {
+        var cached = _insertStatement;
+        if (cached is not null && ReferenceEquals(cached.Item1, context.Model))
+        {
+            return cached.Item2;
+        }
+
+        var entity = context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = _context.GetService<ISqlGenerationHelper>();
+        var sql = context.GetService<ISqlGenerationHelper>();
         string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
         var statement = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({Column(nameof(LumoSignatureNonceEntity.Id))}, " +
                         $"{Column(nameof(LumoSignatureNonceEntity.KeepUntil))}) VALUES ({{0}}, {{1}}) ON CONFLICT ({Column(nameof(LumoSignatureNonceEntity.Id))}) DO NOTHING";
-        return await _context.Database.ExecuteSqlRawAsync(statement, [id, keepUntil], cancellationToken) == 1;
+        _insertStatement = Tuple.Create(context.Model, statement);
+        return statement;
     }
 
     /// <inheritdoc />
