@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.Client;
 using LumoAuth.Agents.Client.AAuth;
@@ -200,7 +201,52 @@ public sealed class AgentDemo
         }
 
         _out.WriteLine("(Alice allows Research Bot again, so the demo can run again)");
-        await login.AliceConsentsAsync("research-bot", ResearchBotSecret, "read:articles search:web", ct);
+        alice = await login.AliceConsentsAsync("research-bot", ResearchBotSecret, "read:articles search:web", ct);
+
+        // ---- Human approval (OpenID CIBA)
+        Heading("Human approval: Research Bot asks Alice before it publishes (OpenID CIBA)");
+        try
+        {
+            await researchBot.GetDelegatedTokenAsync(alice, "write:articles", cancellationToken: ct);
+            Record("approval: exchange for write:articles refused without approval", false);
+        }
+        catch (AgentTokenException refused)
+        {
+            _out.WriteLine($"exchange for write:articles: {refused.Status} {refused.Error} ({refused.ErrorCode}): {refused.Description}");
+            Record("approval: exchange for write:articles refused without approval", refused.ErrorCode == "approval_required");
+        }
+
+        const string publish = "Publish the summary of 'Agents with their own identity'";
+        _out.WriteLine($"(Research Bot asks the host to ask Alice: \"{publish}\"; it waits while Alice approves on her approvals page)");
+        var asking = researchBot.RequestApprovalAsync(new UserApprovalRequest
+        {
+            LoginHint = "alice",
+            BindingMessage = publish,
+            AuthorizationDetails = """[{"type":"publish_article","actions":["publish"],"identifier":"article-1"}]""",
+        }, ct);
+        await login.DecideApprovalAsync(publish, approve: true, ct);
+        var approvedToken = await asking;
+        ShowToken(approvedToken.AccessToken);
+        _out.WriteLine("approved: " + approvedToken.AuthorizationDetails);
+        using (var summary = new HttpRequestMessage(HttpMethod.Post, new Uri(_settings.Api, "articles/summaries")) { Content = JsonContent.Create(new { title = "Agents with their own identity: a summary" }) })
+        {
+            researchBot.Authorize(summary, approvedToken.AccessToken);
+            await CallAsync("approval: POST /articles/summaries with Alice's approval", plain, summary, HttpStatusCode.OK, ct);
+        }
+
+        const string again = "Publish the summary once more";
+        var denied = researchBot.RequestApprovalAsync(new UserApprovalRequest { LoginHint = "alice", BindingMessage = again, Scope = "write:articles" }, ct);
+        await login.DecideApprovalAsync(again, approve: false, ct);
+        try
+        {
+            await denied;
+            Record("refusal: Alice denies", false);
+        }
+        catch (UserApprovalException refused)
+        {
+            _out.WriteLine($"Alice denied \"{again}\": {refused.Failure}, {refused.Error} ({refused.ErrorCode})");
+            Record("refusal: Alice denies", refused.Failure == ApprovalFailure.Denied);
+        }
 
         Heading("Summary");
         foreach (var (step, passed) in _steps)

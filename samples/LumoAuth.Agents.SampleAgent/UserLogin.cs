@@ -119,6 +119,43 @@ public sealed partial class UserLogin : IDisposable
         }
     }
 
+    /// <summary>
+    /// Alice, signed in, opens her approvals page on the host and presses Approve (or Deny) on the request whose binding
+    /// message is <paramref name="bindingMessage"/>, once it shows (the page lists requests as they come).
+    /// </summary>
+    public async Task DecideApprovalAsync(string bindingMessage, bool approve, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var page = await _browser.GetStringAsync(new Uri("account/approvals", UriKind.Relative), cancellationToken);
+            var item = ApprovalItem().Matches(page).FirstOrDefault(m => WebUtility.HtmlDecode(m.Groups["message"].Value) == bindingMessage && m.Groups["state"].Value == "waiting for you");
+            if (item is not null)
+            {
+                var fields = HiddenFields(item.Value);
+                var id = item.Groups["id"].Value;
+                using var decided = await _browser.PostAsync(new Uri($"account/approvals/{id}/{(approve ? "approve" : "deny")}", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
+                if (decided.StatusCode != HttpStatusCode.Redirect)
+                {
+                    throw new DemoFailedException($"Alice could not decide the approval request on her approvals page ({(int)decided.StatusCode}).");
+                }
+
+                return;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new DemoFailedException($"the request \"{bindingMessage}\" did not show on Alice's approvals page within 20 seconds.");
+            }
+
+            // The page itself reloads every few seconds; the stand-in browser looks again sooner.
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    [GeneratedRegex("<li data-approval=\"(?<id>[0-9a-f]{64})\" data-state=\"(?<state>[^\"]+)\">.*?<q>(?<message>[^<]*)</q>.*?</li>", RegexOptions.Singleline)]
+    private static partial Regex ApprovalItem();
+
     private static string? CodeIn(Uri? location) => location is null ? null : QueryValue(location, "code");
 
     internal static string? QueryValue(Uri location, string name) =>

@@ -76,8 +76,29 @@ public static class Program
             results = Array.Empty<Article>(),
         })).WithMetadata(new RequireAgentAttribute { Capabilities = "search:web", ActingForUser = true, MaxChainDepth = 1 });
 
+        // Publishing: an agent acting for a user, with write:articles, which the token server hands out only once the user
+        // approved this very action (OpenID CIBA): the token names the approval and what was approved.
+        app.MapPost("/articles/summaries", (HttpContext http, SummaryRequest? summary) =>
+        {
+            if (http.User.FindFirst("approval_id")?.Value is not { } approval)
+            {
+                return Results.Problem("Publishing needs a token from the user's approval of it.", statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            return Results.Ok(new
+            {
+                caller = Describe(http.GetAgentCaller()!),
+                published = summary?.Title ?? "Summary",
+                approval_id = approval,
+                authorization_details = http.User.FindFirst("authorization_details")?.Value,
+            });
+        }).RequireAuthorization(policy => policy.RequireAgentCapabilities("write:articles").RequireActingForUser().RequireMaxChainDepth(1));
+
         return app;
     }
+
+    /// <summary>A summary to publish.</summary>
+    internal sealed record SummaryRequest(string? Title);
 
     /// <summary>
     /// The settings for the sample host on its default address. <c>Api:Issuer</c>, <c>Api:UsageEndpoint</c> and

@@ -46,6 +46,8 @@ builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 
 var agents = builder.Services.AddLumoAgents().UseEntityFrameworkCore<ApplicationDbContext>();
+// Approval requests name users by user name or e-mail address (OpenID CIBA login_hint).
+builder.Services.AddSingleton<LumoAuth.Agents.Subjects.IUserDirectory, LumoAuth.Agents.SampleHost.Endpoints.SampleUserDirectory>();
 
 // Local trials: MCP clients on this machine serve their client ID metadata documents over https with a certificate
 // from the sample's development CA, and from a loopback address (see DevelopmentCertificateAuthority).
@@ -175,6 +177,7 @@ app.UseAuthorization();
 app.MapGet("/", () => Results.Redirect("/account/consents"));
 app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
 app.MapAccountEndpoints();
+app.MapApprovalEndpoints();
 app.MapAdminPages();
 app.MapAuthorizationEndpoints("/connect/authorize", "/t/acme-corp/api/v1/oauth/authorize");
 app.MapLumoAgentsUsage("/t/acme-corp/api/v1/agents/{agentId}/usage");
@@ -182,6 +185,7 @@ app.MapLumoAgentsAdmin("/t/acme-corp/api/v1/agents");
 app.MapLumoAgentsAudit("/t/acme-corp/api/v1/audit");
 app.MapLumoAgentsAAuth("/t/acme-corp/api/v1/aauth/agent/token", "/aauth/agent/token");
 app.MapLumoAgentsClientRegistration(); // answers only when LumoAgents:ClientRegistration:Dynamic:Enabled
+app.MapLumoAgentsBackchannelAuthentication(); // OpenID CIBA: agents ask users to approve sensitive actions
 
 // The sample resource: answers only AAuth-signed requests with a key-bound auth token carrying read:articles.
 app.MapGet("/sample-api/articles", (HttpContext http) => Results.Ok(new

@@ -12,7 +12,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class LumoAgentsEntityFrameworkCoreExtensions
 {
     /// <summary>
-    /// Stores agents, consents, audit records, workload bindings, budget counters and spent signature nonces in <typeparamref name="TContext"/>, the host's own DbContext.
+    /// Stores agents, consents, audit records, workload bindings, budget counters, spent signature nonces and approval requests in <typeparamref name="TContext"/>, the host's own DbContext.
     /// Its <c>OnModelCreating</c> must call <c>builder.UseLumoAgents()</c>.
     /// </summary>
     public static LumoAgentsBuilder UseEntityFrameworkCore<TContext>(this LumoAgentsBuilder builder) where TContext : DbContext
@@ -25,6 +25,7 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore, LumoSignatureNonceStore<TContext>>());
+        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Approvals.IApprovalStore, LumoApprovalStore<TContext>>());
         return builder;
     }
 }

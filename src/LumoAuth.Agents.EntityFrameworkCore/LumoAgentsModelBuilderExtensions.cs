@@ -26,6 +26,8 @@ public static class LumoAgentsModelBuilderExtensions
             agent.Property(a => a.AllowedTools).HasMaxLength(4000).IsRequired();
             agent.Property(a => a.MaxCostPerMonth).HasPrecision(18, 4);
             agent.Property(a => a.SigningKeys).IsRequired();
+            agent.Property(a => a.ApprovalRules).HasMaxLength(4000).IsRequired();
+            agent.Property(a => a.BackchannelNotificationEndpoint).HasMaxLength(2000);
             agent.Property(a => a.ConcurrencyStamp).HasMaxLength(50).IsConcurrencyToken();
             agent.HasIndex(a => a.Owner);
         });
@@ -84,6 +86,25 @@ public static class LumoAgentsModelBuilderExtensions
             binding.Property(b => b.Claims).HasMaxLength(4000).IsRequired();
             binding.HasIndex(b => new { b.Issuer, b.Subject });
             binding.HasIndex(b => b.AgentId);
+        });
+
+        builder.Entity<LumoApprovalEntity>(approval =>
+        {
+            approval.ToTable(tablePrefix + "Approvals");
+            approval.HasKey(a => a.Id);
+            approval.Property(a => a.Id).HasMaxLength(64);
+            approval.Property(a => a.AgentId).HasMaxLength(63).IsRequired();
+            approval.Property(a => a.UserSubject).HasMaxLength(200).IsRequired();
+            approval.Property(a => a.BindingMessage).HasMaxLength(400);
+            approval.Property(a => a.Scopes).HasMaxLength(4000).IsRequired();
+            approval.Property(a => a.AuthorizationDetails).HasMaxLength(16000);
+            approval.Property(a => a.Audiences).HasMaxLength(4000).IsRequired();
+            approval.Property(a => a.NotificationToken).HasMaxLength(1024);
+            approval.Property(a => a.AuthRequestId).HasMaxLength(100);
+            approval.Property(a => a.KeyThumbprint).HasMaxLength(64);
+            approval.HasIndex(a => new { a.UserSubject, a.CreatedAt });
+            approval.HasIndex(a => new { a.UserSubject, a.AgentId, a.Status });
+            approval.HasIndex(a => a.CreatedAt);
         });
 
         builder.Entity<LumoSignatureNonceEntity>(nonce =>

@@ -35,4 +35,16 @@ public static class LumoAgentsOpenIddictConstants
 
     /// <summary>The claim recording the workload a token was issued for: <c>{"iss":…,"sub":…}</c>.</summary>
     public const string WorkloadClaim = "workload";
+
+    /// <summary>The OpenID CIBA grant type (Core §10.1).</summary>
+    public const string CibaGrantType = "urn:openid:params:grant-type:ciba";
+
+    /// <summary>The CIBA token request's parameter naming the approval request.</summary>
+    public const string AuthRequestIdParameter = "auth_req_id";
+
+    /// <summary>The RFC 9396 parameter and claim.</summary>
+    public const string AuthorizationDetailsParameter = "authorization_details";
+
+    /// <summary>The claim naming the approval a token rests on.</summary>
+    public const string ApprovalIdClaim = "approval_id";
 }

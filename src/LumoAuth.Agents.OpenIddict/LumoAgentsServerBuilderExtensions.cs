@@ -33,7 +33,8 @@ public static class LumoAgentsServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
 
         builder.AllowClientCredentialsFlow()
-               .AllowTokenExchangeFlow();
+               .AllowTokenExchangeFlow()
+               .AllowCustomFlow(LumoAgentsOpenIddictConstants.CibaGrantType);
 
         // Handlers and filters are resolved from the container; their order and filters live in the options.
         builder.Services.TryAdd(LumoAgentsServerHandlers.DefaultHandlers.Select(descriptor => descriptor.ServiceDescriptor));
@@ -46,6 +47,9 @@ public static class LumoAgentsServerBuilderExtensions
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireClientUnlessAnonymousExchange>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireAgentAccessToken>();
         builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.SkipDpopBoundTokens>();
+        builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.RequireApprovalGrant>();
+        builder.Services.TryAddSingleton<LumoAgentsServerHandlerFilters.SkipApprovalGrant>();
+        builder.Services.TryAddSingleton<LumoAuth.Agents.OpenIddict.Approvals.BackchannelEndpointState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OpenIddictServerOptions>, LumoAgentsServerConfiguration>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIddictServerOptions>, LumoAgentsServerConfiguration>());
 

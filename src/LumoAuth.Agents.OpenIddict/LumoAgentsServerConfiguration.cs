@@ -75,6 +75,12 @@ internal sealed class LumoAgentsServerConfiguration : IConfigureOptions<OpenIddi
                 // invalid_target, as RFC 8707 says) and the allowed-tool check for agents.
                 options.Handlers.RemoveAt(i--);
             }
+            else if (type == typeof(ValidateGrantTypePermissions))
+            {
+                // The approval policy decides the CIBA grant (only the agent that asked redeems), so agents registered
+                // before it existed need no new permission.
+                options.Handlers[i] = WithFilter<OpenIddictServerEvents.ValidateTokenRequestContext, LumoAgentsServerHandlerFilters.SkipApprovalGrant>(handler);
+            }
             else if (type == typeof(OpenIddictServerHandlers.Protection.ValidateProofOfPossession))
             {
                 // OpenIddict knows certificate bindings only and throws on a DPoP one (cnf.jkt): the pack checks those

@@ -11,6 +11,12 @@ internal static class DemoSeeder
 {
     public const string AlicePassword = "Alice-Local-Trial-1!";
     public const string ResearchBotSecret = "research-bot-local-trial-secret-0001";
+
+    /// <summary>Research Bot's capabilities: it reads, searches, acts for users and may publish with the user's approval.</summary>
+    private static readonly string[] ResearchBotCapabilities = ["read:articles", "search:web", "write:articles", AgentCapabilities.DelegateUser];
+
+    /// <summary>Publishing needs the user's yes each time: one approval, one token.</summary>
+    private static readonly LumoAuth.Agents.Approvals.ApprovalRule ResearchBotPublishRule = new("write:articles", TimeSpan.Zero);
     public const string SearchToolSecret = "search-tool-local-trial-secret-00001";
     public const string LlmGatewaySecret = "llm-gateway-local-trial-secret-00001";
     public const string ApiSecret = "acme-corp-api-local-trial-secret-0001";
@@ -52,9 +58,10 @@ internal static class DemoSeeder
             Id = "research-bot",
             DisplayName = "Research Bot",
             Owner = "acme-corp research team",
-            Capabilities = ["read:articles", "search:web", AgentCapabilities.DelegateUser],
+            Capabilities = ResearchBotCapabilities,
             DefaultScopes = ["read:articles"],
             AllowedTools = researchBotTools,
+            ApprovalRules = [ResearchBotPublishRule],
             CanActForUsers = true,
             SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
             Budget = new BudgetPolicy { MaxTokensPerDay = 200_000, MaxApiCallsPerHour = 1_000, MaxCostPerMonth = 50m },
@@ -97,25 +104,18 @@ internal static class DemoSeeder
             ClientSecret = DigestBotSecret,
         }, cancellationToken);
 
-        // A data folder seeded before AAuth or the MCP server existed gets research-bot's sample key and tools now.
+        // A data folder seeded before AAuth, the MCP server or approvals existed gets research-bot's sample key, tools,
+        // publishing capability and its approval rule now.
         if (await registry.FindAsync("research-bot", cancellationToken) is { } researchBot &&
-            (researchBot.SigningKeys.Count == 0 || !researchBotTools.All(researchBot.AllowedTools.Contains)))
+            (researchBot.SigningKeys.Count == 0 || !researchBotTools.All(researchBot.AllowedTools.Contains) ||
+             !ResearchBotCapabilities.All(researchBot.Capabilities.Contains) || researchBot.ApprovalRules.Count == 0))
         {
-            await registry.UpdateAsync(new AgentRegistration
-            {
-                Id = researchBot.Id,
-                DisplayName = researchBot.DisplayName,
-                Owner = researchBot.Owner,
-                Capabilities = [.. researchBot.Capabilities],
-                DefaultScopes = [.. researchBot.DefaultScopes],
-                AllowedTools = [.. researchBot.AllowedTools.Concat(researchBotTools).Distinct()],
-                CanActForUsers = researchBot.Delegation.CanActForUsers,
-                MaxChainDepth = researchBot.Delegation.MaxChainDepth,
-                AccessTokenLifetime = researchBot.AccessTokenLifetime,
-                RequireSenderConstrainedTokens = researchBot.RequireSenderConstrainedTokens,
-                Budget = researchBot.Budget,
-                SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()],
-            }, researchBot.Version, cancellationToken);
+            var update = AgentRegistration.FromProfile(researchBot);
+            update.Capabilities = [.. researchBot.Capabilities.Concat(ResearchBotCapabilities).Distinct()];
+            update.AllowedTools = [.. researchBot.AllowedTools.Concat(researchBotTools).Distinct()];
+            update.ApprovalRules = researchBot.ApprovalRules.Count == 0 ? [ResearchBotPublishRule] : [.. researchBot.ApprovalRules];
+            update.SigningKeys = [AAuth.SampleAAuth.ResearchBotJwk()];
+            await registry.UpdateAsync(update, researchBot.Version, cancellationToken);
         }
 
     }

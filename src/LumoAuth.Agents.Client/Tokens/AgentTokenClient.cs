@@ -12,7 +12,7 @@ namespace LumoAuth.Agents.Client;
 /// and one request at a time is made per token. Refusals throw <see cref="AgentTokenException"/> with the OAuth error
 /// and the server's stable code.
 /// </summary>
-public sealed class AgentTokenClient : IDisposable
+public sealed partial class AgentTokenClient : IDisposable
 {
     /// <summary>The name of the HTTP client used for token requests.</summary>
     public const string HttpClientName = "LumoAuth.Agents.TokenClient";
@@ -223,7 +223,11 @@ public sealed class AgentTokenClient : IDisposable
             }
 
             var lifetime = json["expires_in"] is JsonValue expires && expires.TryGetValue<long>(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(1);
-            return new HeldToken(accessToken.GetValue<string>(), _time.GetUtcNow() + lifetime);
+            return new HeldToken(accessToken.GetValue<string>(), _time.GetUtcNow() + lifetime)
+            {
+                Scope = json["scope"] is JsonValue scope && scope.TryGetValue<string>(out var granted) ? granted : null,
+                AuthorizationDetails = json["authorization_details"] is JsonArray details ? details.ToJsonString() : null,
+            };
         }
     }
 

@@ -44,6 +44,12 @@ public sealed class LumoAgentClientOptions
     /// <summary>How long one token request may take (default 30 seconds).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The token server's backchannel authentication endpoint (OpenID CIBA), where the agent asks a user for an approval;
+    /// by default <c>/connect/ciba</c> beside <see cref="TokenEndpoint"/>.
+    /// </summary>
+    public Uri? BackchannelAuthenticationEndpoint { get; set; }
+
     internal bool UsesWorkload => WorkloadTokenSource is not null || WorkloadTokenFile is not null;
 }
 

@@ -6,7 +6,14 @@ namespace LumoAuth.Agents.Client;
 /// <param name="Value">The token.</param>
 /// <param name="ExpiresAt">When it expires.</param>
 /// <param name="RefreshToken">The refresh token issued with it, if any.</param>
-public sealed record HeldToken(string Value, DateTimeOffset ExpiresAt, string? RefreshToken = null);
+public sealed record HeldToken(string Value, DateTimeOffset ExpiresAt, string? RefreshToken = null)
+{
+    /// <summary>The scope the server granted, when it said.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>The RFC 9396 authorization details the server granted (JSON), when it said.</summary>
+    public string? AuthorizationDetails { get; init; }
+}
 
 /// <summary>
 /// Tokens by key, each used until <c>renewBefore</c> its expiry. When a token must be fetched, one caller per key

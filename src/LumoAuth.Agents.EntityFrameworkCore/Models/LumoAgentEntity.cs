@@ -39,6 +39,12 @@ public class LumoAgentEntity
     /// <summary>Whether the agent gets sender-constrained (DPoP-bound) tokens only.</summary>
     public bool RequireSenderConstrainedTokens { get; set; }
 
+    /// <summary>The approval rules, a JSON array of <c>{"capability", "valid_for_seconds"}</c>.</summary>
+    public string ApprovalRules { get; set; } = "[]";
+
+    /// <summary>Where the agent is pinged when a user decides one of its approval requests.</summary>
+    public string? BackchannelNotificationEndpoint { get; set; }
+
     /// <summary>Budget: LLM tokens per day.</summary>
     public long? MaxTokensPerDay { get; set; }
 

@@ -90,6 +90,8 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
             .SetProperty(a => a.MaxChainDepth, entity.MaxChainDepth)
             .SetProperty(a => a.AccessTokenLifetimeSeconds, entity.AccessTokenLifetimeSeconds)
             .SetProperty(a => a.RequireSenderConstrainedTokens, entity.RequireSenderConstrainedTokens)
+            .SetProperty(a => a.ApprovalRules, entity.ApprovalRules)
+            .SetProperty(a => a.BackchannelNotificationEndpoint, entity.BackchannelNotificationEndpoint)
             .SetProperty(a => a.MaxTokensPerDay, entity.MaxTokensPerDay)
             .SetProperty(a => a.MaxApiCallsPerHour, entity.MaxApiCallsPerHour)
             .SetProperty(a => a.MaxCostPerMonth, entity.MaxCostPerMonth)
@@ -142,6 +144,8 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         entity.MaxChainDepth = agent.Delegation.MaxChainDepth;
         entity.AccessTokenLifetimeSeconds = (int)agent.AccessTokenLifetime.TotalSeconds;
         entity.RequireSenderConstrainedTokens = agent.RequireSenderConstrainedTokens;
+        entity.ApprovalRules = System.Text.Json.JsonSerializer.Serialize(agent.ApprovalRules.Select(r => new StoredApprovalRule(r.Capability, (int)r.ValidFor.TotalSeconds)));
+        entity.BackchannelNotificationEndpoint = agent.BackchannelNotificationEndpoint?.AbsoluteUri;
         entity.MaxTokensPerDay = agent.Budget.MaxTokensPerDay;
         entity.MaxApiCallsPerHour = agent.Budget.MaxApiCallsPerHour;
         entity.MaxCostPerMonth = agent.Budget.MaxCostPerMonth;
@@ -161,6 +165,10 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         Delegation = new DelegationRules { CanActForUsers = entity.CanActForUsers, MaxChainDepth = entity.MaxChainDepth },
         AccessTokenLifetime = TimeSpan.FromSeconds(entity.AccessTokenLifetimeSeconds),
         RequireSenderConstrainedTokens = entity.RequireSenderConstrainedTokens,
+        ApprovalRules = string.IsNullOrEmpty(entity.ApprovalRules)
+            ? []
+            : [.. (System.Text.Json.JsonSerializer.Deserialize<List<StoredApprovalRule>>(entity.ApprovalRules) ?? []).Select(r => new LumoAuth.Agents.Approvals.ApprovalRule(r.Capability, TimeSpan.FromSeconds(r.ValidForSeconds)))],
+        BackchannelNotificationEndpoint = entity.BackchannelNotificationEndpoint is { } endpoint ? new Uri(endpoint, UriKind.Absolute) : null,
         Budget = new BudgetPolicy
         {
             MaxTokensPerDay = entity.MaxTokensPerDay,
@@ -172,4 +180,8 @@ public sealed class LumoAgentStore<TContext> : IAgentStore where TContext : DbCo
         TokensNotBefore = entity.TokensNotBefore is { } notBefore ? new DateTimeOffset(DateTime.SpecifyKind(notBefore, DateTimeKind.Utc)) : null,
         Version = entity.ConcurrencyStamp,
     };
+
+    private sealed record StoredApprovalRule(
+        [property: System.Text.Json.Serialization.JsonPropertyName("capability")] string Capability,
+        [property: System.Text.Json.Serialization.JsonPropertyName("valid_for_seconds")] int ValidForSeconds);
 }

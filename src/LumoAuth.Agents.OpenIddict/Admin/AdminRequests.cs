@@ -10,6 +10,16 @@ internal sealed record BindingRequest(
     [property: JsonPropertyName("subject")] string? Subject,
     [property: JsonPropertyName("claims")] Dictionary<string, string>? Claims);
 
+/// <summary>One approval rule in the admin API: a capability needing the user's approval per use, and how long one lasts.</summary>
+internal sealed record ApprovalRuleView(
+    [property: JsonPropertyName("capability")] string? Capability,
+    [property: JsonPropertyName("valid_for_seconds")] int ValidForSeconds)
+{
+    public static ApprovalRuleView From(global::LumoAuth.Agents.Approvals.ApprovalRule rule) => new(rule.Capability, (int)rule.ValidFor.TotalSeconds);
+
+    public global::LumoAuth.Agents.Approvals.ApprovalRule ToRule() => new(Capability ?? string.Empty, TimeSpan.FromSeconds(ValidForSeconds));
+}
+
 /// <summary>The JSON body of an update: fields left out keep their value.</summary>
 internal sealed record UpdateRequest
 {
@@ -34,6 +44,8 @@ internal sealed record UpdateRequest
     [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
     [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
     [JsonPropertyName("require_sender_constrained_tokens")] public bool? RequireSenderConstrainedTokens { get; init; }
+    [JsonPropertyName("approval_rules")] public IList<ApprovalRuleView>? ApprovalRules { get; init; }
+    [JsonPropertyName("backchannel_notification_endpoint")] public JsonElement? BackchannelNotificationEndpoint { get; init; }
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
@@ -49,6 +61,11 @@ internal sealed record UpdateRequest
         MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
         AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
         RequireSenderConstrainedTokens = RequireSenderConstrainedTokens ?? current.RequireSenderConstrainedTokens,
+        ApprovalRules = ApprovalRules is { } rules ? [.. rules.Select(r => r?.ToRule()!)] : [.. current.ApprovalRules],
+        // Absent keeps the endpoint, null removes it (back to polling).
+        BackchannelNotificationEndpoint = BackchannelNotificationEndpoint is { } endpoint
+            ? AdminUris.Parse(endpoint)
+            : current.BackchannelNotificationEndpoint,
         Budget = Budget?.ToPolicy() ?? current.Budget,
         SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
         Status = current.Status,
@@ -77,6 +94,8 @@ internal sealed record RegistrationRequest
     [JsonPropertyName("max_chain_depth")] public int? MaxChainDepth { get; init; }
     [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
     [JsonPropertyName("require_sender_constrained_tokens")] public bool RequireSenderConstrainedTokens { get; init; }
+    [JsonPropertyName("approval_rules")] public IList<ApprovalRuleView>? ApprovalRules { get; init; }
+    [JsonPropertyName("backchannel_notification_endpoint")] public JsonElement? BackchannelNotificationEndpoint { get; init; }
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("redirect_uris")] public IList<Uri>? RedirectUris { get; init; }
     [JsonPropertyName("confidential")] public bool? Confidential { get; init; }
@@ -94,9 +113,22 @@ internal sealed record RegistrationRequest
         MaxChainDepth = MaxChainDepth ?? DelegationRules.DefaultMaxChainDepth,
         AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : AgentProfile.DefaultAccessTokenLifetime,
         RequireSenderConstrainedTokens = RequireSenderConstrainedTokens,
+        ApprovalRules = ApprovalRules?.Select(r => r?.ToRule()!).ToList() ?? [],
+        BackchannelNotificationEndpoint = BackchannelNotificationEndpoint is { } endpoint ? AdminUris.Parse(endpoint) : null,
         Budget = Budget?.ToPolicy() ?? new BudgetPolicy(),
         RedirectUris = RedirectUris ?? [],
         SigningKeys = SigningKeys?.Select(k => k.GetRawText()).ToList() ?? [],
         ClientSecret = secret,
+    };
+}
+
+/// <summary>Reads a URI field of the admin API: null stays null, anything that is not an absolute URI becomes a relative one the validator refuses.</summary>
+internal static class AdminUris
+{
+    public static Uri? Parse(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String when Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri) => uri,
+        _ => new Uri("not-an-absolute-uri", UriKind.Relative),
     };
 }

@@ -17,6 +17,8 @@ internal sealed record AgentView(
     [property: JsonPropertyName("max_chain_depth")] int MaxChainDepth,
     [property: JsonPropertyName("access_token_lifetime_seconds")] int AccessTokenLifetimeSeconds,
     [property: JsonPropertyName("require_sender_constrained_tokens")] bool RequireSenderConstrainedTokens,
+    [property: JsonPropertyName("approval_rules")] IReadOnlyList<ApprovalRuleView> ApprovalRules,
+    [property: JsonPropertyName("backchannel_notification_endpoint")] Uri? BackchannelNotificationEndpoint,
     [property: JsonPropertyName("budget")] BudgetView Budget,
     [property: JsonPropertyName("signing_keys")] IReadOnlyList<JsonElement> SigningKeys,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
@@ -24,7 +26,8 @@ internal sealed record AgentView(
     public static AgentView From(AgentProfile agent) => new(
         agent.Id, agent.DisplayName, agent.Owner, agent.Status.ToString().ToLowerInvariant(), [.. agent.Capabilities], [.. agent.DefaultScopes],
         [.. agent.AllowedTools.Order(StringComparer.Ordinal)], agent.Delegation.CanActForUsers, agent.Delegation.MaxChainDepth,
-        (int)agent.AccessTokenLifetime.TotalSeconds, agent.RequireSenderConstrainedTokens, BudgetView.From(agent.Budget), [.. agent.SigningKeys.Select(k => JsonDocument.Parse(k).RootElement.Clone())], agent.CreatedAt);
+        (int)agent.AccessTokenLifetime.TotalSeconds, agent.RequireSenderConstrainedTokens,
+        [.. agent.ApprovalRules.Select(ApprovalRuleView.From)], agent.BackchannelNotificationEndpoint, BudgetView.From(agent.Budget), [.. agent.SigningKeys.Select(k => JsonDocument.Parse(k).RootElement.Clone())], agent.CreatedAt);
 }
 
 /// <summary>A page of <c>GET /</c>.</summary>

@@ -84,9 +84,37 @@ public static class LumoAgentsServerHandlerFilters
         {
             ArgumentNullException.ThrowIfNull(context);
             return context.Transaction.Request is not { } request ||
-                   (!request.IsTokenExchangeGrantType() && !await IsAgentClientCredentialsAsync(context, _agents));
+                   (!request.IsTokenExchangeGrantType() && !IsApprovalGrant(request) && !await IsAgentClientCredentialsAsync(context, _agents));
         }
     }
+
+    /// <summary>Active for the OpenID CIBA grant: an agent redeeming a user's approval (<c>urn:openid:params:grant-type:ciba</c>).</summary>
+    public sealed class RequireApprovalGrant : IOpenIddictServerHandlerFilter<BaseContext>
+    {
+        /// <inheritdoc />
+        public ValueTask<bool> IsActiveAsync(BaseContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            return ValueTask.FromResult(context.Transaction.Request is { } request && IsApprovalGrant(request));
+        }
+    }
+
+    /// <summary>
+    /// Put on OpenIddict's grant type permission check: inactive for the CIBA grant, which the approval policy decides
+    /// (only the agent an approval was asked by can redeem it), so agents registered before it existed can use it.
+    /// </summary>
+    public sealed class SkipApprovalGrant : IOpenIddictServerHandlerFilter<BaseContext>
+    {
+        /// <inheritdoc />
+        public ValueTask<bool> IsActiveAsync(BaseContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            return ValueTask.FromResult(context.Transaction.Request is not { } request || !IsApprovalGrant(request));
+        }
+    }
+
+    private static bool IsApprovalGrant(OpenIddictRequest request) =>
+        string.Equals(request.GrantType, LumoAgentsOpenIddictConstants.CibaGrantType, StringComparison.Ordinal);
 
     /// <summary>
     /// Active for a token request that redeems no earlier grant (neither an authorization code nor a refresh token).

@@ -26,5 +26,6 @@ public static partial class LumoAgentsServerHandlers
         .. Resources.DefaultHandlers,
         .. ClientRegistration.DefaultHandlers,
         .. Dpop.DefaultHandlers,
+        .. Approvals.DefaultHandlers,
     ];
 }

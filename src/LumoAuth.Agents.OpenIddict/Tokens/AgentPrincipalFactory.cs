@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using LumoAuth.Agents.Issuance;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -29,6 +30,18 @@ internal static class AgentPrincipalFactory
                 ["iss"] = workloadIssuer,
                 ["sub"] = workloadSubject,
             });
+        }
+
+        // What the user approved (OpenID CIBA): the approval and its RFC 9396 authorization details (section 9.1).
+        if (decision.ApprovalId is { } approvalId)
+        {
+            identity.SetClaim(LumoAgentsOpenIddictConstants.ApprovalIdClaim, approvalId);
+        }
+
+        // A JSON array claim: OpenIddict's claim helpers take JSON objects only, IdentityModel writes this one as is.
+        if (decision.AuthorizationDetails is { } details)
+        {
+            identity.AddClaim(new Claim(LumoAgentsOpenIddictConstants.AuthorizationDetailsParameter, details, JsonClaimValueTypes.JsonArray));
         }
 
         var principal = new ClaimsPrincipal(identity);

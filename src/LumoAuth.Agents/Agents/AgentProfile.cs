@@ -45,6 +45,18 @@ public sealed record AgentProfile
     public bool RequireSenderConstrainedTokens { get; init; }
 
     /// <summary>
+    /// Capabilities this agent may use only with the user's approval of each use (OpenID CIBA), beside the server's
+    /// <see cref="Approvals.ApprovalOptions.RequiredFor"/>.
+    /// </summary>
+    public IReadOnlyList<Approvals.ApprovalRule> ApprovalRules { get; init; } = [];
+
+    /// <summary>
+    /// Where the server pings the agent when a user decides one of its approval requests (CIBA ping mode); without it
+    /// the agent polls.
+    /// </summary>
+    public Uri? BackchannelNotificationEndpoint { get; init; }
+
+    /// <summary>
     /// The public keys (JWK JSON, at most <see cref="MaxSigningKeys"/>) the agent signs HTTP requests with, for AAuth
     /// proof of possession. A request signed with one of them proves it comes from the agent without any secret.
     /// </summary>

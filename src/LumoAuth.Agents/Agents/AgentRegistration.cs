@@ -40,6 +40,18 @@ public sealed class AgentRegistration
     /// </summary>
     public bool RequireSenderConstrainedTokens { get; set; }
 
+    /// <summary>
+    /// Capabilities the agent may use only with the user's approval of each use, and how long one approval lasts
+    /// (zero: one token). Each must be one of its capabilities.
+    /// </summary>
+    public IList<Approvals.ApprovalRule> ApprovalRules { get; set; } = [];
+
+    /// <summary>
+    /// Where the server pings the agent when a user decides one of its approval requests (CIBA ping mode): https, or
+    /// http on a loopback address. Without it the agent polls.
+    /// </summary>
+    public Uri? BackchannelNotificationEndpoint { get; set; }
+
     /// <summary>The usage limits.</summary>
     public BudgetPolicy Budget { get; set; } = new();
 
@@ -63,4 +75,31 @@ public sealed class AgentRegistration
 
     /// <summary>The initial status (default active).</summary>
     public AgentStatus Status { get; set; } = AgentStatus.Active;
+
+    /// <summary>
+    /// The registration that describes <paramref name="agent"/> as it is, to change some fields of and pass to
+    /// <see cref="IAgentRegistry.UpdateAsync"/> (credentials, redirect URIs and workload bindings are not part of an update).
+    /// </summary>
+    public static AgentRegistration FromProfile(AgentProfile agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return new AgentRegistration
+        {
+            Id = agent.Id,
+            DisplayName = agent.DisplayName,
+            Owner = agent.Owner,
+            Capabilities = [.. agent.Capabilities],
+            DefaultScopes = [.. agent.DefaultScopes],
+            AllowedTools = [.. agent.AllowedTools],
+            CanActForUsers = agent.Delegation.CanActForUsers,
+            MaxChainDepth = agent.Delegation.MaxChainDepth,
+            AccessTokenLifetime = agent.AccessTokenLifetime,
+            RequireSenderConstrainedTokens = agent.RequireSenderConstrainedTokens,
+            ApprovalRules = [.. agent.ApprovalRules],
+            BackchannelNotificationEndpoint = agent.BackchannelNotificationEndpoint,
+            Budget = agent.Budget,
+            SigningKeys = [.. agent.SigningKeys],
+            Status = agent.Status,
+        };
+    }
 }

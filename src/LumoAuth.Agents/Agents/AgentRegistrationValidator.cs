@@ -55,6 +55,17 @@ internal sealed partial class AgentRegistrationValidator : AbstractValidator<Age
         RuleForEach(r => r.RedirectUris)
             .Must(IsAcceptableRedirectUri).WithMessage("Redirect URI '{PropertyValue}' must be absolute, without fragment, and https unless it is a loopback address.");
         RuleFor(r => r.Status).IsInEnum();
+        RuleForEach(r => r.ApprovalRules)
+            .Must((r, rule) => rule is not null && r.Capabilities.Contains(rule.Capability, StringComparer.Ordinal))
+            .WithMessage("An approval rule names a capability the agent does not have.")
+            .Must(rule => rule is null || (rule.ValidFor >= TimeSpan.Zero && rule.ValidFor <= Approvals.ApprovalRule.MaxValidFor))
+            .WithMessage("An approval lasts from zero (one token) to one day.");
+        RuleFor(r => r.ApprovalRules)
+            .Must(rules => rules.Where(rule => rule is not null).Select(rule => rule.Capability).Distinct(StringComparer.Ordinal).Count() == rules.Count)
+            .WithMessage("Each capability has at most one approval rule.");
+        RuleFor(r => r.BackchannelNotificationEndpoint)
+            .Must(uri => uri is null || IsAcceptableRedirectUri(uri))
+            .WithMessage("'Backchannel Notification Endpoint' must be absolute, without fragment, and https unless it is a loopback address.");
         RuleFor(r => r.SigningKeys.Count).LessThanOrEqualTo(AgentProfile.MaxSigningKeys).OverridePropertyName("SigningKeys")
             .WithMessage($"At most {AgentProfile.MaxSigningKeys} signing keys can be enrolled.");
         RuleForEach(r => r.SigningKeys).Custom((jwk, context) =>

@@ -201,6 +201,8 @@ internal class AgentRegistry : IAgentRegistry
             Delegation = new DelegationRules { CanActForUsers = registration.CanActForUsers, MaxChainDepth = registration.MaxChainDepth },
             AccessTokenLifetime = registration.AccessTokenLifetime,
             RequireSenderConstrainedTokens = registration.RequireSenderConstrainedTokens,
+            ApprovalRules = [.. registration.ApprovalRules],
+            BackchannelNotificationEndpoint = registration.BackchannelNotificationEndpoint,
             Budget = registration.Budget,
             SigningKeys = [.. registration.SigningKeys],
             CreatedAt = now,

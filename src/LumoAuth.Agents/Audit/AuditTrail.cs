@@ -126,6 +126,43 @@ public class AuditTrail
         return record;
     }
 
+    /// <summary>
+    /// Records a step of an approval request (<c>approval:requested</c>, <c>:shown</c>, <c>:approved</c>, <c>:denied</c>,
+    /// <c>:expired</c>, <c>:redeemed</c>), with what was asked of whom, or a refusal of one.
+    /// </summary>
+    public virtual async ValueTask<AuditRecord> RecordApprovalAsync(string action, Approvals.ApprovalRequest request, Errors.AgentError? refusal, AuditContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var chain = Delegation.ActorChain.Empty.Push(new Delegation.Actor(SubjectIdentifier.ForAgent(request.AgentId), request.AgentId));
+        var names = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [request.UserSubject] = await DisplayNameAsync(request.UserSubject, cancellationToken),
+            [chain[0].Subject] = await DisplayNameAsync(chain[0].Subject, cancellationToken),
+        };
+        var record = new AuditRecord
+        {
+            OccurredAt = _time.GetUtcNow(),
+            GrantType = "approval:" + action,
+            Outcome = refusal is null ? AuditOutcome.Changed : AuditOutcome.Refused,
+            ReasonCode = refusal?.Code,
+            Error = refusal?.OAuthError,
+            Description = refusal?.Description ?? request.BindingMessage,
+            ClientId = context.ClientId ?? request.AgentId,
+            AgentId = request.AgentId,
+            Subject = request.UserSubject,
+            ActorChain = chain.ToJsonString(),
+            ChainDescription = chain.Describe(request.UserSubject, s => names.GetValueOrDefault(s)),
+            ChainDepth = chain.Depth,
+            ScopesRequested = request.Scopes.ToString(),
+            Audiences = string.Join(' ', request.Audiences),
+            TokenId = request.Id,
+            ClientIp = context.ClientIp,
+        };
+        await StoreAsync(record, cancellationToken);
+        return record;
+    }
+
     /// <summary>Records an administrative action on an agent, made or refused.</summary>
     public virtual async ValueTask<AuditRecord> RecordAdminAsync(string action, string agentId, Errors.AgentError? refusal, AuditContext context, CancellationToken cancellationToken)
     {

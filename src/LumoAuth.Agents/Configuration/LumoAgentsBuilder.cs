@@ -26,6 +26,7 @@ public sealed class LumoAgentsBuilder
         Services.Replace(ServiceDescriptor.Singleton<Workload.IWorkloadBindingStore, InMemoryWorkloadBindingStore>());
         Services.Replace(ServiceDescriptor.Singleton<Budgets.IBudgetLedger, InMemoryBudgetLedger>());
         Services.Replace(ServiceDescriptor.Singleton<HttpSignatures.Verification.ISignatureNonceStore, HttpSignatures.Verification.InMemorySignatureNonceStore>());
+        Services.Replace(ServiceDescriptor.Singleton<Approvals.IApprovalStore, InMemoryApprovalStore>());
         return this;
     }
 

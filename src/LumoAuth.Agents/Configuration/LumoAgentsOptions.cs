@@ -64,6 +64,9 @@ public sealed class LumoAgentsOptions
     /// <summary>What DPoP proofs (RFC 9449) at the token endpoint must be: algorithms, freshness, size.</summary>
     public Dpop.DpopOptions Dpop { get; } = new();
 
+    /// <summary>Human approval of sensitive actions (OpenID CIBA): capabilities needing approval and the endpoint's limits.</summary>
+    public Approvals.ApprovalOptions Approvals { get; } = new();
+
     /// <summary>How long audit records are kept (default 400 days); <see langword="null"/> keeps them forever.</summary>
     public TimeSpan? AuditRetention { get; set; } = TimeSpan.FromDays(400);
 

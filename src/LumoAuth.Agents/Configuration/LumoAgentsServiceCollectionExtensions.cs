@@ -47,6 +47,10 @@ public static class LumoAgentsServiceCollectionExtensions
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<ClientCredentialsPolicy>();
         services.TryAddScoped<DelegationPolicy>();
+        services.TryAddScoped<LumoAuth.Agents.Approvals.ApprovalPolicy>();
+        services.TryAddScoped<LumoAuth.Agents.Approvals.ApprovalInbox>();
+        services.TryAddSingleton<LumoAuth.Agents.Approvals.ApprovalNotifier>();
+        services.TryAddSingleton<LumoAuth.Agents.Subjects.IUserDirectory, LumoAuth.Agents.Subjects.EmptyUserDirectory>();
         services.TryAddScoped<AgentUserGrantPolicy>();
         services.TryAddScoped<LumoAuth.Agents.Budgets.BudgetGate>();
         services.TryAddScoped<LumoAuth.Agents.Budgets.UsageReporter>();

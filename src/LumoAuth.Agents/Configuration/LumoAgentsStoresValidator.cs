@@ -13,7 +13,7 @@ internal sealed class LumoAgentsStoresValidator(IServiceProviderIsService servic
 {
     public ValidateOptionsResult Validate(string? name, LumoAgentsOptions options)
     {
-        var missing = new[] { typeof(IAgentStore), typeof(IConsentStore), typeof(IAuditStore), typeof(Workload.IWorkloadBindingStore), typeof(Budgets.IBudgetLedger), typeof(HttpSignatures.Verification.ISignatureNonceStore) }
+        var missing = new[] { typeof(IAgentStore), typeof(IConsentStore), typeof(IAuditStore), typeof(Workload.IWorkloadBindingStore), typeof(Budgets.IBudgetLedger), typeof(HttpSignatures.Verification.ISignatureNonceStore), typeof(Approvals.IApprovalStore) }
             .Where(type => !services.IsService(type))
             .Select(type => type.Name)
             .ToList();

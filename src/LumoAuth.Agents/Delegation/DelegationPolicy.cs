@@ -32,10 +32,13 @@ public class DelegationPolicy
     private readonly IOptionsMonitor<LumoAgentsOptions> _options;
     private readonly TimeProvider _time;
     private readonly TokenLiveness _liveness;
+    private readonly Approvals.IApprovalStore? _approvals;
 
     /// <summary>Creates the policy.</summary>
-    public DelegationPolicy(IAgentStore agents, IConsentStore consents, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time, TokenLiveness? liveness = null)
+    public DelegationPolicy(IAgentStore agents, IConsentStore consents, IOptionsMonitor<LumoAgentsOptions> options, TimeProvider time, TokenLiveness? liveness = null,
+        Approvals.IApprovalStore? approvals = null)
     {
+        _approvals = approvals;
         _liveness = liveness ?? new TokenLiveness(agents, consents, time);
         _agents = agents;
         _consents = consents;
@@ -195,8 +198,33 @@ public class DelegationPolicy
             }
         }
 
+        // Capabilities that need the user's approval of each use pass only under an approval that still lasts, which is
+        // the user's grant of them (so neither the subject token nor the consent bounds them); asked for without one, the
+        // agent is sent to the backchannel endpoint, and they are left out of a default scope.
+        var rules = Approvals.ApprovalRule.For(actor, options.Approvals);
+        var approved = new List<string>();
+        DateTimeOffset? approvedUntil = null;
+        var requestedScopes = request.RequestedScopes;
+        if (rules.Count > 0 && requestedScopes is { Count: > 0 })
+        {
+            foreach (var capability in requestedScopes.Distinct(StringComparer.Ordinal).Where(s => rules.ContainsKey(s) && actor.Capabilities.Contains(s)))
+            {
+                var lasting = _approvals is null ? null : await _approvals.FindLastingApprovalAsync(subjectToken.Subject, actor.Id, capability, _time.GetUtcNow(), cancellationToken);
+                if (lasting?.ApprovalValidUntil is not { } until)
+                {
+                    return decision.Refuse(AgentErrorCodes.ApprovalRequired, OAuthErrors.InvalidGrant,
+                        $"The capability '{capability}' needs the user's approval of each use: ask for it at the backchannel authentication endpoint (OpenID CIBA).");
+                }
+
+                approved.Add(capability);
+                approvedUntil = approvedUntil is { } earlier && earlier < until ? earlier : until;
+            }
+
+            requestedScopes = [.. requestedScopes.Where(s => !approved.Contains(s, StringComparer.Ordinal))];
+        }
+
         ScopeSet scopes;
-        if (request.RequestedScopes is { Count: > 0 } requested)
+        if (requestedScopes is { Count: > 0 } requested)
         {
             if (ScopeNarrowing.Check(requested,
                     new ScopeNarrowing.Bound(subjectToken.Scopes, AgentErrorCodes.ScopeExceedsSubject, "the subject token"),
@@ -206,11 +234,15 @@ public class DelegationPolicy
                 return decision with { Error = scopeError };
             }
 
-            scopes = new ScopeSet(requested);
+            scopes = new ScopeSet(requested.Concat(approved));
+        }
+        else if (approved.Count > 0)
+        {
+            scopes = new ScopeSet(approved);
         }
         else
         {
-            scopes = subjectToken.Scopes.Intersect(actor.Capabilities).Intersect(consent.Scopes);
+            scopes = subjectToken.Scopes.Intersect(actor.Capabilities).Intersect(consent.Scopes).Except(new ScopeSet(rules.Keys));
         }
 
         decision = decision with { Scopes = scopes };
@@ -227,7 +259,7 @@ public class DelegationPolicy
         }
 
         var now = _time.GetUtcNow();
-        var expiresAt = AgentChecks.ExpiresAt(actor, options, now, subjectToken.ExpiresAt, request.ActorToken?.ExpiresAt);
+        var expiresAt = AgentChecks.ExpiresAt(actor, options, now, subjectToken.ExpiresAt, request.ActorToken?.ExpiresAt, approvedUntil);
         if (expiresAt <= now.AddSeconds(1))
         {
             return decision.Refuse(AgentErrorCodes.LifetimeExhausted, OAuthErrors.InvalidGrant,

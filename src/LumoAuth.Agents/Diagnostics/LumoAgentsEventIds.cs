@@ -7,6 +7,12 @@ namespace LumoAuth.Agents.Diagnostics;
 /// </summary>
 public static class LumoAgentsEventIds
 {
+    /// <summary>An agent's notification endpoint answered an approval ping with an error status; the agent can still poll (Warning).</summary>
+    public const int ApprovalPingRefused = 4120;
+
+    /// <summary>An approval ping could not be delivered (unreachable, timed out); the agent can still poll (Warning).</summary>
+    public const int ApprovalPingFailed = 4121;
+
     /// <summary>A protocol request failed unexpectedly; an OAuth error was returned in its place (Error).</summary>
     public const int ProtocolRequestFailed = 3100;
 

@@ -307,4 +307,52 @@ public static class AgentErrorCodes
 
     /// <summary>A store an API needs could not answer; the request may be retried (RFC 9457 problem, HTTP 503 with <c>Retry-After</c>).</summary>
     public const string ApiUnavailable = "api_unavailable";
+
+    /// <summary>
+    /// The exchange asks for a capability that needs the user's approval of each use and no approval lasts: ask the user
+    /// through the backchannel authentication endpoint (OpenID CIBA) instead (<c>invalid_grant</c>).
+    /// </summary>
+    public const string ApprovalRequired = "approval_required";
+
+    /// <summary>The backchannel request's hint names no user the server knows (<c>unknown_user_id</c>).</summary>
+    public const string UserUnknown = "user_unknown";
+
+    /// <summary>The backchannel request carries no hint, more than one, or one of a kind not supported (<c>invalid_request</c>).</summary>
+    public const string UserHintInvalid = "user_hint_invalid";
+
+    /// <summary>The binding message is missing, too long or has control characters (<c>invalid_binding_message</c>).</summary>
+    public const string BindingMessageInvalid = "binding_message_invalid";
+
+    /// <summary>The <c>requested_expiry</c> is not a whole number of seconds within the server's limit (<c>invalid_request</c>).</summary>
+    public const string RequestedExpiryInvalid = "requested_expiry_invalid";
+
+    /// <summary>The <c>authorization_details</c> are malformed or beyond what the agent may ask (<c>invalid_authorization_details</c>).</summary>
+    public const string AuthorizationDetailsInvalid = "authorization_details_invalid";
+
+    /// <summary>
+    /// Ping delivery without a usable <c>client_notification_token</c>, or one sent by an agent with no notification
+    /// endpoint (<c>invalid_request</c>).
+    /// </summary>
+    public const string NotificationTokenInvalid = "notification_token_invalid";
+
+    /// <summary>The agent already holds the most pending requests allowed for this user (<c>invalid_request</c>).</summary>
+    public const string ApprovalPendingLimit = "approval_pending_limit";
+
+    /// <summary>The user has not decided yet (<c>authorization_pending</c>).</summary>
+    public const string ApprovalPending = "approval_pending";
+
+    /// <summary>The agent polled sooner than the interval allows; the interval grew (<c>slow_down</c>).</summary>
+    public const string ApprovalPolledTooSoon = "approval_polled_too_soon";
+
+    /// <summary>The user refused the request (<c>access_denied</c>).</summary>
+    public const string ApprovalDenied = "approval_denied";
+
+    /// <summary>Nobody decided before the request lapsed (<c>expired_token</c>).</summary>
+    public const string ApprovalExpired = "approval_expired";
+
+    /// <summary>The <c>auth_req_id</c> is unknown or not the client's (<c>invalid_grant</c>).</summary>
+    public const string ApprovalUnknown = "approval_unknown";
+
+    /// <summary>The approval was already redeemed for its token (<c>invalid_grant</c>).</summary>
+    public const string ApprovalRedeemed = "approval_redeemed";
 }

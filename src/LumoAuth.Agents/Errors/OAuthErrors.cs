@@ -23,4 +23,28 @@ public static class OAuthErrors
 
     /// <summary>The server failed to complete the request.</summary>
     public const string ServerError = "server_error";
+
+    /// <summary>The client may not use this grant or endpoint (RFC 6749 §5.2, CIBA Core §13).</summary>
+    public const string UnauthorizedClient = "unauthorized_client";
+
+    /// <summary>The user has not decided yet; poll again after the interval (CIBA Core §11).</summary>
+    public const string AuthorizationPending = "authorization_pending";
+
+    /// <summary>Polled too soon; the interval grows by 5 seconds (CIBA Core §11).</summary>
+    public const string SlowDown = "slow_down";
+
+    /// <summary>The user refused (CIBA Core §11).</summary>
+    public const string AccessDenied = "access_denied";
+
+    /// <summary>The request lapsed before anyone decided (CIBA Core §11).</summary>
+    public const string ExpiredToken = "expired_token";
+
+    /// <summary>The hint names no user the server knows (CIBA Core §13).</summary>
+    public const string UnknownUserId = "unknown_user_id";
+
+    /// <summary>The binding message is missing, too long or not printable (CIBA Core §13).</summary>
+    public const string InvalidBindingMessage = "invalid_binding_message";
+
+    /// <summary>The <c>authorization_details</c> are malformed or ask for more than the client may (RFC 9396 §5).</summary>
+    public const string InvalidAuthorizationDetails = "invalid_authorization_details";
 }

@@ -34,6 +34,12 @@ public sealed record IssuanceDecision
     /// <summary>The platform subject of a workload login, recorded in the token and the audit.</summary>
     public string? WorkloadSubject { get; init; }
 
+    /// <summary>The approval the token rests on (OpenID CIBA), named in the token as <c>approval_id</c>.</summary>
+    public string? ApprovalId { get; init; }
+
+    /// <summary>What the user approved (RFC 9396 <c>authorization_details</c>, a JSON array), carried in the token.</summary>
+    public string? AuthorizationDetails { get; init; }
+
     /// <summary>The granted scopes.</summary>
     public ScopeSet Scopes { get; init; } = ScopeSet.Empty;
 

@@ -156,6 +156,8 @@ public sealed class LibraryServer : ITestServer, IAsyncDisposable, IDisposable
                 validation.UseAspNetCore();
             });
 
+        // The users approval requests may name (OpenID CIBA login_hint).
+        builder.Services.AddSingleton<LumoAuth.Agents.Subjects.IUserDirectory, TestUserDirectory>();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -167,6 +169,7 @@ public sealed class LibraryServer : ITestServer, IAsyncDisposable, IDisposable
         app.MapLumoAgentsAudit(AuditPath);
         app.MapLumoAgentsAAuth(AAuthTokenPath, "/aauth/agent/token");
         app.MapLumoAgentsClientRegistration();
+        app.MapLumoAgentsBackchannelAuthentication();
         app.MapGet(ArticlesPath, (HttpContext http) => Results.Ok(new
         {
             caller = http.User.FindFirst("agent")?.Value,
