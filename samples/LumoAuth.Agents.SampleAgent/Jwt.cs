@@ -20,7 +20,7 @@ internal static class Jwt
     {
         var payload = Payload(token);
         var shown = new JsonObject();
-        foreach (var name in new[] { "iss", "sub", "act", "client_id", "scope", "aud", "workload", "cnf", "exp" })
+        foreach (var name in new[] { "iss", "sub", "act", "client_id", "scope", "aud", "workload", "cnf", "approval_id", "authorization_details", "exp" })
         {
             if (payload[name] is { } value)
             {

@@ -132,9 +132,11 @@ public sealed partial class UserLogin : IDisposable
             var item = ApprovalItem().Matches(page).FirstOrDefault(m => WebUtility.HtmlDecode(m.Groups["message"].Value) == bindingMessage && m.Groups["state"].Value == "waiting for you");
             if (item is not null)
             {
-                var fields = HiddenFields(item.Value);
                 var id = item.Groups["id"].Value;
-                using var decided = await _browser.PostAsync(new Uri($"account/approvals/{id}/{(approve ? "approve" : "deny")}", UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
+                var action = $"/account/approvals/{id}/{(approve ? "approve" : "deny")}";
+                var form = item.Value[item.Value.IndexOf($"action=\"{action}\"", StringComparison.Ordinal)..];
+                var fields = HiddenFields(form[..form.IndexOf("</form>", StringComparison.Ordinal)]);
+                using var decided = await _browser.PostAsync(new Uri(action.TrimStart('/'), UriKind.Relative), new FormUrlEncodedContent(fields), cancellationToken);
                 if (decided.StatusCode != HttpStatusCode.Redirect)
                 {
                     throw new DemoFailedException($"Alice could not decide the approval request on her approvals page ({(int)decided.StatusCode}).");

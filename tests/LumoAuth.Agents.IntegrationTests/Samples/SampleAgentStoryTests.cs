@@ -3,7 +3,10 @@ using LumoAuth.Agents.SampleAgent;
 
 namespace LumoAuth.Agents.IntegrationTests.Samples;
 
-/// <summary>The sample agent's whole story against the sample host and the sample API: four patterns, then five refusals.</summary>
+/// <summary>
+/// The sample agent's whole story against the sample host and the sample API: four patterns, the refusals, and a human
+/// approval (OpenID CIBA) given and one denied on Alice's approvals page.
+/// </summary>
 public sealed class SampleAgentStoryTests
 {
     [Test]
@@ -20,7 +23,7 @@ public sealed class SampleAgentStoryTests
         Assert.Multiple(() =>
         {
             Assert.That(demo.Steps.Where(s => !s.Passed).Select(s => s.Step), Is.Empty, text);
-            Assert.That(demo.Steps, Has.Count.EqualTo(10));
+            Assert.That(demo.Steps, Has.Count.EqualTo(13));
             Assert.That(text, Does.Contain("bound to a key (DPoP)"), "the stolen token is refused without its key");
             Assert.That(text[text.IndexOf("== Pattern 1", StringComparison.Ordinal)..text.IndexOf("== Pattern 2", StringComparison.Ordinal)], Does.Contain("\"jkt\""),
                 "Research Bot's own token carries its DPoP key's thumbprint");
@@ -32,6 +35,10 @@ public sealed class SampleAgentStoryTests
             Assert.That(text, Does.Contain("429 TooManyRequests, Retry-After:"));
             Assert.That(text, Does.Contain("Signature-Error: error=replayed"));
             Assert.That(text, Does.Contain("invalid_grant (consent_missing)"));
+            Assert.That(text, Does.Contain("invalid_grant (approval_required)"), "the exchange for write:articles is sent to ask Alice");
+            Assert.That(text, Does.Contain("\"approval_id\""), "the approved token names the approval");
+            Assert.That(text, Does.Contain("approved: [{\"type\":\"publish_article\""));
+            Assert.That(text, Does.Contain("Denied, access_denied (approval_denied)"));
         });
 
         // Again within the hour: Digest Bot's budget is spent, so the token server refuses it a token; every step still holds.
