@@ -220,7 +220,7 @@ public class AdminPagesBrowserTests
     }
 
     /// <summary>Chromium's path; a missing browser skips the test with the reason, except in CI, where it is a failure.</summary>
-    private static string FindChromium()
+    internal static string FindChromium()
     {
         var path = Environment.GetEnvironmentVariable(ChromiumVariable) is { Length: > 0 } configured ? configured : DefaultChromium;
         if (File.Exists(path))
