@@ -70,14 +70,14 @@ public static class LumoAgentsBackchannelAuthenticationEndpoints
 
         if (!http.Request.HasFormContentType)
         {
-            await RefuseAsync(StatusCodes.Status400BadRequest, new AgentError(AgentErrorCodes.ParameterMissing, OAuthErrors.InvalidRequest,
+            await RefuseAsync(StatusCodes.Status400BadRequest, new AgentError(AgentErrorCodes.RequestUnreadable, OAuthErrors.InvalidRequest,
                 "The backchannel authentication request must be an application/x-www-form-urlencoded POST."));
             return;
         }
 
         if (http.Request.ContentLength > MaxBodyBytes)
         {
-            await RefuseAsync(StatusCodes.Status413PayloadTooLarge, new AgentError(AgentErrorCodes.ParameterNotAllowed, OAuthErrors.InvalidRequest,
+            await RefuseAsync(StatusCodes.Status413PayloadTooLarge, new AgentError(AgentErrorCodes.RequestUnreadable, OAuthErrors.InvalidRequest,
                 $"The request may be at most {MaxBodyBytes} bytes."));
             return;
         }
@@ -90,8 +90,8 @@ public static class LumoAgentsBackchannelAuthenticationEndpoints
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or BadHttpRequestException)
         {
-            await RefuseAsync(StatusCodes.Status400BadRequest, new AgentError(AgentErrorCodes.ParameterNotAllowed, OAuthErrors.InvalidRequest,
-                $"The request body is not a form of at most {MaxBodyBytes} bytes."));
+            await RefuseAsync(StatusCodes.Status400BadRequest, new AgentError(AgentErrorCodes.RequestUnreadable, OAuthErrors.InvalidRequest,
+                $"The request body could not be read as a form: at most {MaxBodyBytes} bytes and 64 parameters, no NUL characters."));
             return;
         }
 

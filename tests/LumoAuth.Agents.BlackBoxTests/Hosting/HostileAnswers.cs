@@ -43,7 +43,7 @@ public enum Shape
 /// </summary>
 public static class HostileAnswers
 {
-    /// <summary>The error codes RFC 6749, 6750, 7591, 7662, 8693, 9449 and OpenID Connect define.</summary>
+    /// <summary>The error codes RFC 6749, 6750, 7591, 7662, 8693, 9396, 9449, OpenID Connect and OpenID CIBA define.</summary>
     public static readonly IReadOnlySet<string> StandardErrors = new HashSet<string>(StringComparer.Ordinal)
     {
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
@@ -51,7 +51,8 @@ public static class HostileAnswers
         "invalid_token", "insufficient_scope", "unsupported_token_type", "invalid_dpop_proof", "use_dpop_nonce",
         "interaction_required", "login_required", "account_selection_required", "consent_required", "invalid_request_uri",
         "invalid_request_object", "request_not_supported", "request_uri_not_supported", "registration_not_supported",
-        "invalid_client_metadata", "invalid_redirect_uri",
+        "invalid_client_metadata", "invalid_redirect_uri", "invalid_authorization_details",
+        "authorization_pending", "slow_down", "expired_token", "unknown_user_id", "invalid_binding_message", "invalid_user_code",
     };
 
     /// <summary>Text that betrays the server's insides.</summary>
