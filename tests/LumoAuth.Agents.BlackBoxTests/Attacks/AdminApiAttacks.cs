@@ -99,6 +99,23 @@ public sealed class AdminApiAttacks : AttackFixture
         yield return Problem("update with malformed JSON", f => WithHeader(AsAdmin(f, Raw($"{Agents}/research-bot", "{\"display_name\":", Json, HttpMethod.Patch)), "If-Match", "*"), 400).ToTestCase();
         yield return Problem("update of the read-only status field", f => WithHeader(AsAdmin(f, Raw($"{Agents}/research-bot", """{"status":"suspended"}""", Json, HttpMethod.Patch)), "If-Match", "*"), 400).ToTestCase();
         yield return Problem("update with an unknown field", f => WithHeader(AsAdmin(f, Raw($"{Agents}/research-bot", """{"is_admin":true}""", Json, HttpMethod.Patch)), "If-Match", "*"), 400).ToTestCase();
+        foreach (var (name, body) in new[]
+        {
+            ("an approval rule for a capability the agent lacks", """{"approval_rules":[{"capability":"agents:admin","valid_for_seconds":0}]}"""),
+            ("an approval rule lasting -1 seconds", """{"approval_rules":[{"capability":"read:articles","valid_for_seconds":-1}]}"""),
+            ("an approval rule lasting ten days", """{"approval_rules":[{"capability":"read:articles","valid_for_seconds":864000}]}"""),
+            ("two approval rules for one capability", """{"approval_rules":[{"capability":"read:articles","valid_for_seconds":0},{"capability":"read:articles","valid_for_seconds":60}]}"""),
+            ("approval_rules as a string", """{"approval_rules":"write:articles"}"""),
+            ("a null approval rule", """{"approval_rules":[null]}"""),
+            ("a javascript: notification endpoint", """{"backchannel_notification_endpoint":"javascript:alert(1)"}"""),
+            ("a plain-http notification endpoint off loopback", """{"backchannel_notification_endpoint":"http://attacker.example/notify"}"""),
+            ("a number as notification endpoint", """{"backchannel_notification_endpoint":42}"""),
+            ("require_sender_constrained_tokens as a string", """{"require_sender_constrained_tokens":"yes"}"""),
+        })
+        {
+            yield return Problem($"update with {name}", f => WithHeader(AsAdmin(f, Raw($"{Agents}/research-bot", body, Json, HttpMethod.Patch)), "If-Match", "*"), 400).ToTestCase();
+        }
+
         yield return Problem("update with a text/plain body", f => WithHeader(AsAdmin(f, Raw($"{Agents}/research-bot", """{"display_name":"x"}""", "text/plain", HttpMethod.Patch)), "If-Match", "*"), 400, 415).ToTestCase();
         yield return Problem("workload bindings with an object instead of an array", f => AsAdmin(f, Raw($"{Agents}/research-bot/workload-bindings", """{"issuer":"x"}""", Json, HttpMethod.Put)), 400).ToTestCase();
 

@@ -456,4 +456,59 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
             Assert.That(metadata["authorization_details_types_supported"]!.AsArray().Select(m => m!.GetValue<string>()), Does.Contain("publish_article"));
         });
     }
+
+    [Test]
+    public async Task The_admin_api_sets_and_shows_approval_rules_and_the_notification_endpoint()
+    {
+        var admin = (await TokenEndpoint.ClientCredentialsAsync(Client, "acme-admin", TestTenant.AdminSecret, "agents:admin")).AccessToken;
+        async Task<(HttpResponseMessage Response, JsonNode Body)> SendAsync(HttpMethod method, string path, object body, string? ifMatch = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(LibraryServer.AdminPath + path, UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            if (ifMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            }
+
+            request.Content = System.Net.Http.Json.JsonContent.Create(body);
+            var response = await Client.SendAsync(request);
+            return (response, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+        }
+
+        var (created, body) = await SendAsync(HttpMethod.Post, "", new Dictionary<string, object>
+        {
+            ["id"] = "rules-bot", ["display_name"] = "Rules Bot", ["owner"] = "tests", ["capabilities"] = new[] { "read:articles", "write:articles", "delegate:user" },
+            ["can_act_for_users"] = true,
+            ["approval_rules"] = new[] { new Dictionary<string, object> { ["capability"] = "write:articles", ["valid_for_seconds"] = 0 } },
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
+            Assert.That(body["agent"]!["approval_rules"]![0]!["capability"]!.GetValue<string>(), Is.EqualTo("write:articles"));
+            Assert.That(body["agent"]!["backchannel_notification_endpoint"], Is.Null);
+        });
+
+        var (patched, after) = await SendAsync(HttpMethod.Patch, "/rules-bot", new Dictionary<string, object>
+        {
+            ["approval_rules"] = new[] { new Dictionary<string, object> { ["capability"] = "write:articles", ["valid_for_seconds"] = 600 } },
+            ["backchannel_notification_endpoint"] = "https://agents.acme-corp.example/ciba",
+        }, created.Headers.ETag!.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK), after.ToJsonString());
+            Assert.That(after["approval_rules"]![0]!["valid_for_seconds"]!.GetValue<int>(), Is.EqualTo(600));
+            Assert.That(after["backchannel_notification_endpoint"]!.GetValue<string>(), Is.EqualTo("https://agents.acme-corp.example/ciba"));
+        });
+        var stored = await Server.WithServiceAsync<AgentProfile?, IAgentStore>(store => store.FindAsync("rules-bot", default).AsTask());
+        Assert.That(stored!.ApprovalRules.Single(), Is.EqualTo(new ApprovalRule("write:articles", TimeSpan.FromMinutes(10))));
+
+        // A ping agent now: a request without a notification token is refused (the generated secret authenticates it).
+        var secret = body["client_secret"]!.GetValue<string>();
+        await AssertAskRefusedAsync(() => AskAsync("rules-bot", secret), 400, "invalid_request", "notification_token_invalid");
+        var (bad, problem) = await SendAsync(HttpMethod.Patch, "/rules-bot", new Dictionary<string, object>
+        {
+            ["approval_rules"] = new[] { new Dictionary<string, object> { ["capability"] = "search:web", ["valid_for_seconds"] = 0 } },
+        }, patched.Headers.ETag!.ToString());
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
+    }
 }
