@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LumoAuth.Agents.Approvals;
 using LumoAuth.Agents.Audit;
+using LumoAuth.Agents.Client;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +37,7 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
         ["LumoAgents:Approvals:PollingInterval"] = "00:00:01",
-        ["LumoAgents:Approvals:MaxPendingPerUserAndAgent"] = "3",
+        ["LumoAgents:Approvals:MaxPendingPerUserAndAgent"] = "5",
         ["LumoAgents:Approvals:AuthorizationDetailTypes:publish_article"] = "write:articles",
         ["LumoAgents:Approvals:AuthorizationDetailTypes:pay_invoice"] = "pay:invoices",
     };
@@ -273,7 +274,8 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
     [Test]
     public async Task An_agent_may_hold_only_so_many_pending_requests_per_user()
     {
-        for (var i = 0; i < 3; i++)
+        // Bob is asked by no other test.
+        for (var i = 0; i < 5; i++)
         {
             await StartAsync(fields: [("login_hint", "bob")]);
         }
@@ -510,5 +512,117 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
             ["approval_rules"] = new[] { new Dictionary<string, object> { ["capability"] = "search:web", ["valid_for_seconds"] = 0 } },
         }, patched.Headers.ETag!.ToString());
         Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
+    }
+
+    // ---- The client package
+
+    private sealed class PlainHttpClientFactory : IHttpClientFactory, IDisposable
+    {
+        private readonly SocketsHttpHandler _handler = new();
+
+        public HttpClient CreateClient(string name) => new(_handler, disposeHandler: false);
+
+        public void Dispose() => _handler.Dispose();
+    }
+
+    private static readonly UserApprovalRequest Publish = new() { LoginHint = "alice", BindingMessage = "Publish from the client", AuthorizationDetails = Details };
+
+    private AgentTokenClient ClientFor(PlainHttpClientFactory http, string agent = Publisher) => AgentTokenClient.Create(http, new LumoAgentClientOptions
+    {
+        TokenEndpoint = new Uri(Server.BaseAddress, "connect/token"), ClientId = agent, ClientSecret = TestSecret,
+    }, TimeProvider.System);
+
+    /// <summary>Decides the newest pending request of <paramref name="agent"/> for Alice as soon as it is stored.</summary>
+    private async Task DecideNewestAsync(string agent, bool approve)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var pending = (await Server.WithServiceAsync<IReadOnlyList<ApprovalRequest>, IApprovalStore>(store =>
+                store.ListForUserAsync("user:alice", DateTimeOffset.UtcNow.AddMinutes(-1), 50, default).AsTask()))
+                .FirstOrDefault(r => r.AgentId == agent && r.Status == ApprovalStatus.Pending && r.BindingMessage == Publish.BindingMessage);
+            if (pending is not null)
+            {
+                Assert.That(await Server.WithServiceAsync<bool, ApprovalInbox>(inbox =>
+                    inbox.DecideAsync(pending.Id, "user:alice", approve, new AuditContext(), default).AsTask()), Is.True);
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("the client's request was never stored");
+    }
+
+    [Test]
+    public async Task The_client_package_asks_waits_and_returns_the_approved_token()
+    {
+        using var http = new PlainHttpClientFactory();
+        using var client = ClientFor(http);
+        var asking = client.RequestApprovalAsync(Publish);
+        await DecideNewestAsync(Publisher, approve: true);
+        var token = await asking;
+        Assert.Multiple(() =>
+        {
+            Assert.That(TokenEndpoint.Payload(token.AccessToken)["sub"]!.GetValue<string>(), Is.EqualTo("user:alice"));
+            Assert.That(token.Scope, Is.EqualTo("write:articles"));
+            Assert.That(token.AuthorizationDetails, Does.Contain("publish_article"));
+        });
+    }
+
+    [Test]
+    public async Task The_client_package_raises_a_typed_exception_when_the_user_denies()
+    {
+        using var http = new PlainHttpClientFactory();
+        using var client = ClientFor(http);
+        var asking = client.RequestApprovalAsync(Publish);
+        await DecideNewestAsync(Publisher, approve: false);
+        var denied = await Assert.ThrowsAsync<UserApprovalException>(async () => await asking);
+        Assert.That(denied!.Failure, Is.EqualTo(ApprovalFailure.Denied));
+        Assert.That(denied.ErrorCode, Is.EqualTo("approval_denied"));
+    }
+
+    [Test]
+    public async Task The_client_package_raises_a_typed_exception_when_nobody_decides_in_time()
+    {
+        using var http = new PlainHttpClientFactory();
+        using var client = ClientFor(http);
+        var expired = await Assert.ThrowsAsync<UserApprovalException>(async () =>
+            await client.RequestApprovalAsync(Publish with { BindingMessage = "Nobody answers", RequestedExpiry = TimeSpan.FromSeconds(1) }));
+        Assert.That(expired!.Failure, Is.EqualTo(ApprovalFailure.Expired));
+    }
+
+    [Test]
+    public async Task The_client_package_raises_a_typed_exception_when_the_caller_stops_waiting()
+    {
+        using var http = new PlainHttpClientFactory();
+        using var client = ClientFor(http);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(1_500));
+        var cancelled = await Assert.ThrowsAsync<UserApprovalException>(async () =>
+            await client.RequestApprovalAsync(Publish with { BindingMessage = "Stop waiting" }, stop.Token));
+        Assert.That(cancelled!.Failure, Is.EqualTo(ApprovalFailure.Cancelled));
+    }
+
+    [Test]
+    public async Task The_client_package_exchanges_when_it_can_and_asks_when_it_must()
+    {
+        // An agent of its own, so no approval of another test lasts for it.
+        const string agent = "client-lasting-bot";
+        await RegisterWithRulesAsync(agent, [new ApprovalRule("write:articles", TimeSpan.FromMinutes(10))]);
+        using var http = new PlainHttpClientFactory();
+        using var client = ClientFor(http, agent);
+        var userToken = await UserConsentFlow.UserTokenAsync(Server, agent, TestSecret, "read:articles");
+
+        // No lasting approval yet: the exchange says approval_required and the client asks Alice.
+        var asking = client.GetDelegatedTokenWithApprovalAsync(userToken, "write:articles", Publish);
+        await DecideNewestAsync(agent, approve: true);
+        var first = await asking;
+        Assert.That(TokenEndpoint.Payload(first)["scope"]!.GetValue<string>(), Is.EqualTo("write:articles"));
+
+        // Her approval lasts ten minutes: the next call is a plain exchange, without asking again.
+        var before = await PendingCountAsync();
+        var second = await client.GetDelegatedTokenWithApprovalAsync(userToken, "write:articles", Publish);
+        Assert.That(TokenEndpoint.Payload(second)["scope"]!.GetValue<string>(), Is.EqualTo("write:articles"));
+        Assert.That(await PendingCountAsync(), Is.EqualTo(before), "no new approval request");
     }
 }
