@@ -50,6 +50,7 @@ internal static class TokenFactsReader
             IssuedAt = principal.GetCreationDate(),
             Chain = chain,
             MayAct = mayAct,
+            ApprovalId = principal.GetClaim(LumoAgentsOpenIddictConstants.ApprovalIdClaim),
         };
         return true;
     }

@@ -39,7 +39,7 @@ public class DelegationPolicy
         Approvals.IApprovalStore? approvals = null)
     {
         _approvals = approvals;
-        _liveness = liveness ?? new TokenLiveness(agents, consents, time);
+        _liveness = liveness ?? new TokenLiveness(agents, consents, time, approvals);
         _agents = agents;
         _consents = consents;
         _options = options;

@@ -35,6 +35,9 @@ public sealed record TokenFacts
     /// <summary>The actor chain the token already carries (its <c>act</c> claim).</summary>
     public ActorChain Chain { get; init; } = ActorChain.Empty;
 
+    /// <summary>The approval the token rests on (<c>approval_id</c>, OpenID CIBA), when it was issued for one.</summary>
+    public string? ApprovalId { get; init; }
+
     /// <summary>The party the subject allowed to act for it (<c>may_act</c>, RFC 8693 §4.4), when present.</summary>
     public Actor? MayAct { get; init; }
 }

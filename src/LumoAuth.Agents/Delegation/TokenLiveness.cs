@@ -25,10 +25,12 @@ public class TokenLiveness
     private readonly IAgentStore _agents;
     private readonly IConsentStore _consents;
     private readonly TimeProvider _time;
+    private readonly Approvals.IApprovalStore? _approvals;
 
-    /// <summary>Creates the check.</summary>
-    public TokenLiveness(IAgentStore agents, IConsentStore consents, TimeProvider? time = null)
+    /// <summary>Creates the check; with <paramref name="approvals"/>, tokens issued for a user's approval rest on it.</summary>
+    public TokenLiveness(IAgentStore agents, IConsentStore consents, TimeProvider? time = null, Approvals.IApprovalStore? approvals = null)
     {
+        _approvals = approvals;
         _agents = agents;
         _consents = consents;
         _time = time ?? TimeProvider.System;
@@ -106,6 +108,16 @@ public class TokenLiveness
         if (consentedAgent is null || await _agents.FindAsync(consentedAgent, cancellationToken) is null)
         {
             return null; // a user's token for a client that is not an agent: not ours to judge
+        }
+
+        // A token issued for an approval (OpenID CIBA) rests on that approval, the user's yes to this very action, not on
+        // a standing consent: it lives while the approval given by this user to this agent is on record.
+        if (token.ApprovalId is { } approvalId && _approvals is not null)
+        {
+            return await _approvals.FindAsync(approvalId, cancellationToken) is { Status: Approvals.ApprovalStatus.Approved or Approvals.ApprovalStatus.Redeemed } approval &&
+                   string.Equals(approval.UserSubject, token.Subject, StringComparison.Ordinal) && string.Equals(approval.AgentId, consentedAgent, StringComparison.Ordinal)
+                ? null
+                : new AgentError(AgentErrorCodes.ApprovalUnknown, OAuthErrors.InvalidGrant, "The approval this token was issued for is not on record for this user and agent.");
         }
 
         var consent = await _consents.FindActiveAsync(token.Subject, consentedAgent, cancellationToken);

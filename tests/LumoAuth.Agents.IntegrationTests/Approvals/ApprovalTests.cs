@@ -431,6 +431,11 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
             string.Join("; ", pings.Select(p => p.Authorization + " " + p.Body)));
         var token = await RedeemAsync(id, Pinged);
         Assert.That(token.Status, Is.EqualTo(HttpStatusCode.OK), token.ToString());
+
+        // Alice never consented to this agent: its token lives on her approval, as introspection says.
+        var introspected = await TokenEndpoint.PostAsync(Client, [("token", token.AccessToken), ("client_id", "acme-corp-api"), ("client_secret", TestTenant.ApiSecret)], "/connect/introspect");
+        Assert.That(introspected.Body["active"]!.GetValue<bool>(), Is.True, introspected.ToString());
+        Assert.That(introspected["approval_id"], Is.EqualTo(ApprovalPolicy.IdOf(id)), introspected.ToString());
     }
 
     [Test]
