@@ -24,7 +24,10 @@ public static class LumoAgentsEntityFrameworkCoreExtensions
         builder.Services.Replace(ServiceDescriptor.Scoped<IAuditStore, LumoAuditStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Workload.IWorkloadBindingStore, LumoWorkloadBindingStore<TContext>>());
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Budgets.IBudgetLedger, LumoBudgetLedger<TContext>>());
-        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore, LumoSignatureNonceStore<TContext>>());
+        // Spent nonces (AAuth signatures, DPoP proofs) are group-committed: concurrent requests share one statement.
+        builder.Services.TryAddSingleton<SignatureNonceWriter<TContext>>();
+        builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore>(provider => new LumoSignatureNonceStore<TContext>(
+            provider.GetRequiredService<TContext>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<SignatureNonceWriter<TContext>>())));
         builder.Services.Replace(ServiceDescriptor.Scoped<LumoAuth.Agents.Approvals.IApprovalStore, LumoApprovalStore<TContext>>());
         return builder;
     }

@@ -12,7 +12,8 @@ namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 /// <summary>
 /// The EF Core <see cref="ISignatureNonceStore"/>: a nonce is spent by inserting its row under a primary key, so two
 /// server instances racing on the same signed request cannot both accept it (on PostgreSQL and SQLite in one
-/// <c>INSERT … ON CONFLICT DO NOTHING</c>). Expired rows are reused in place and swept now and then.
+/// <c>INSERT … ON CONFLICT DO NOTHING</c>, group-committed across concurrent requests). Expired rows are reused in place
+/// and swept now and then.
 /// </summary>
 public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore where TContext : DbContext
 {
@@ -21,11 +22,20 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
     private readonly TContext _context;
     private readonly TimeProvider _time;
 
+    private readonly SignatureNonceWriter<TContext>? _writer;
+
     /// <summary>Creates the store.</summary>
     public LumoSignatureNonceStore(TContext context, TimeProvider time)
+        : this(context, time, null)
+    {
+    }
+
+    /// <summary>Creates the store; with <paramref name="writer"/>, nonces are group-committed on PostgreSQL and SQLite.</summary>
+    internal LumoSignatureNonceStore(TContext context, TimeProvider time, SignatureNonceWriter<TContext>? writer)
     {
         _context = context;
         _time = time;
+        _writer = writer;
     }
 
     private DbSet<LumoSignatureNonceEntity> Nonces => _context.Set<LumoSignatureNonceEntity>();
@@ -36,7 +46,7 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
     /// </summary>
     private async ValueTask<bool?> TryInsertIgnoringConflictAsync(string id, DateTime keepUntil, CancellationToken cancellationToken)
     {
-        if (_context.Database.ProviderName is not ("Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite"))
+        if (!SupportsInsertIgnoringConflict(_context))
         {
             return null;
         }
@@ -44,6 +54,9 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
         var statement = InsertStatementFor(_context);
         return await _context.Database.ExecuteSqlRawAsync(statement, [id, keepUntil], cancellationToken) == 1;
     }
+
+    private static bool SupportsInsertIgnoringConflict(TContext context) =>
+        context.Database.ProviderName is "Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite";
 
     /// <summary>The insert statement for this context's model, built once per model (the table and column names are its).</summary>
     private static string InsertStatementFor(TContext context)
@@ -75,7 +88,13 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
             await Nonces.Where(n => n.KeepUntil < now).ExecuteDeleteAsync(cancellationToken);
         }
 
-        // PostgreSQL and SQLite spend a fresh nonce in one statement, and a replay costs no failed insert either.
+        // PostgreSQL and SQLite: concurrent requests share one statement (group commit), or, without the writer, each
+        // spends its nonce in one statement; a replay costs no failed insert either way.
+        if (_writer is not null && SupportsInsertIgnoringConflict(_context))
+        {
+            return await _writer.SpendAsync(id, keepUntil.UtcDateTime, now, cancellationToken);
+        }
+
         if (await TryInsertIgnoringConflictAsync(id, keepUntil.UtcDateTime, cancellationToken) is { } inserted)
         {
             return inserted || await Nonces.Where(n => n.Id == id && n.KeepUntil <= now)

@@ -3,6 +3,7 @@ using LumoAuth.Agents.EntityFrameworkCore.Stores;
 using LumoAuth.Agents.IntegrationTests.Hosting;
 using LumoAuth.Agents.Scopes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LumoAuth.Agents.IntegrationTests.Database;
 
@@ -42,13 +43,64 @@ public class StoreTests(DatabaseKind database)
     private StoreDbContext NewContext()
     {
         var options = new DbContextOptionsBuilder<StoreDbContext>();
-        _ = database switch
-        {
-            DatabaseKind.Sqlite => options.UseSqlite(_connectionString),
-            DatabaseKind.PostgreSql => options.UseNpgsql(_connectionString),
-            _ => options.UseSqlServer(_connectionString),
-        };
+        Configure(options);
         return new StoreDbContext(options.Options);
+    }
+
+    private void Configure(DbContextOptionsBuilder options) => _ = database switch
+    {
+        DatabaseKind.Sqlite => options.UseSqlite(_connectionString),
+        DatabaseKind.PostgreSql => options.UseNpgsql(_connectionString),
+        _ => options.UseSqlServer(_connectionString),
+    };
+
+    [Test]
+    public async Task Concurrent_spends_of_a_nonce_have_one_winner_and_an_expired_nonce_is_taken_over()
+    {
+        // The store as a host gets it (group-committed on PostgreSQL and SQLite), and the one a caller builds itself.
+        var services = new ServiceCollection();
+        services.AddDbContext<StoreDbContext>(Configure);
+        services.AddLumoAgents().UseEntityFrameworkCore<StoreDbContext>();
+        await using var provider = services.BuildServiceProvider();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (kind, open) in new (string, Func<(LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore Store, IAsyncDisposable Scope)>)[]
+        {
+            ("host's", () =>
+            {
+                var scope = provider.CreateAsyncScope();
+                return (scope.ServiceProvider.GetRequiredService<LumoAuth.Agents.HttpSignatures.Verification.ISignatureNonceStore>(), scope);
+            }),
+            ("plain", () =>
+            {
+                var context = NewContext();
+                return (new LumoSignatureNonceStore<StoreDbContext>(context, TimeProvider.System), context);
+            }),
+        })
+        {
+            var prefix = kind + "-" + Guid.NewGuid().ToString("N")[..8];
+            var spends = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+            {
+                var (store, scope) = open();
+                await using (scope)
+                {
+                    var nonce = $"{prefix}-{i % 16}";
+                    return (Nonce: nonce, Won: await store.TryReserveAsync(nonce, now.AddMinutes(5), default));
+                }
+            }));
+            var winners = spends.GroupBy(s => s.Nonce).ToDictionary(g => g.Key, g => g.Count(s => s.Won));
+            TestContext.Out.WriteLine($"nonce spends ({database}, {kind} store): 64 concurrent over 16 nonces, {spends.Count(s => s.Won)} won");
+            Assert.That(winners.Values, Is.All.EqualTo(1), $"{kind}: each nonce is won exactly once");
+            Assert.That(winners, Has.Count.EqualTo(16));
+
+            var (first, firstScope) = open();
+            await using (firstScope)
+            {
+                var old = prefix + "-expired";
+                Assert.That(await first.TryReserveAsync(old, now.AddSeconds(-1), default), Is.True, $"{kind}: first use");
+                Assert.That(await first.TryReserveAsync(old, now.AddMinutes(5), default), Is.True, $"{kind}: an expired use is taken over");
+                Assert.That(await first.TryReserveAsync(old, now.AddMinutes(5), default), Is.False, $"{kind}: then it is spent");
+            }
+        }
     }
 
     private static AgentProfile Agent(string id) => new()
