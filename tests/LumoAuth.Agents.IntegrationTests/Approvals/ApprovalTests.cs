@@ -417,6 +417,29 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
     }
 
     [Test]
+    public async Task An_approval_asked_with_a_DPoP_key_is_redeemed_with_that_key_only_and_its_token_is_bound()
+    {
+        using var key = LumoAuth.Agents.Client.Dpop.DpopKey.Generate();
+        using var thief = LumoAuth.Agents.Client.Dpop.DpopKey.Generate();
+        var tokenUri = new Uri(Server.BaseAddress, "connect/token");
+        var started = await PostFormAsync(BackchannelUri,
+            [("client_id", Publisher), ("client_secret", TestSecret), ("login_hint", "alice"), ("binding_message", "Bound approval"), ("scope", "write:articles")],
+            r => r.Headers.TryAddWithoutValidation("DPoP", key.CreateProof("POST", BackchannelUri, DateTimeOffset.UtcNow)));
+        Assert.That(started.Status, Is.EqualTo(HttpStatusCode.OK), started.ToString());
+        var id = started["auth_req_id"]!;
+        await DecideAsync(id, approve: true);
+
+        IReadOnlyList<(string, string)> redeem = [("grant_type", CibaGrant), ("auth_req_id", id), ("client_id", Publisher), ("client_secret", TestSecret)];
+        await AssertRefusedAsync(() => PostFormAsync(tokenUri, redeem), "invalid_dpop_proof", "dpop_proof_required");
+        await AssertRefusedAsync(() => PostFormAsync(tokenUri, redeem, r => r.Headers.TryAddWithoutValidation("DPoP", thief.CreateProof("POST", tokenUri, DateTimeOffset.UtcNow))),
+            "invalid_dpop_proof", "dpop_proof_required");
+        var bound = await PostFormAsync(tokenUri, redeem, r => r.Headers.TryAddWithoutValidation("DPoP", key.CreateProof("POST", tokenUri, DateTimeOffset.UtcNow)));
+        Assert.That(bound.Status, Is.EqualTo(HttpStatusCode.OK), bound.ToString());
+        Assert.That(bound["token_type"], Is.EqualTo("DPoP"));
+        Assert.That(TokenEndpoint.Payload(bound.AccessToken)["cnf"]!["jkt"]!.GetValue<string>(), Is.EqualTo(key.Thumbprint));
+    }
+
+    [Test]
     public async Task A_ping_agent_is_told_at_its_notification_endpoint_with_its_token()
     {
         var id = await StartAsync(Pinged, [("client_notification_token", "ping-token-0123456789")]);
