@@ -248,8 +248,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
     /// </summary>
     private async Task<AuthenticateResult?> CheckProofOfPossessionAsync(JsonWebToken token, string raw)
     {
-        var jkt = token.TryGetPayloadValue<JsonElement>("cnf", out var cnf) && cnf.ValueKind == JsonValueKind.Object &&
-                  cnf.TryGetProperty("jkt", out var thumbprint) && thumbprint.ValueKind == JsonValueKind.String ? thumbprint.GetString() : null;
+        var jkt = token.TryGetPayloadValue<JsonElement>("cnf", out var cnf) ? LumoAuth.Agents.Shared.DpopBinding.Thumbprint(cnf) : null;
         if (_presentedScheme != DpopScheme)
         {
             return jkt is null ? null : await RefuseAsync("invalid_token", "The access token is bound to a key (DPoP): send it as 'Authorization: DPoP' with a proof, not as a bearer token.");
@@ -271,7 +270,7 @@ internal sealed partial class LumoAgentsBearerHandler : AuthenticationHandler<Lu
         {
             Proofs = [.. Request.Headers[DpopScheme].Select(p => p ?? string.Empty)],
             Method = Request.Method,
-            Uri = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}"),
+            Uri = LumoAuth.Agents.Shared.DpopBinding.Target(Request),
             AccessToken = raw,
             ExpectedThumbprint = jkt,
             NonceIsValid = nonces is null ? null : nonces.IsValid,

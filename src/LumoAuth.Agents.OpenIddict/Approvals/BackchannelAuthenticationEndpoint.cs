@@ -137,7 +137,7 @@ public static class LumoAgentsBackchannelAuthenticationEndpoints
             {
                 Proofs = [.. proofs.Select(p => p ?? string.Empty)],
                 Method = http.Request.Method,
-                Uri = new Uri($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}"),
+                Uri = LumoAuth.Agents.Shared.DpopBinding.Target(http.Request),
                 NonceIsValid = nonces is null ? null : nonces.IsValid,
             }, options.Dpop, http.RequestAborted);
             if (nonces is not null)

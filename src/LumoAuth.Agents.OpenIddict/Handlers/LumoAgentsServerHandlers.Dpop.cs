@@ -85,7 +85,7 @@ public static partial class LumoAgentsServerHandlers
                 {
                     Proofs = [.. proofs.Select(p => p ?? string.Empty)],
                     Method = http.Method,
-                    Uri = new Uri($"{http.Scheme}://{http.Host}{http.PathBase}{http.Path}"),
+                    Uri = LumoAuth.Agents.Shared.DpopBinding.Target(http),
                     ExpectedThumbprint = actorKey,
                     NonceIsValid = nonces is null ? null : nonces.IsValid,
                 }, options.Dpop, context.CancellationToken);
@@ -113,8 +113,7 @@ public static partial class LumoAgentsServerHandlers
                 try
                 {
                     using var document = JsonDocument.Parse(cnf);
-                    return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt) &&
-                           jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
+                    return LumoAuth.Agents.Shared.DpopBinding.Thumbprint(document.RootElement);
                 }
                 catch (JsonException)
                 {
