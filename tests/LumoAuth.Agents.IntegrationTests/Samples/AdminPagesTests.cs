@@ -141,6 +141,64 @@ public partial class AdminPagesTests
         Assert.That(page, Does.Contain("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
 
+    [Test]
+    public async Task Approval_rules_and_bound_tokens_are_set_from_the_agents_page_and_audited()
+    {
+        using var browser = await SignedInAsync("alice", UserConsentFlow.AlicePassword);
+
+        // Require approval of search:web, lasting 15 minutes.
+        var form = await FormAsync(browser, "page-bot", "approval-rules");
+        form["capability"] = "search:web";
+        form["minutes"] = "15";
+        using (var added = await browser.PostAsync(new Uri("/admin/agents/page-bot/approval-rules", UriKind.Relative), new FormUrlEncodedContent(form)))
+        {
+            Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await added.Content.ReadAsStringAsync());
+        }
+
+        Assert.That((await FindAsync("page-bot"))!.ApprovalRules, Is.EqualTo(new[] { new LumoAuth.Agents.Approvals.ApprovalRule("search:web", TimeSpan.FromMinutes(15)) }));
+        var page = await browser.GetStringAsync(new Uri("/admin/agents", UriKind.Relative));
+        Assert.That(page, Does.Contain("<code>search:web</code> lasts 15 min"));
+
+        // A duration that is not one, and a stale form, change nothing.
+        form = await FormAsync(browser, "page-bot", "approval-rules");
+        form["capability"] = "search:web";
+        form["minutes"] = "forever";
+        using (var bad = await browser.PostAsync(new Uri("/admin/agents/page-bot/approval-rules", UriKind.Relative), new FormUrlEncodedContent(form)))
+        {
+            Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        }
+
+        // DPoP-bound tokens only, then back.
+        var toggle = await FormAsync(browser, "page-bot", "sender-constrained");
+        Assert.That(toggle["require"], Is.EqualTo("true"));
+        using (var on = await browser.PostAsync(new Uri("/admin/agents/page-bot/sender-constrained", UriKind.Relative), new FormUrlEncodedContent(toggle)))
+        {
+            Assert.That(on.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await on.Content.ReadAsStringAsync());
+        }
+
+        Assert.That((await FindAsync("page-bot"))!.RequireSenderConstrainedTokens, Is.True);
+        using (var stale = await browser.PostAsync(new Uri("/admin/agents/page-bot/sender-constrained", UriKind.Relative), new FormUrlEncodedContent(toggle)))
+        {
+            Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed), "the form carried the version before the change");
+        }
+
+        var off = await FormAsync(browser, "page-bot", "sender-constrained");
+        Assert.That(off["require"], Is.EqualTo("false"));
+        using (var back = await browser.PostAsync(new Uri("/admin/agents/page-bot/sender-constrained", UriKind.Relative), new FormUrlEncodedContent(off)))
+        {
+            Assert.That(back.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        }
+
+        var agent = (await FindAsync("page-bot"))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(agent.RequireSenderConstrainedTokens, Is.False);
+            Assert.That(agent.ApprovalRules, Has.Count.EqualTo(1), "the rule survived the other changes");
+        });
+        var records = await _server.AuditAsync(new AuditQuery { AgentId = "page-bot", Outcome = AuditOutcome.Changed });
+        Assert.That(records.Count(r => r.GrantType == "admin:update" && r.ClientId == "user:alice"), Is.EqualTo(3));
+    }
+
     private async Task<HttpClient> SignedInAsync(string userName, string password)
     {
         var browser = _server.Browser();
@@ -164,6 +222,6 @@ public partial class AdminPagesTests
     private Task<AgentProfile?> FindAsync(string id) =>
         _server.WithServiceAsync<AgentProfile?, IAgentStore>(store => store.FindAsync(id, default).AsTask());
 
-    [GeneratedRegex("<form method=\"post\" action=\"([^\"]+)\">(.*?)</form>", RegexOptions.Singleline)]
+    [GeneratedRegex("<form method=\"post\" action=\"([^\"]+)\"(?: style=\"display:inline\")?>(.*?)</form>", RegexOptions.Singleline)]
     private static partial Regex FormTag();
 }

@@ -21,7 +21,7 @@ internal static class AdminPages
             // rendering the page for any method as Razor Pages do.
             options.Conventions.AddFolderRouteModelConvention("/Admin", model =>
             {
-                string[] methods = model.ViewEnginePath is "/Admin/AgentStatus" or "/Admin/AgentApprovalRules" ? [HttpMethods.Post] : [HttpMethods.Get];
+                string[] methods = model.ViewEnginePath is "/Admin/AgentStatus" or "/Admin/AgentSettings" ? [HttpMethods.Post] : [HttpMethods.Get];
                 foreach (var selector in model.Selectors)
                 {
                     selector.EndpointMetadata.Add(new HttpMethodMetadata(methods));

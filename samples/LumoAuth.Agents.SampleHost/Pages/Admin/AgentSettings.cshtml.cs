@@ -11,14 +11,15 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace LumoAuth.Agents.SampleHost.Pages.Admin;
 
 /// <summary>
-/// Sets or removes one of an agent's approval rules from its card (a capability that needs the user's approval of each
-/// use, and how long one approval lasts): the same registry, validation and audit record (<c>admin:update</c>) as the
-/// admin API's <c>PATCH</c> with <c>approval_rules</c>. The form carries the version the administrator saw.
+/// Changes one setting of an agent from its card, through the same registry, validation and audit record
+/// (<c>admin:update</c>) as the admin API's <c>PATCH</c>: <c>approval-rules</c> sets or removes one approval rule (a
+/// capability that needs the user's approval of each use, and how long one approval lasts); <c>sender-constrained</c>
+/// turns DPoP-bound tokens only on or off. The form carries the version the administrator saw.
 /// </summary>
 [IgnoreAntiforgeryToken]
-public sealed class AgentApprovalRulesModel(IAntiforgery antiforgery, IAgentRegistry registry, AuditTrail audit, UserManager<IdentityUser> users) : PageModel
+public sealed class AgentSettingsModel(IAntiforgery antiforgery, IAgentRegistry registry, AuditTrail audit, UserManager<IdentityUser> users) : PageModel
 {
-    public async Task<IActionResult> OnPostAsync([FromRoute] string id, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostAsync([FromRoute] string id, [FromRoute] string setting, CancellationToken cancellationToken)
     {
         if (await FormReader.TryReadAsync(HttpContext) is not { } form || !await antiforgery.IsRequestValidAsync(HttpContext))
         {
@@ -31,17 +32,31 @@ public sealed class AgentApprovalRulesModel(IAntiforgery antiforgery, IAgentRegi
             return Message(StatusCodes.Status404NotFound, "Unknown agent", $"No agent '{id}' is registered. Nothing was changed.");
         }
 
-        var capability = form["capability"].ToString();
-        var remove = form["remove"].Count > 0;
-        var rules = agent.ApprovalRules.Where(r => r.Capability != capability).ToList();
-        if (!remove)
+        var update = AgentRegistration.FromProfile(agent);
+        if (setting == "sender-constrained")
         {
-            if (!int.TryParse(form["minutes"], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) || minutes > 24 * 60)
+            if (!bool.TryParse(form["require"], out var require))
             {
-                return Message(StatusCodes.Status400BadRequest, "Not a duration", "How long an approval lasts is a whole number of minutes from 0 (one token) to 1440. Nothing was changed.");
+                return Message(StatusCodes.Status400BadRequest, "Not a choice", "Say whether the agent gets DPoP-bound tokens only (true or false). Nothing was changed.");
             }
 
-            rules.Add(new ApprovalRule(capability, TimeSpan.FromMinutes(minutes)));
+            update.RequireSenderConstrainedTokens = require;
+        }
+        else
+        {
+            var capability = form["capability"].ToString();
+            var rules = agent.ApprovalRules.Where(r => r.Capability != capability).ToList();
+            if (form["remove"].Count == 0)
+            {
+                if (!int.TryParse(form["minutes"], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) || minutes > 24 * 60)
+                {
+                    return Message(StatusCodes.Status400BadRequest, "Not a duration", "How long an approval lasts is a whole number of minutes from 0 (one token) to 1440. Nothing was changed.");
+                }
+
+                rules.Add(new ApprovalRule(capability, TimeSpan.FromMinutes(minutes)));
+            }
+
+            update.ApprovalRules = rules;
         }
 
         var context = new AuditContext
@@ -49,8 +64,6 @@ public sealed class AgentApprovalRulesModel(IAntiforgery antiforgery, IAgentRegi
             ClientId = SubjectIdentifier.ForUser(users.GetUserId(User)!),
             ClientIp = HttpContext.Connection.RemoteIpAddress?.ToString(),
         };
-        var update = AgentRegistration.FromProfile(agent);
-        update.ApprovalRules = rules;
         var version = form["version"].ToString();
         if (version != agent.Version)
         {
