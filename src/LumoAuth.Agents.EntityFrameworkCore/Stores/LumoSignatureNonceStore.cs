@@ -3,9 +3,6 @@ using System.Text;
 using LumoAuth.Agents.EntityFrameworkCore.Models;
 using LumoAuth.Agents.HttpSignatures.Verification;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 
@@ -18,7 +15,6 @@ namespace LumoAuth.Agents.EntityFrameworkCore.Stores;
 public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore where TContext : DbContext
 {
     private static long _reservations;
-    private static Tuple<IModel, string>? _insertStatement;
     private readonly TContext _context;
     private readonly TimeProvider _time;
 
@@ -58,23 +54,11 @@ public sealed class LumoSignatureNonceStore<TContext> : ISignatureNonceStore whe
     private static bool SupportsInsertIgnoringConflict(TContext context) =>
         context.Database.ProviderName is "Npgsql.EntityFrameworkCore.PostgreSQL" or "Microsoft.EntityFrameworkCore.Sqlite";
 
-    /// <summary>The insert statement for this context's model, built once per model (the table and column names are its).</summary>
+    /// <summary>The single-row insert statement for this context's model.</summary>
     private static string InsertStatementFor(TContext context)
     {
-        var cached = _insertStatement;
-        if (cached is not null && ReferenceEquals(cached.Item1, context.Model))
-        {
-            return cached.Item2;
-        }
-
-        var entity = context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = context.GetService<ISqlGenerationHelper>();
-        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
-        var statement = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({Column(nameof(LumoSignatureNonceEntity.Id))}, " +
-                        $"{Column(nameof(LumoSignatureNonceEntity.KeepUntil))}) VALUES ({{0}}, {{1}}) ON CONFLICT ({Column(nameof(LumoSignatureNonceEntity.Id))}) DO NOTHING";
-        _insertStatement = Tuple.Create(context.Model, statement);
-        return statement;
+        var (table, id, keepUntil) = SignatureNonceTable.Of(context);
+        return $"INSERT INTO {table} ({id}, {keepUntil}) VALUES ({{0}}, {{1}}) ON CONFLICT ({id}) DO NOTHING";
     }
 
     /// <inheritdoc />

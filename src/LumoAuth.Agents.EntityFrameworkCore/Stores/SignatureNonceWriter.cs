@@ -21,7 +21,6 @@ internal sealed class SignatureNonceWriter<TContext> where TContext : DbContext
     private readonly Lock _gate = new();
     private List<Pending> _pending = [];
     private bool _draining;
-    private Tuple<IModel, string, string, string>? _names;
 
     private sealed record Pending(string Id, DateTime KeepUntil, DateTime Now, TaskCompletionSource<bool> Done);
 
@@ -84,7 +83,7 @@ internal sealed class SignatureNonceWriter<TContext> where TContext : DbContext
     {
         await using var scope = _scopes.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
-        var (table, idColumn, keepColumn) = Names(context);
+        var (table, idColumn, keepColumn) = SignatureNonceTable.Of(context);
 
         // Within a batch the first caller of a nonce is the one that may win it; the others are replays.
         var first = new Dictionary<string, Pending>(StringComparer.Ordinal);
@@ -112,22 +111,23 @@ internal sealed class SignatureNonceWriter<TContext> where TContext : DbContext
             row.Done.TrySetResult(won);
         }
     }
+}
 
-    /// <summary>The table and column names of this context's model, read once per model.</summary>
-    private (string Table, string Id, string KeepUntil) Names(TContext context)
+/// <summary>The nonce table's delimited name and columns in a context's model, read once per model.</summary>
+internal static class SignatureNonceTable
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Tuple<string, string, string>> Names = new();
+
+    public static (string Table, string Id, string KeepUntil) Of(DbContext context)
     {
-        var cached = _names;
-        if (cached is not null && ReferenceEquals(cached.Item1, context.Model))
+        var names = Names.GetValue(context.Model, _ =>
         {
-            return (cached.Item2, cached.Item3, cached.Item4);
-        }
-
-        var entity = context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = context.GetService<ISqlGenerationHelper>();
-        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
-        _names = Tuple.Create(context.Model, sql.DelimitIdentifier(table.Name, table.Schema), Column(nameof(LumoSignatureNonceEntity.Id)),
-            Column(nameof(LumoSignatureNonceEntity.KeepUntil)));
-        return (_names.Item2, _names.Item3, _names.Item4);
+            var entity = context.Model.FindEntityType(typeof(LumoSignatureNonceEntity))!;
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            var sql = context.GetService<ISqlGenerationHelper>();
+            string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+            return Tuple.Create(sql.DelimitIdentifier(table.Name, table.Schema), Column(nameof(LumoSignatureNonceEntity.Id)), Column(nameof(LumoSignatureNonceEntity.KeepUntil)));
+        });
+        return (names.Item1, names.Item2, names.Item3);
     }
 }
