@@ -49,27 +49,25 @@ internal sealed record UpdateRequest
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
-    public AgentRegistration MergeInto(AgentProfile current) => new()
+    /// <summary>The agent as it is, with the fields this update names changed.</summary>
+    public AgentRegistration MergeInto(AgentProfile current)
     {
-        Id = current.Id,
-        DisplayName = DisplayName ?? current.DisplayName,
-        Owner = Owner ?? current.Owner,
-        Capabilities = Capabilities ?? [.. current.Capabilities],
-        DefaultScopes = DefaultScopes ?? [.. current.DefaultScopes],
-        AllowedTools = AllowedTools ?? [.. current.AllowedTools],
-        CanActForUsers = CanActForUsers ?? current.Delegation.CanActForUsers,
-        MaxChainDepth = MaxChainDepth ?? current.Delegation.MaxChainDepth,
-        AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : current.AccessTokenLifetime,
-        RequireSenderConstrainedTokens = RequireSenderConstrainedTokens ?? current.RequireSenderConstrainedTokens,
-        ApprovalRules = ApprovalRules is { } rules ? [.. rules.Select(r => r?.ToRule()!)] : [.. current.ApprovalRules],
-        // Absent keeps the endpoint, null removes it (back to polling).
-        BackchannelNotificationEndpoint = BackchannelNotificationEndpoint is { } endpoint
-            ? AdminUris.Parse(endpoint)
-            : current.BackchannelNotificationEndpoint,
-        Budget = Budget?.ToPolicy() ?? current.Budget,
-        SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : [.. current.SigningKeys],
-        Status = current.Status,
-    };
+        var merged = AgentRegistration.FromProfile(current);
+        merged.DisplayName = DisplayName ?? merged.DisplayName;
+        merged.Owner = Owner ?? merged.Owner;
+        merged.Capabilities = Capabilities ?? merged.Capabilities;
+        merged.DefaultScopes = DefaultScopes ?? merged.DefaultScopes;
+        merged.AllowedTools = AllowedTools ?? merged.AllowedTools;
+        merged.CanActForUsers = CanActForUsers ?? merged.CanActForUsers;
+        merged.MaxChainDepth = MaxChainDepth ?? merged.MaxChainDepth;
+        merged.AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : merged.AccessTokenLifetime;
+        merged.RequireSenderConstrainedTokens = RequireSenderConstrainedTokens ?? merged.RequireSenderConstrainedTokens;
+        merged.ApprovalRules = ApprovalRules is { } rules ? [.. rules.Select(r => r?.ToRule()!)] : merged.ApprovalRules;
+        merged.BackchannelNotificationEndpoint = BackchannelNotificationEndpoint is { } endpoint ? AdminUris.Parse(endpoint) : merged.BackchannelNotificationEndpoint;
+        merged.Budget = Budget?.ToPolicy() ?? merged.Budget;
+        merged.SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : merged.SigningKeys;
+        return merged;
+    }
 }
 
 /// <summary>The JSON body of a registration.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using LumoAuth.Agents.Configuration;
 using LumoAuth.Agents.Delegation;
 using LumoAuth.Agents.Errors;
@@ -12,46 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace LumoAuth.Agents.Approvals;
 
-/// <summary>A backchannel authentication request as the endpoint read it (OpenID CIBA Core §7.1), its client authenticated.</summary>
-public sealed record BackchannelRequest
-{
-    /// <summary>The authenticated agent.</summary>
-    public required string AgentId { get; init; }
-
-    /// <summary>The <c>login_hint</c>.</summary>
-    public string? LoginHint { get; init; }
-
-    /// <summary>Whether the request carried <c>id_token_hint</c> or <c>login_hint_token</c> (not supported: the agent names the user).</summary>
-    public bool HasOtherHint { get; init; }
-
-    /// <summary>The <c>binding_message</c>.</summary>
-    public string? BindingMessage { get; init; }
-
-    /// <summary>The <c>scope</c> value.</summary>
-    public string? Scope { get; init; }
-
-    /// <summary>The <c>authorization_details</c> value (RFC 9396).</summary>
-    public string? AuthorizationDetails { get; init; }
-
-    /// <summary>The <c>requested_expiry</c> value, in seconds.</summary>
-    public string? RequestedExpiry { get; init; }
-
-    /// <summary>The <c>client_notification_token</c> (ping mode).</summary>
-    public string? NotificationToken { get; init; }
-
-    /// <summary>The <c>audience</c> and <c>resource</c> values.</summary>
-    public IReadOnlyList<string> Audiences { get; init; } = [];
-
-    /// <summary>The thumbprint of the DPoP key the request was proven with, if any.</summary>
-    public string? KeyThumbprint { get; init; }
-}
-
-/// <summary>The answer to a backchannel request: the stored request and the <c>auth_req_id</c> the agent gets, or the refusal.</summary>
-/// <param name="Request">The stored request.</param>
-/// <param name="AuthRequestId">The <c>auth_req_id</c> (256 random bits), returned once and never stored.</param>
-/// <param name="Error">The refusal.</param>
-public sealed record BackchannelOutcome(ApprovalRequest? Request, string? AuthRequestId, AgentError? Error);
-
 /// <summary>
 /// Human approval of agent actions (OpenID CIBA Core 1.0, poll and ping, with RFC 9396 authorization details). Decides
 /// backchannel requests, records the user's decision, and turns an approved request into a delegated token: <c>sub</c>
@@ -59,9 +18,6 @@ public sealed record BackchannelOutcome(ApprovalRequest? Request, string? AuthRe
 /// </summary>
 public class ApprovalPolicy
 {
-    private const int MaxDetails = 10;
-    private const int MaxDetailStrings = 20;
-    private const int MaxDetailStringLength = 200;
     private const int MaxNotificationTokenLength = 1024;
 
     private readonly IAgentStore _agents;
@@ -165,7 +121,7 @@ public class ApprovalPolicy
         string? details = null;
         if (request.AuthorizationDetails is not null)
         {
-            var (normalised, capabilities, detailsError) = ReadAuthorizationDetails(request.AuthorizationDetails, agent, options);
+            var (normalised, capabilities, detailsError) = AuthorizationDetailsReader.Read(request.AuthorizationDetails, agent, options);
             if (detailsError is not null)
             {
                 return new BackchannelOutcome(null, null, detailsError);
@@ -218,7 +174,7 @@ public class ApprovalPolicy
                 $"The agent already waits on {settings.MaxPendingPerUserAndAgent} approval requests of this user; wait for a decision first.");
         }
 
-        var authRequestId = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var authRequestId = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var interval = Math.Max(1, (int)Math.Ceiling(settings.PollingInterval.TotalSeconds));
         var stored = new ApprovalRequest
         {
@@ -348,119 +304,4 @@ public class ApprovalPolicy
         var expiresAt = AgentChecks.ExpiresAt(agent, options, now, request.ApprovalValidUntil);
         return decision with { Audiences = request.Audiences, IssuedAt = now, ExpiresAt = expiresAt };
     }
-
-    /// <summary>
-    /// Reads RFC 9396 <c>authorization_details</c>: a JSON array (no duplicate members) of at most 10 objects, each of a
-    /// type the server knows (<see cref="ApprovalOptions.AuthorizationDetailTypes"/>) whose capability the agent holds, with
-    /// <c>locations</c> among its allowed tools (or the default audience), <c>actions</c> short strings and <c>amount</c>, when present, a currency and
-    /// a decimal value. Returns the details re-serialised and the capabilities they need.
-    /// </summary>
-    private static (string? Details, IReadOnlyList<string> Capabilities, AgentError? Error) ReadAuthorizationDetails(string value, AgentProfile agent, LumoAgentsOptions options)
-    {
-        var settings = options.Approvals;
-        static (string?, IReadOnlyList<string>, AgentError?) Invalid(string description) =>
-            (null, [], new AgentError(AgentErrorCodes.AuthorizationDetailsInvalid, OAuthErrors.InvalidAuthorizationDetails, description));
-
-        if (Encoding.UTF8.GetByteCount(value) > settings.MaxAuthorizationDetailsBytes)
-        {
-            return Invalid($"The 'authorization_details' are longer than {settings.MaxAuthorizationDetailsBytes} bytes.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(value, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 8 });
-        }
-        catch (JsonException)
-        {
-            return Invalid("The 'authorization_details' are not JSON (RFC 9396: an array of objects, each member once).");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() is 0 or > MaxDetails)
-            {
-                return Invalid($"The 'authorization_details' must be a JSON array of 1 to {MaxDetails} objects.");
-            }
-
-            var capabilities = new List<string>();
-            foreach (var detail in root.EnumerateArray())
-            {
-                if (detail.ValueKind != JsonValueKind.Object || !detail.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
-                {
-                    return Invalid("Each authorization detail must be an object with a string 'type'.");
-                }
-
-                var type = typeElement.GetString()!;
-                if (!settings.AuthorizationDetailTypes.TryGetValue(type, out var capability))
-                {
-                    return Invalid($"The authorization detail type '{Shorten(type)}' is not one this server knows.");
-                }
-
-                if (!agent.Capabilities.Contains(capability))
-                {
-                    return Invalid($"The authorization detail type '{type}' needs the capability '{capability}', which agent '{agent.Id}' does not have.");
-                }
-
-                if (StringArray(detail, "locations") is { } locationsError)
-                {
-                    return Invalid(locationsError);
-                }
-
-                if (detail.TryGetProperty("locations", out var locations))
-                {
-                    foreach (var location in locations.EnumerateArray().Select(l => l.GetString()!))
-                    {
-                        if (!agent.AllowedTools.Contains(location) && !string.Equals(location, options.DefaultAudience, StringComparison.Ordinal))
-                        {
-                            return Invalid($"The location '{Shorten(location)}' is not an allowed tool of agent '{agent.Id}'.");
-                        }
-                    }
-                }
-
-                if (StringArray(detail, "actions") is { } actionsError)
-                {
-                    return Invalid(actionsError);
-                }
-
-                if (detail.TryGetProperty("amount", out var amount) &&
-                    (amount.ValueKind != JsonValueKind.Object ||
-                     !amount.TryGetProperty("currency", out var currency) || currency.ValueKind != JsonValueKind.String || currency.GetString()!.Length != 3 ||
-                     !currency.GetString()!.All(char.IsAsciiLetterUpper) ||
-                     !amount.TryGetProperty("value", out var amountValue) || amountValue.ValueKind != JsonValueKind.String ||
-                     !decimal.TryParse(amountValue.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) || parsed <= 0))
-                {
-                    return Invalid("An 'amount' must be an object with an ISO 4217 'currency' (three capital letters) and a positive decimal 'value' as a string.");
-                }
-
-                if (!capabilities.Contains(capability, StringComparer.Ordinal))
-                {
-                    capabilities.Add(capability);
-                }
-            }
-
-            return (root.GetRawText(), capabilities, null);
-        }
-
-        static string? StringArray(JsonElement detail, string name)
-        {
-            if (!detail.TryGetProperty(name, out var array))
-            {
-                return null;
-            }
-
-            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() is 0 or > MaxDetailStrings ||
-                array.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length is 0 or > MaxDetailStringLength))
-            {
-                return $"'{name}' must be an array of 1 to {MaxDetailStrings} strings of at most {MaxDetailStringLength} characters.";
-            }
-
-            return null;
-        }
-
-        static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "…";
-    }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
