@@ -45,7 +45,21 @@ internal sealed record UpdateRequest
     [JsonPropertyName("access_token_lifetime_seconds")] public int? AccessTokenLifetimeSeconds { get; init; }
     [JsonPropertyName("require_sender_constrained_tokens")] public bool? RequireSenderConstrainedTokens { get; init; }
     [JsonPropertyName("approval_rules")] public IList<ApprovalRuleView>? ApprovalRules { get; init; }
-    [JsonPropertyName("backchannel_notification_endpoint")] public JsonElement? BackchannelNotificationEndpoint { get; init; }
+    [JsonPropertyName("backchannel_notification_endpoint")]
+    public JsonElement? BackchannelNotificationEndpoint
+    {
+        get => _notificationEndpoint;
+        init
+        {
+            // Called for an explicit null too: null removes the endpoint, leaving the field out keeps it.
+            _notificationEndpoint = value;
+            NotificationEndpointSent = true;
+        }
+    }
+
+    private readonly JsonElement? _notificationEndpoint;
+
+    [JsonIgnore] public bool NotificationEndpointSent { get; private init; }
     [JsonPropertyName("budget")] public BudgetView? Budget { get; init; }
     [JsonPropertyName("signing_keys")] public IList<JsonElement>? SigningKeys { get; init; }
 
@@ -63,7 +77,10 @@ internal sealed record UpdateRequest
         merged.AccessTokenLifetime = AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : merged.AccessTokenLifetime;
         merged.RequireSenderConstrainedTokens = RequireSenderConstrainedTokens ?? merged.RequireSenderConstrainedTokens;
         merged.ApprovalRules = ApprovalRules is { } rules ? [.. rules.Select(r => r?.ToRule()!)] : merged.ApprovalRules;
-        merged.BackchannelNotificationEndpoint = BackchannelNotificationEndpoint is { } endpoint ? AdminUris.Parse(endpoint) : merged.BackchannelNotificationEndpoint;
+        // Absent keeps the endpoint; null removes it (back to polling).
+        merged.BackchannelNotificationEndpoint = NotificationEndpointSent
+            ? BackchannelNotificationEndpoint is { } endpoint ? AdminUris.Parse(endpoint) : null
+            : merged.BackchannelNotificationEndpoint;
         merged.Budget = Budget?.ToPolicy() ?? merged.Budget;
         merged.SigningKeys = SigningKeys is { } keys ? [.. keys.Select(k => k.GetRawText())] : merged.SigningKeys;
         return merged;

@@ -540,6 +540,13 @@ public sealed class ApprovalTests(DatabaseKind database) : AgentServerFixture(da
             ["approval_rules"] = new[] { new Dictionary<string, object> { ["capability"] = "search:web", ["valid_for_seconds"] = 0 } },
         }, patched.Headers.ETag!.ToString());
         Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
+
+        // null removes the notification endpoint (back to polling); leaving the field out keeps it.
+        var (kept, keptBody) = await SendAsync(HttpMethod.Patch, "/rules-bot", new Dictionary<string, object> { ["display_name"] = "Rules Bot 2" }, patched.Headers.ETag!.ToString());
+        Assert.That(keptBody["backchannel_notification_endpoint"]!.GetValue<string>(), Is.EqualTo("https://agents.acme-corp.example/ciba"), keptBody.ToJsonString());
+        var (removed, removedBody) = await SendAsync(HttpMethod.Patch, "/rules-bot", new Dictionary<string, object?> { ["backchannel_notification_endpoint"] = null }, kept.Headers.ETag!.ToString());
+        Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.OK), removedBody.ToJsonString());
+        Assert.That(removedBody["backchannel_notification_endpoint"], Is.Null, removedBody.ToJsonString());
     }
 
     // ---- The client package
